@@ -1,0 +1,290 @@
+/**
+ * Gpu: the device plus everything that must exist once per device — the pipeline cache, the
+ * bind-group-layout cache, the scratch pool and error tracking. Ops and models take a Gpu.
+ */
+import { DeviceLostError, LimitError, ShaderError } from './errors';
+import { loadShader, type ShaderFile, type ShaderSource } from './shader-source';
+import { BufferPool } from './pool';
+
+export interface AdapterReport {
+  runtime: 'browser' | 'node-dawn';
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  software: boolean;
+  /** How the driver was chosen (software ICD name, or the user's VK_ICD_FILENAMES), if it was. */
+  driver: string | null;
+  features: string[];
+  timestampQuery: boolean;
+  limits: Record<string, number>;
+}
+
+/** How a kernel sees each binding, in binding order (all in group 0). */
+export type BindingKind = 'uniform' | 'read' | 'storage';
+export type Overrides = Record<string, number | boolean>;
+
+export interface KernelSpec {
+  file: ShaderFile;
+  entry: string;
+  bindings: readonly BindingKind[];
+  overrides?: Overrides;
+}
+
+export interface Kernel {
+  spec: KernelSpec;
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+}
+
+/** One prepared dispatch: bind group built once, encoded as often as needed. */
+export interface Dispatch {
+  kernel: Kernel;
+  bindGroup: GPUBindGroup;
+  grid: [number, number, number];
+  /** Buffers made for this dispatch alone (its uniforms, scratch); freed by releaseDispatches. */
+  owned: GPUBuffer[];
+}
+
+export function releaseDispatches(dispatches: Iterable<Dispatch>): void {
+  for (const d of dispatches) for (const b of d.owned.splice(0)) b.destroy();
+}
+
+export type BufferBinding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+
+export class Gpu {
+  readonly pool: BufferPool;
+  private readonly pipelines = new Map<string, Promise<Kernel>>();
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
+  private lostReason: string | null = null;
+  private readonly placeholders = new Map<string, GPUBuffer>();
+  private uncaptured: string[] = [];
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterReport,
+    /** Dawn's instance: dropping it while the device lives crashes Node, so the Gpu holds it. */
+    private readonly keepAlive: unknown,
+  ) {
+    this.pool = new BufferPool(device);
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed') this.lostReason = `${info.reason}: ${info.message}`;
+    });
+    device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
+      this.uncaptured.push(ev.error.message);
+    };
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** The pipeline for a kernel, compiled once per (file, entry, overrides, bindings). */
+  kernel(spec: KernelSpec): Promise<Kernel> {
+    const key = kernelKey(spec);
+    let pending = this.pipelines.get(key);
+    if (!pending) {
+      pending = loadShader(spec.file).then((source) => this.compile(source, spec));
+      this.pipelines.set(key, pending);
+      pending.catch(() => this.pipelines.delete(key));
+    }
+    return pending;
+  }
+
+  /** Compile a kernel from a given source; compiler messages come back as a ShaderError with file:line:col. */
+  async compile(source: ShaderSource, spec: KernelSpec): Promise<Kernel> {
+    this.assertAlive();
+    const where = `${spec.entry} in shaders/${source.file}`;
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ code: source.code, label: source.file });
+    const info = await module.getCompilationInfo();
+    const moduleError = await this.device.popErrorScope();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0 || moduleError) {
+      const lines = errors.map((m) => {
+        const at = source.locate(m.lineNum);
+        return `  shaders/${at.file}:${at.line}:${m.linePos}: ${m.message}`;
+      });
+      throw new ShaderError(`WGSL compile error in ${where}:\n${lines.join('\n') || '  ' + moduleError?.message}`);
+    }
+    const layout = this.bindGroupLayout(spec.bindings);
+    this.device.pushErrorScope('validation');
+    let pipeline: GPUComputePipeline;
+    try {
+      pipeline = await this.device.createComputePipelineAsync({
+        label: `${source.file}:${spec.entry}`,
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: spec.entry, constants: toConstants(spec.overrides) },
+      });
+    } catch (err) {
+      await this.device.popErrorScope();
+      throw new ShaderError(`cannot build pipeline ${where} (overrides ${JSON.stringify(spec.overrides ?? {})}): ${(err as Error).message}`);
+    }
+    const pipelineError = await this.device.popErrorScope();
+    if (pipelineError) {
+      throw new ShaderError(`cannot build pipeline ${where} (overrides ${JSON.stringify(spec.overrides ?? {})}): ${pipelineError.message}`);
+    }
+    return { spec, pipeline, layout };
+  }
+
+  private bindGroupLayout(bindings: readonly BindingKind[]): GPUBindGroupLayout {
+    const key = bindings.join(',');
+    let layout = this.layouts.get(key);
+    if (!layout) {
+      layout = this.device.createBindGroupLayout({
+        entries: bindings.map((kind, binding) => ({
+          binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+        })),
+      });
+      this.layouts.set(key, layout);
+    }
+    return layout;
+  }
+
+  /** A dispatch with its bind group built now; `workgroups` is folded into a 2-D grid within device limits. */
+  dispatch(kernel: Kernel, resources: readonly BufferBinding[], workgroups: number, scratch: GPUBuffer[] = []): Dispatch {
+    if (resources.length !== kernel.spec.bindings.length) {
+      throw new Error(`${kernel.spec.entry}: expected ${kernel.spec.bindings.length} bindings, got ${resources.length}`);
+    }
+    const bindGroup = this.device.createBindGroup({
+      layout: kernel.layout,
+      entries: resources.map((r, binding) => ({ binding, resource: 'buffer' in r ? r : { buffer: r } })),
+    });
+    const uniforms = resources.filter((r): r is GPUBuffer => !('buffer' in r) && (r.usage & GPUBufferUsage.UNIFORM) !== 0);
+    return { kernel, bindGroup, grid: this.grid(workgroups), owned: [...uniforms, ...scratch] };
+  }
+
+  /** Fold a workgroup count over x and y; kernels rebuild the linear id as x + y·num_workgroups.x. */
+  grid(workgroups: number): [number, number, number] {
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const n = Math.max(1, Math.ceil(workgroups));
+    if (n <= max) return [n, 1, 1];
+    const y = Math.ceil(n / max);
+    if (y > max) throw new LimitError(`dispatch of ${n} workgroups exceeds ${max}² — split the work into smaller pieces`);
+    return [Math.ceil(n / y), y, 1];
+  }
+
+  /** A uniform buffer holding 32-bit fields in order (the WGSL struct must list the same fields). */
+  uniform(fields: readonly UniformField[], label?: string): GPUBuffer {
+    const data = packUniform(fields);
+    const buffer = this.device.createBuffer({
+      label, size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(buffer, 0, data);
+    return buffer;
+  }
+
+  writeUniform(buffer: GPUBuffer, fields: readonly UniformField[]): void {
+    this.device.queue.writeBuffer(buffer, 0, packUniform(fields));
+  }
+
+  /**
+   * Tiny buffers bound where a kernel variant ignores a binding (a fixed bind-group layout per
+   * family keeps one layout for all variants). A writable binding may not share its buffer with
+   * any other binding of the dispatch, so unused writable slots take distinct indices.
+   */
+  placeholder(kind: 'read' | 'write', index = 0): GPUBuffer {
+    const key = `${kind}:${index}`;
+    let buffer = this.placeholders.get(key);
+    if (!buffer) {
+      buffer = this.device.createBuffer({ label: `placeholder:${key}`, size: 16, usage: GPUBufferUsage.STORAGE });
+      this.placeholders.set(key, buffer);
+    }
+    return buffer;
+  }
+
+  /** Record dispatches into one compute pass. */
+  encode(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[], timestampWrites?: GPUComputePassTimestampWrites): void {
+    const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : undefined);
+    for (const d of dispatches) {
+      pass.setPipeline(d.kernel.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(d.grid[0], d.grid[1], d.grid[2]);
+    }
+    pass.end();
+  }
+
+  /** Encode and submit dispatches as one command buffer. */
+  run(dispatches: readonly Dispatch[]): void {
+    this.assertAlive();
+    const encoder = this.device.createCommandEncoder();
+    this.encode(encoder, dispatches);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Wait for submitted work and raise any error the device reported meanwhile. */
+  async sync(): Promise<void> {
+    await this.device.queue.onSubmittedWorkDone();
+    this.assertAlive();
+  }
+
+  /** Copy a buffer range back to the host (a float view by default). */
+  async read(buffer: GPUBuffer, byteOffset = 0, byteLength = buffer.size - byteOffset): Promise<ArrayBuffer> {
+    this.assertAlive();
+    const size = align4(byteLength);
+    const staging = this.pool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ, 0, size);
+    const copy = staging.getMappedRange(0, size).slice(0, byteLength);
+    staging.unmap();
+    this.pool.release(staging);
+    this.assertAlive();
+    return copy;
+  }
+
+  async readF32(buffer: GPUBuffer, offset = 0, count?: number): Promise<Float32Array> {
+    const n = count ?? buffer.size / 4 - offset;
+    return new Float32Array(await this.read(buffer, offset * 4, n * 4));
+  }
+
+  /** Throws if the device was lost or reported an error since the last check. */
+  assertAlive(): void {
+    if (this.lostReason) {
+      throw new DeviceLostError(`the GPU device was lost (${this.lostReason}). Fix: acquire a new device and rebuild the model; check the driver if it repeats.`);
+    }
+    if (this.uncaptured.length > 0) {
+      const messages = this.uncaptured.splice(0);
+      throw new Error(`WebGPU reported ${messages.length} error(s): ${messages.join(' | ')}`);
+    }
+  }
+
+  destroy(): void {
+    this.pool.destroy();
+    for (const b of this.placeholders.values()) b.destroy();
+    this.device.destroy();
+    void this.keepAlive;
+  }
+}
+
+export type UniformField = { u32: number } | { f32: number } | { i32: number };
+
+function packUniform(fields: readonly UniformField[]): ArrayBuffer {
+  const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
+  const data = new ArrayBuffer(bytes);
+  const view = new DataView(data);
+  fields.forEach((f, i) => {
+    if ('u32' in f) {
+      if (!Number.isInteger(f.u32) || f.u32 < 0 || f.u32 > 0xffffffff) throw new Error(`uniform field ${i}: ${f.u32} is not a u32`);
+      view.setUint32(i * 4, f.u32, true);
+    } else if ('i32' in f) view.setInt32(i * 4, f.i32, true);
+    else view.setFloat32(i * 4, f.f32, true);
+  });
+  return data;
+}
+
+function kernelKey(spec: KernelSpec): string {
+  const o = Object.entries(spec.overrides ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  return `${spec.file}|${spec.entry}|${spec.bindings.join(',')}|${o.map(([k, v]) => `${k}=${Number(v)}`).join(',')}`;
+}
+
+function toConstants(overrides: Overrides | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(overrides ?? {}).map(([k, v]) => [k, Number(v)]));
+}
+
+export function align4(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}

@@ -1,0 +1,64 @@
+/**
+ * Elementwise ops (shaders/elementwise.wgsl): activations and their derivatives, and
+ * y = alpha·c·x + beta·y where c may come from a GPU scalar (norm, Rayleigh quotient).
+ */
+import type { Dispatch, Gpu } from '../context';
+import { ACTIVATION_CODE, type ActivationName } from './matmul';
+import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
+
+const BINDINGS = ['uniform', 'read', 'read', 'storage'] as const;
+const WG = 256;
+
+export interface VectorView {
+  buffer: BufferLike;
+  offset?: number;
+}
+
+/** y = act^(order)(x) over n elements. */
+export async function prepareActivate(
+  gpu: Gpu, n: number, activation: ActivationName, order: 0 | 1 | 2, x: VectorView, y: VectorView,
+): Promise<Dispatch> {
+  const op = `activate(${activation}, order ${order})`;
+  checkDims(op, { n });
+  checkExtent(op, 'x', x.buffer, x.offset ?? 0, n);
+  checkExtent(op, 'y', y.buffer, y.offset ?? 0, n);
+  const kernel = await gpu.kernel({
+    file: 'elementwise.wgsl', entry: 'activate', bindings: BINDINGS,
+    overrides: { WG, ACT: ACTIVATION_CODE[activation], ORDER: order },
+  });
+  return gpu.dispatch(kernel, [
+    uniform(gpu, n, x, y, 0, 1, 0), gpuBuffer(x.buffer), gpu.placeholder('read'), gpuBuffer(y.buffer),
+  ], Math.ceil(n / WG));
+}
+
+/** Where the coefficient c comes from: 1, scalars[slot], or 1/sqrt(scalars[slot]). */
+export type Coefficient = { kind: 'one' } | { kind: 'scalar' | 'rsqrt'; scalars: BufferLike; slot: number };
+
+/** y = alpha·c·x + beta·y over n elements (beta = 0 overwrites y without reading it). */
+export async function prepareAxpby(
+  gpu: Gpu, n: number, alpha: number, x: VectorView, beta: number, y: VectorView,
+  coefficient: Coefficient = { kind: 'one' },
+): Promise<Dispatch> {
+  const op = 'axpby';
+  checkDims(op, { n });
+  checkExtent(op, 'x', x.buffer, x.offset ?? 0, n);
+  checkExtent(op, 'y', y.buffer, y.offset ?? 0, n);
+  const coef = coefficient.kind === 'one' ? 0 : coefficient.kind === 'scalar' ? 1 : 2;
+  let scalars = gpu.placeholder('read');
+  let slot = 0;
+  if (coefficient.kind !== 'one') {
+    checkExtent(op, 'scalar', coefficient.scalars, coefficient.slot, 1);
+    scalars = gpuBuffer(coefficient.scalars);
+    slot = coefficient.slot;
+  }
+  const kernel = await gpu.kernel({ file: 'elementwise.wgsl', entry: 'axpby', bindings: BINDINGS, overrides: { WG, COEF: coef } });
+  return gpu.dispatch(kernel, [
+    uniform(gpu, n, x, y, slot, alpha, beta), gpuBuffer(x.buffer), scalars, gpuBuffer(y.buffer),
+  ], Math.ceil(n / WG));
+}
+
+function uniform(gpu: Gpu, n: number, x: VectorView, y: VectorView, slot: number, alpha: number, beta: number): GPUBuffer {
+  return gpu.uniform([
+    { u32: n }, { u32: x.offset ?? 0 }, { u32: y.offset ?? 0 }, { u32: slot }, { f32: alpha }, { f32: beta },
+  ], 'elementwise');
+}

@@ -1,0 +1,77 @@
+/**
+ * Loads WGSL from shaders/*.wgsl the same way in Node and in the browser: each file is a URL next
+ * to this module (Vite copies them as assets; Node reads them from disk), fetched once and cached.
+ *
+ * A line `//#include "name.wgsl"` pulls in shared helpers. Included text is appended after the
+ * file's own text, which WGSL allows (module-scope order does not matter), so compiler line
+ * numbers inside the file stay true; lines past the end are mapped back to the included file.
+ */
+const SHADER_URLS = {
+  'activation.wgsl': new URL('../../shaders/activation.wgsl', import.meta.url),
+  'matmul.wgsl': new URL('../../shaders/matmul.wgsl', import.meta.url),
+  'elementwise.wgsl': new URL('../../shaders/elementwise.wgsl', import.meta.url),
+  'reduce.wgsl': new URL('../../shaders/reduce.wgsl', import.meta.url),
+  'softmax_ce.wgsl': new URL('../../shaders/softmax_ce.wgsl', import.meta.url),
+  'data.wgsl': new URL('../../shaders/data.wgsl', import.meta.url),
+  'optim.wgsl': new URL('../../shaders/optim.wgsl', import.meta.url),
+} as const;
+
+export type ShaderFile = keyof typeof SHADER_URLS;
+
+export interface ShaderSource {
+  file: string;
+  code: string;
+  /** Map a 1-based line of `code` back to the file and line it came from. */
+  locate(line: number): { file: string; line: number };
+}
+
+const rawCache = new Map<string, Promise<string>>();
+const INCLUDE = /^\s*\/\/#include\s+"([^"]+)"\s*$/;
+
+export async function loadShader(file: ShaderFile | string): Promise<ShaderSource> {
+  const own = await readRaw(file);
+  const segments: { file: string; start: number; lines: number }[] = [];
+  const ownLines = own.split('\n');
+  segments.push({ file, start: 1, lines: ownLines.length });
+  let code = own;
+  let next = ownLines.length + 1;
+  for (const line of ownLines) {
+    const m = INCLUDE.exec(line);
+    if (!m) continue;
+    const text = await readRaw(m[1]);
+    const lines = text.split('\n').length;
+    code += '\n' + text;
+    segments.push({ file: m[1], start: next, lines });
+    next += lines;
+  }
+  return {
+    file,
+    code,
+    locate(line: number) {
+      const seg = segments.find((s) => line >= s.start && line < s.start + s.lines) ?? segments[0];
+      return { file: seg.file, line: line - seg.start + 1 };
+    },
+  };
+}
+
+function readRaw(file: string): Promise<string> {
+  let pending = rawCache.get(file);
+  if (!pending) {
+    const url = (SHADER_URLS as Record<string, URL>)[file];
+    if (!url) throw new Error(`unknown shader file '${file}'; known: ${Object.keys(SHADER_URLS).join(', ')}`);
+    pending = fetchText(url);
+    rawCache.set(file, pending);
+  }
+  return pending;
+}
+
+async function fetchText(url: URL): Promise<string> {
+  if (url.protocol === 'file:') {
+    const fsModule = 'node:fs/promises';
+    const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ fsModule);
+    return fs.readFile(url, 'utf8');
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`cannot load shader ${url.href}: HTTP ${res.status}`);
+  return res.text();
+}

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { prepareMatmul, type ActivationName } from '../../src/gpu/ops/matmul';
+import { Tensor } from '../../src/gpu/tensor';
+import { refActivate, refMatmul } from '../../src/gpu/reference';
+import { ShapeError } from '../../src/gpu/errors';
+import { expectClose } from '../support/compare';
+import { useGpu } from '../support/gpu';
+import { freshSeed, randomNormal } from '../support/random';
+
+const gpu = useGpu();
+// f32 rounding grows with the length of each dot product: with unit-normal inputs the result's
+// typical size is √k, so the absolute tolerance is scaled by it.
+const tolFor = (k: number) => ({ atol: 1e-5 * Math.sqrt(k), rtol: 1e-4 });
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [7, 7, 7], [33, 33, 33], [257, 1, 7], [1, 257, 33], [7, 33, 257], [300, 130, 517],
+];
+const seed = freshSeed();
+
+/** Stored operand for op(X) of shape rows×cols, with optional transpose, an offset and padding in ld. */
+function operand(rows: number, cols: number, transpose: boolean, s: number) {
+  const storedRows = transpose ? cols : rows;
+  const storedCols = transpose ? rows : cols;
+  const ld = storedCols + 3;
+  const offset = 5;
+  const data = randomNormal(offset + storedRows * ld, s);
+  return { data, ld, offset, transpose };
+}
+
+describe(`matmul (seed ${seed})`, () => {
+  for (const [m, n, k] of SHAPES) {
+    for (const [ta, tb] of [[false, false], [false, true], [true, false]] as const) {
+      it(`${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${n}×${k}, accumulate, alpha`, async () => {
+        const g = gpu();
+        const a = operand(m, k, ta, seed + m);
+        const b = operand(k, n, tb, seed + n + 1);
+        const A = Tensor.create(g, [a.data.length], { data: a.data });
+        const B = Tensor.create(g, [b.data.length], { data: b.data });
+        const prior = randomNormal(m * n, seed + 2);
+        const C = Tensor.create(g, [m * n], { fill: NaN });
+        const plain = await prepareMatmul(g, { m, n, k, a: { buffer: A, ...a }, b: { buffer: B, ...b }, out: { buffer: C } });
+        g.run([plain]);
+        const want = refMatmul(m, n, k, a, b);
+        expectClose(await C.read(), want, tolFor(k), `C ${m}×${n}×${k}`);
+
+        C.write(prior);
+        const acc = await prepareMatmul(g, {
+          m, n, k, alpha: -0.5, a: { buffer: A, ...a }, b: { buffer: B, ...b }, out: { buffer: C },
+          epilogue: { kind: 'store', accumulate: true },
+        });
+        g.run([acc]);
+        expectClose(await C.read(), want.map((w, i) => prior[i] - 0.5 * w), tolFor(k), 'C += alpha·AB');
+        for (const t of [A, B, C]) t.destroy();
+      });
+    }
+  }
+
+  for (const act of ['identity', 'relu', 'tanh', 'gelu'] as ActivationName[]) {
+    it(`layer epilogue (bias + ${act}) and gate epilogue, dual`, async () => {
+      const g = gpu();
+      const [m, n, k] = [33, 70, 257];
+      // Forward layer: z = h Wᵀ + b, ż = ḣ Wᵀ + h Vᵀ + c; params hold W (n×k) then b.
+      const h = randomNormal(m * k, seed + 10);
+      const hd = randomNormal(m * k, seed + 11);
+      const params = randomNormal(n * k + n, seed + 12, 0.1);
+      const v = randomNormal(n * k + n, seed + 13, 0.1);
+      const H = Tensor.create(g, [m * k], { data: h });
+      const Hd = Tensor.create(g, [m * k], { data: hd });
+      const P = Tensor.create(g, [params.length], { data: params });
+      const V = Tensor.create(g, [v.length], { data: v });
+      const out = Tensor.create(g, [2 * m * n], { fill: NaN });
+      const outDot = Tensor.create(g, [2 * m * n], { fill: NaN });
+      const layer = await prepareMatmul(g, {
+        m, n, k,
+        a: { buffer: H, dot: Hd },
+        b: { buffer: P, transpose: true, dot: V },
+        out: { buffer: out, offset: m * n, dot: outDot },
+        epilogue: { kind: 'layer', activation: act, biasOffset: n * k, zOffset: 0 },
+      });
+      g.run([layer]);
+      const hw = refMatmul(m, n, k, { data: h, ld: k }, { data: params, ld: k, transpose: true });
+      const hdw = refMatmul(m, n, k, { data: hd, ld: k }, { data: params, ld: k, transpose: true });
+      const hv = refMatmul(m, n, k, { data: h, ld: k }, { data: v, ld: k, transpose: true });
+      const z = hw.map((x, i) => x + params[n * k + (i % n)]);
+      const zd = hdw.map((x, i) => x + hv[i] + v[n * k + (i % n)]);
+      const gotOut = await out.read();
+      const gotDot = await outDot.read();
+      expectClose(gotOut.subarray(0, m * n), z, tolFor(k), 'z');
+      expectClose(gotOut.subarray(m * n), refActivate(act, z, 0), tolFor(k), 'act(z)');
+      expectClose(gotDot.subarray(0, m * n), zd, tolFor(k), 'ż');
+      expectClose(gotDot.subarray(m * n), refActivate(act, z, 1).map((d, i) => d * zd[i]), tolFor(k), "act'(z)ż");
+
+      // Gate (backward): P = δ W, Ṗ = δ̇ W + δ V; out = P⊙act'(z), out_dot = Ṗ⊙act'(z) + P⊙act''(z)⊙ż.
+      const d = randomNormal(m * n, seed + 14);
+      const dd = randomNormal(m * n, seed + 15);
+      const D = Tensor.create(g, [m * n], { data: d });
+      const Dd = Tensor.create(g, [m * n], { data: dd });
+      const zk = randomNormal(m * k, seed + 16);
+      const zkd = randomNormal(m * k, seed + 17);
+      const Z = Tensor.create(g, [m * k], { data: zk });
+      const Zd = Tensor.create(g, [m * k], { data: zkd });
+      const gate = Tensor.create(g, [m * k], { fill: NaN });
+      const gateDot = Tensor.create(g, [m * k], { fill: NaN });
+      const back = await prepareMatmul(g, {
+        m, n: k, k: n,
+        a: { buffer: D, dot: Dd },
+        b: { buffer: P, dot: V },
+        out: { buffer: gate, dot: gateDot },
+        epilogue: { kind: 'gate', activation: act, aux: Z, auxDot: Zd, zOffset: 0 },
+      });
+      g.run([back]);
+      const p = refMatmul(m, k, n, { data: d, ld: n }, { data: params, ld: k });
+      const pd1 = refMatmul(m, k, n, { data: dd, ld: n }, { data: params, ld: k });
+      const pd2 = refMatmul(m, k, n, { data: d, ld: n }, { data: v, ld: k });
+      const g1 = refActivate(act, zk, 1);
+      const g2 = refActivate(act, zk, 2);
+      expectClose(await gate.read(), p.map((x, i) => x * g1[i]), tolFor(n), 'gate');
+      expectClose(await gateDot.read(), p.map((x, i) => (pd1[i] + pd2[i]) * g1[i] + x * g2[i] * zkd[i]), tolFor(n), 'gate tangent');
+      for (const t of [H, Hd, P, V, out, outDot, D, Dd, Z, Zd, gate, gateDot]) t.destroy();
+    });
+  }
+
+  it('dual store with one tangent (Ȧ only), accumulate, primal skipped', async () => {
+    const g = gpu();
+    const [m, n, k] = [7, 257, 33];
+    const a = randomNormal(k * m, seed + 20);
+    const ad = randomNormal(k * m, seed + 21);
+    const b = randomNormal(k * n, seed + 22);
+    const A = Tensor.create(g, [k * m], { data: a });
+    const Ad = Tensor.create(g, [k * m], { data: ad });
+    const B = Tensor.create(g, [k * n], { data: b });
+    const C = Tensor.create(g, [m * n], { fill: NaN });
+    const Cd = Tensor.create(g, [m * n], { fill: 0 });
+    const gradW = await prepareMatmul(g, {
+      m, n, k, a: { buffer: A, transpose: true, dot: Ad }, b: { buffer: B },
+      out: { buffer: C, dot: Cd }, epilogue: { kind: 'store', accumulate: true, storePrimal: false },
+    });
+    g.run([gradW, gradW]);
+    const want = refMatmul(m, n, k, { data: ad, ld: m, transpose: true }, { data: b, ld: n });
+    expectClose(await Cd.read(), want.map((x) => 2 * x), tolFor(k), 'Ċ accumulated twice');
+    expect([...(await C.read())].every(Number.isNaN)).toBe(true);
+    for (const t of [A, Ad, B, C, Cd]) t.destroy();
+  });
+
+  it('rejects mismatched shapes with a message naming the operand', async () => {
+    const g = gpu();
+    const A = Tensor.create(g, [6 * 4], { label: 'acts' });
+    const B = Tensor.create(g, [3 * 3], { label: 'weights' });
+    const C = Tensor.create(g, [6 * 3]);
+    await expect(prepareMatmul(g, { m: 6, n: 3, k: 4, a: { buffer: A }, b: { buffer: B }, out: { buffer: C } }))
+      .rejects.toThrow(ShapeError);
+    await expect(prepareMatmul(g, { m: 6, n: 3, k: 4, a: { buffer: A }, b: { buffer: B }, out: { buffer: C } }))
+      .rejects.toThrow(/B 'weights' needs elements \[0, 12\) but holds 9/);
+    await expect(prepareMatmul(g, { m: 6, n: 3, k: 5, a: { buffer: A }, b: { buffer: B }, out: { buffer: C } }))
+      .rejects.toThrow(/A 'acts' needs elements \[0, 30\) but holds 24/);
+    await expect(prepareMatmul(g, { m: 6, n: 3, k: 0, a: { buffer: A }, b: { buffer: B }, out: { buffer: C } }))
+      .rejects.toThrow(/k = 0 must be a positive integer/);
+    for (const t of [A, B, C]) t.destroy();
+  });
+});
