@@ -44,7 +44,8 @@ export interface MatmulOptions {
   k: number;
   a: MatOperand;
   b: MatOperand;
-  out: { buffer: BufferLike; offset?: number; ld?: number; dot?: BufferLike };
+  /** The primal output may be omitted when an epilogue 'store' with storePrimal: false writes only the tangent. */
+  out: { buffer?: BufferLike; offset?: number; ld?: number; dot?: BufferLike };
   epilogue?: Epilogue;
   alpha?: number;
   tile?: MatmulTile;
@@ -80,7 +81,9 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
   const extent = (rows: number, cols: number, ld: number) => (rows - 1) * ld + cols;
   checkExtent(op, 'A', o.a.buffer, aOff, extent(aRows, aCols, lda));
   checkExtent(op, 'B', o.b.buffer, bOff, extent(bRows, bCols, ldb));
-  checkExtent(op, 'C', o.out.buffer, cOff, extent(o.m, o.n, ldc));
+  const skipPrimal = epi.kind === 'store' && epi.storePrimal === false;
+  if (!o.out.buffer && !skipPrimal) throw new ShapeError(`${op}: out.buffer is required unless storePrimal is false`);
+  if (o.out.buffer) checkExtent(op, 'C', o.out.buffer, cOff, extent(o.m, o.n, ldc));
   if (o.a.dot) checkExtent(op, 'A.dot', o.a.dot, aOff, extent(aRows, aCols, lda));
   if (o.b.dot) checkExtent(op, 'B.dot', o.b.dot, bOff, extent(bRows, bCols, ldb));
   if (o.out.dot) checkExtent(op, 'C.dot', o.out.dot, cOff, extent(o.m, o.n, ldc));
@@ -94,7 +97,7 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
     zOff = epi.zOffset;
     biasOff = epi.biasOffset;
     act = ACTIVATION_CODE[epi.activation];
-    checkExtent(op, 'z', o.out.buffer, zOff, extent(o.m, o.n, ldc));
+    checkExtent(op, 'z', o.out.buffer!, zOff, extent(o.m, o.n, ldc));
     checkExtent(op, 'bias', o.b.buffer, biasOff, o.n);
     if (o.b.dot) checkExtent(op, 'bias.dot', o.b.dot, biasOff, o.n);
   } else if (epi.kind === 'gate') {
@@ -137,7 +140,7 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
     o.b.dot ? gpuBuffer(o.b.dot) : gpu.placeholder('read'),
     aux,
     auxDot,
-    gpuBuffer(o.out.buffer),
-    o.out.dot ? gpuBuffer(o.out.dot) : gpu.placeholder('write'),
+    o.out.buffer ? gpuBuffer(o.out.buffer) : gpu.placeholder('write'),
+    o.out.dot ? gpuBuffer(o.out.dot) : gpu.placeholder('write', 1),
   ], tiles);
 }

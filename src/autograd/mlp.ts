@@ -1,0 +1,149 @@
+/**
+ * Mlp: a multilayer perceptron whose parameters live in one flat GPU buffer, with its loss,
+ * gradient and exact Hessian-vector product computed by the engine's WGSL kernels.
+ *
+ *   const model = await Mlp.create(gpu, { widths: [784, 128, 10], activation: 'relu', seed: 0 });
+ *   const { loss, accuracy } = await model.loss(data);
+ *   await model.gradient(data, g);            // g: model.vector()
+ *   await model.hvp(data, v, hv);             // hv = H·v, forward-over-backward
+ *
+ * Sharpness is about the data loss by default: the L2 term enters only with
+ * { weightDecay, includeRegulariser: true }, and then exactly (wd·θ in the gradient, wd·v in H·v).
+ * For loops (training, eigen-solvers) use preparePass() and encode the plan yourself.
+ */
+import type { Gpu } from '../gpu/context';
+import { Tensor } from '../gpu/tensor';
+import type { GpuDataset } from '../data/gpu-dataset';
+import { paramLayout, type ParamLayout } from './layout';
+import { initParams } from './init';
+import type { Activation } from './reference';
+import { PassPlan, SLOT, type PassOptions } from './pass';
+
+export interface MlpSpec {
+  widths: number[];
+  activation: Activation;
+  seed?: number;
+}
+
+export interface EvalOptions {
+  chunkSize?: number;
+  weightDecay?: number;
+  includeRegulariser?: boolean;
+}
+
+export interface LossResult {
+  /** Mean data loss, plus ½·wd·‖θ‖² when the regulariser is included. */
+  loss: number;
+  dataLoss: number;
+  accuracy: number;
+  count: number;
+}
+
+const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'gelu'];
+
+export class Mlp {
+  private readonly plans = new Map<string, PassPlan>();
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 0;
+
+  private constructor(
+    readonly gpu: Gpu,
+    readonly spec: MlpSpec,
+    readonly layout: ParamLayout,
+    readonly activation: Activation,
+    readonly params: Tensor,
+  ) {}
+
+  static async create(gpu: Gpu, spec: MlpSpec): Promise<Mlp> {
+    if (!ACTIVATIONS.includes(spec.activation)) {
+      throw new Error(`activation '${spec.activation}' is not supported; use one of ${ACTIVATIONS.join(', ')}`);
+    }
+    const layout = paramLayout(spec.widths);
+    const params = Tensor.create(gpu, [layout.size], {
+      label: 'params', data: initParams(spec.widths, spec.activation, spec.seed ?? 0),
+    });
+    return new Mlp(gpu, spec, layout, spec.activation, params);
+  }
+
+  /** A zero vector in parameter space (gradient, direction, eigenvector, optimiser state). */
+  vector(label = 'param-vector'): Tensor {
+    return Tensor.create(this.gpu, [this.layout.size], { label, fill: 0 });
+  }
+
+  async getParams(): Promise<Float32Array> {
+    return (await this.params.read()) as Float32Array;
+  }
+
+  setParams(values: ArrayLike<number>): void {
+    if (values.length !== this.layout.size) {
+      throw new Error(`setParams: got ${values.length} values for ${this.layout.size} parameters`);
+    }
+    this.params.write(values);
+  }
+
+  /** Prepare a pass to encode repeatedly (the caller owns and destroys it). */
+  preparePass(options: PassOptions): Promise<PassPlan> {
+    return PassPlan.prepare(this, options);
+  }
+
+  async loss(data: GpuDataset, options: EvalOptions = {}): Promise<LossResult> {
+    const plan = await this.cachedPlan({ kind: 'loss', data, ...options });
+    return this.runAndRead(plan, data.count);
+  }
+
+  /** out ← ∇L(θ) over the whole dataset (chunked); returns the loss at θ as a by-product. */
+  async gradient(data: GpuDataset, out: Tensor, options: EvalOptions = {}): Promise<LossResult> {
+    const plan = await this.cachedPlan({ kind: 'gradient', data, gradient: out, ...options });
+    return this.runAndRead(plan, data.count);
+  }
+
+  /** out ← H·v over the whole dataset (chunked), exactly, by forward-over-backward. */
+  async hvp(data: GpuDataset, v: Tensor, out: Tensor, options: EvalOptions & { gradient?: Tensor } = {}): Promise<LossResult> {
+    const plan = await this.cachedPlan({ kind: 'hvp', data, direction: v, product: out, ...options });
+    return this.runAndRead(plan, data.count);
+  }
+
+  /** Read a pass's scalars after it ran. */
+  async readResult(plan: PassPlan, count: number): Promise<LossResult> {
+    const s = await plan.scalars.read();
+    const wd = plan.options.includeRegulariser ? plan.options.weightDecay ?? 0 : 0;
+    const dataLoss = s[SLOT.loss];
+    return { loss: dataLoss + wd * s[SLOT.halfSqNorm], dataLoss, accuracy: s[SLOT.hits] / count, count };
+  }
+
+  destroy(): void {
+    for (const plan of this.plans.values()) plan.destroy();
+    this.plans.clear();
+    this.params.destroy();
+  }
+
+  private async runAndRead(plan: PassPlan, count: number): Promise<LossResult> {
+    const encoder = this.gpu.device.createCommandEncoder();
+    plan.encode(encoder, this.gpu);
+    this.gpu.device.queue.submit([encoder.finish()]);
+    return this.readResult(plan, count);
+  }
+
+  private async cachedPlan(options: PassOptions): Promise<PassPlan> {
+    const key = [
+      options.kind, this.id(options.data), options.gradient && this.id(options.gradient),
+      options.direction && this.id(options.direction), options.product && this.id(options.product),
+      options.chunkSize ?? '', options.weightDecay ?? 0, !!options.includeRegulariser,
+    ].join('|');
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = await PassPlan.prepare(this, options);
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  private id(o: object): number {
+    let id = this.ids.get(o);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(o, id);
+    }
+    return id;
+  }
+}
