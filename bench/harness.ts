@@ -1,0 +1,77 @@
+/**
+ * Benchmark timing: warm up, repeat, report the median and spread. GPU time comes from
+ * timestamp queries around the work when the adapter has them; otherwise wall clock around
+ * submit + onSubmittedWorkDone, and the result says so. Pipeline compilation happens in the
+ * warm-up runs and readbacks are never inside the timed region.
+ */
+import type { Gpu } from '../src/gpu/context';
+
+export interface TimingOptions {
+  warmup?: number;
+  repeats?: number;
+}
+
+export interface Timing {
+  method: 'timestamp-query' | 'wall clock';
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Interquartile range over the median, a unitless spread. */
+  relativeIqr: number;
+  samplesMs: number[];
+}
+
+export async function timeGpu(gpu: Gpu, record: (encoder: GPUCommandEncoder) => void, options: TimingOptions = {}): Promise<Timing> {
+  const warmup = options.warmup ?? 2;
+  const repeats = options.repeats ?? 7;
+  const useQueries = gpu.adapter.timestampQuery;
+  const querySet = useQueries ? gpu.device.createQuerySet({ type: 'timestamp', count: 2 }) : null;
+  const resolve = useQueries ? gpu.device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : null;
+  const samples: number[] = [];
+  try {
+    for (let r = 0; r < warmup + repeats; r++) {
+      const encoder = gpu.device.createCommandEncoder();
+      if (querySet) encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 0 } }).end();
+      record(encoder);
+      if (querySet) encoder.beginComputePass({ timestampWrites: { querySet, endOfPassWriteIndex: 1 } }).end();
+      if (querySet && resolve) encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
+      const t0 = performance.now();
+      gpu.device.queue.submit([encoder.finish()]);
+      await gpu.device.queue.onSubmittedWorkDone();
+      const wall = performance.now() - t0;
+      gpu.assertAlive();
+      if (r < warmup) continue;
+      if (resolve) {
+        const ticks = new BigUint64Array(await gpu.read(resolve));
+        const ns = Number(ticks[1] - ticks[0]);
+        // Some drivers report zero or wrapped timestamps; fall back to the wall clock for that sample.
+        samples.push(ns > 0 ? ns / 1e6 : wall);
+      } else {
+        samples.push(wall);
+      }
+    }
+  } finally {
+    querySet?.destroy();
+    resolve?.destroy();
+  }
+  return summarise(samples, useQueries ? 'timestamp-query' : 'wall clock');
+}
+
+export function summarise(samplesMs: number[], method: Timing['method']): Timing {
+  const s = [...samplesMs].sort((a, b) => a - b);
+  const q = (p: number) => {
+    const i = (s.length - 1) * p;
+    const lo = Math.floor(i);
+    return s[lo] + (s[Math.ceil(i)] - s[lo]) * (i - lo);
+  };
+  const median = q(0.5);
+  return { method, medianMs: median, minMs: s[0], maxMs: s[s.length - 1], relativeIqr: (q(0.75) - q(0.25)) / median, samplesMs };
+}
+
+export function gflops(flops: number, ms: number): number {
+  return flops / (ms * 1e6);
+}
+
+export function gbps(bytes: number, ms: number): number {
+  return bytes / (ms * 1e6);
+}

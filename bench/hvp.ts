@@ -1,0 +1,63 @@
+/**
+ * One gradient vs one Hessian-vector product over the same data, for the study's MLP shapes:
+ * median times, GFLOP/s, GB/s and the HVP/gradient ratio (target ≤ 2.5).
+ */
+import type { Gpu } from '../src/gpu/context';
+import { Mlp } from '../src/autograd/mlp';
+import { passCost } from '../src/autograd/cost';
+import { GpuDataset } from '../src/data/gpu-dataset';
+import { take } from '../src/data/dataset';
+import { loadMnistPackage } from '../src/data/node-files';
+import { gbps, gflops, timeGpu, type Timing } from './harness';
+
+export interface HvpRow {
+  widths: number[];
+  samples: number;
+  gradient: Timing & { gflops: number; gbps: number };
+  hvp: Timing & { gflops: number; gbps: number };
+  ratio: number;
+}
+
+export async function benchHvp(gpu: Gpu, opts: { samples: number; shapes: number[][]; repeats: number }): Promise<HvpRow[]> {
+  const digits = take(await loadMnistPackage(), opts.samples);
+  const data = GpuDataset.fromDataset(gpu, digits);
+  const rows: HvpRow[] = [];
+  try {
+    for (const widths of opts.shapes) {
+      const model = await Mlp.create(gpu, { widths, activation: 'relu', seed: 0 });
+      const grad = model.vector();
+      const v = model.vector();
+      v.write(Float32Array.from({ length: model.layout.size }, (_, i) => Math.sin(i)));
+      const hv = model.vector();
+      const gradPlan = await model.preparePass({ kind: 'gradient', data, gradient: grad, chunkSize: opts.samples });
+      const hvpPlan = await model.preparePass({ kind: 'hvp', data, direction: v, product: hv, chunkSize: opts.samples });
+      const time = async (plan: typeof gradPlan, pass: 'gradient' | 'hvp') => {
+        const t = await timeGpu(gpu, (enc) => plan.encode(enc, gpu), { repeats: opts.repeats });
+        const c = passCost(widths, opts.samples, pass);
+        return { ...t, gflops: gflops(c.flops, t.medianMs), gbps: gbps(c.bytes, t.medianMs) };
+      };
+      const g = await time(gradPlan, 'gradient');
+      const h = await time(hvpPlan, 'hvp');
+      rows.push({ widths, samples: opts.samples, gradient: g, hvp: h, ratio: h.medianMs / g.medianMs });
+      gradPlan.destroy();
+      hvpPlan.destroy();
+      for (const t of [grad, v, hv]) t.destroy();
+      model.destroy();
+    }
+  } finally {
+    data.destroy();
+  }
+  return rows;
+}
+
+export function hvpTable(rows: HvpRow[]): string {
+  const lines = [
+    '| MLP | samples | gradient ms | GFLOP/s | HVP ms | GFLOP/s | HVP / gradient |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.widths.join('-')} | ${r.samples} | ${r.gradient.medianMs.toFixed(2)} | ${r.gradient.gflops.toFixed(2)} | ` +
+      `${r.hvp.medianMs.toFixed(2)} | ${r.hvp.gflops.toFixed(2)} | ${r.ratio.toFixed(2)} |`);
+  }
+  return lines.join('\n');
+}
