@@ -1,12 +1,13 @@
 /**
  * npm run bench -- <suite> [--samples N] [--repeats N] [--out FILE]
- * Suites: hvp. Prints the adapter and a table, writes JSON (default bench/results/<suite>.json).
+ * Suites: hvp (gradient vs HVP), train (training-loop throughput). Prints the adapter and a table, writes JSON (default bench/results/<suite>.json).
  */
 import { acquireDevice } from '../src/gpu/device';
 import { writeFileAtomic } from '../src/util/atomic-write';
 import { benchHvp, hvpTable } from './hvp';
+import { benchTrain, trainTable } from './train';
 
-const SUITES = ['hvp'] as const;
+const SUITES = ['hvp', 'train'] as const;
 type Suite = (typeof SUITES)[number];
 
 function parseArgs(argv: string[]) {
@@ -39,8 +40,16 @@ async function main() {
     console.log(`adapter: ${a.description || a.device} (${a.vendor}, ${a.architecture}${a.software ? ', software' : ''}); ` +
       `timing: ${a.timestampQuery ? 'timestamp-query' : 'wall clock'}`);
     const shapes = [[784, 128, 10], [784, 256, 256, 10]];
-    const rows = await benchHvp(gpu, { samples: args.samples, shapes, repeats: args.repeats });
-    console.log(hvpTable(rows));
+    let rows: unknown[];
+    if (args.suite === 'hvp') {
+      const r = await benchHvp(gpu, { samples: args.samples, shapes, repeats: args.repeats });
+      console.log(hvpTable(r));
+      rows = r;
+    } else {
+      const r = await benchTrain(gpu, { samples: args.samples, shapes, batchSizes: [64, 128], repeats: args.repeats });
+      console.log(trainTable(r));
+      rows = r;
+    }
     const result = { suite: args.suite, date: new Date().toISOString(), adapter: a, rows };
     await writeFileAtomic(args.out, JSON.stringify(result, null, 2) + '\n');
     console.log(`wrote ${args.out}`);

@@ -1,0 +1,95 @@
+/**
+ * Checkpoint format: everything needed to resume or re-probe a run in one file.
+ *
+ *   bytes 0..7   magic "HGCKPT1\n"
+ *   bytes 8..11  header length H (u32, little-endian)
+ *   next H bytes JSON header, UTF-8, padded with spaces to a multiple of 4
+ *   then         the f32 arrays (little-endian), back to back, as listed in header.arrays
+ *
+ * Header: { format, version, step, model: MlpSpec, meta (training config, data split — any
+ * JSON), arrays: [{ name, offset (bytes from the start of the array section), length }] }.
+ * The arrays are "params" plus the optimiser state (e.g. "adam.m", "adam.v").
+ * Browser-safe: encode/decode work on bytes; checkpoint-file.ts does Node file IO.
+ */
+import type { MlpSpec } from '../autograd/mlp';
+
+const MAGIC = 'HGCKPT1\n';
+const VERSION = 1;
+
+export interface NamedArray {
+  name: string;
+  values: Float32Array;
+}
+
+export interface Checkpoint {
+  step: number;
+  model: MlpSpec;
+  params: Float32Array;
+  optimizerState: NamedArray[];
+  meta: unknown;
+}
+
+interface Header {
+  format: 'hessian-gpu-checkpoint';
+  version: number;
+  step: number;
+  model: MlpSpec;
+  meta: unknown;
+  arrays: { name: string; offset: number; length: number }[];
+}
+
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const arrays = [{ name: 'params', values: c.params }, ...c.optimizerState];
+  let offset = 0;
+  const entries = arrays.map((a) => {
+    const e = { name: a.name, offset, length: a.values.length };
+    offset += a.values.length * 4;
+    return e;
+  });
+  const header: Header = { format: 'hessian-gpu-checkpoint', version: VERSION, step: c.step, model: c.model, meta: c.meta, arrays: entries };
+  let json = JSON.stringify(header);
+  json += ' '.repeat((4 - (new TextEncoder().encode(json).length % 4)) % 4);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(12 + headerBytes.length + offset);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, headerBytes.length, true);
+  out.set(headerBytes, 12);
+  const base = 12 + headerBytes.length;
+  arrays.forEach((a, i) => {
+    const view = new DataView(out.buffer, base + entries[i].offset, a.values.length * 4);
+    a.values.forEach((v, j) => view.setFloat32(j * 4, v, true));
+  });
+  return out;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
+  const fail = (why: string): never => {
+    throw new Error(`${source}: not a valid checkpoint (${why}). Fix: point at a file written by this engine's saveCheckpoint, or retrain.`);
+  };
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('wrong magic bytes');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(8, true);
+  if (12 + headerLength > bytes.length) fail(`header of ${headerLength} bytes runs past the end of the ${bytes.length}-byte file`);
+  let header: Header;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
+  } catch {
+    return fail('header is not JSON');
+  }
+  if (header.format !== 'hessian-gpu-checkpoint') fail(`format is '${header.format}'`);
+  if (header.version !== VERSION) fail(`version ${header.version}, this engine reads version ${VERSION}`);
+  const base = 12 + headerLength;
+  const arrays: NamedArray[] = header.arrays.map((a) => {
+    const end = base + a.offset + a.length * 4;
+    if (end > bytes.length) fail(`array '${a.name}' ends at byte ${end} but the file has ${bytes.length} (truncated?)`);
+    const values = new Float32Array(a.length);
+    for (let j = 0; j < a.length; j++) values[j] = view.getFloat32(base + a.offset + j * 4, true);
+    return { name: a.name, values };
+  });
+  const last = header.arrays.at(-1);
+  const expectedEnd = base + (last ? last.offset + last.length * 4 : 0);
+  if (expectedEnd !== bytes.length) fail(`${bytes.length - expectedEnd} unexpected trailing bytes`);
+  const params = arrays.find((a) => a.name === 'params');
+  if (!params) return fail("no 'params' array");
+  return { step: header.step, model: header.model, params: params.values, optimizerState: arrays.filter((a) => a !== params), meta: header.meta };
+}

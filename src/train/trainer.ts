@@ -1,0 +1,177 @@
+/**
+ * The GPU-resident training loop. Data is uploaded once; each epoch gets a seeded permutation,
+ * and each step copies its slice of that permutation into the batch's index buffer, gathers the
+ * minibatch, runs forward + backward and the optimiser update — one command encoder per step.
+ * The host reads back only every `logEvery` steps (the mean loss and accuracy over those steps
+ * and ‖θ‖², which is also how divergence is caught within `logEvery` steps).
+ *
+ * Batches: floor(N / batchSize) full batches per epoch; the remainder of each shuffled epoch is
+ * skipped (drop_last), so every step sees the same batch size.
+ */
+import type { Mlp, LossResult } from '../autograd/mlp';
+import { SLOT, SCALAR_SLOTS } from '../autograd/pass';
+import type { GpuDataset } from '../data/gpu-dataset';
+import { Tensor } from '../gpu/tensor';
+import { prepareAxpby } from '../gpu/ops/elementwise';
+import { releaseDispatches } from '../gpu/context';
+import { Optimizer, type OptimizerConfig } from '../optim/optimizer';
+import { lrAt, type Schedule } from '../optim/schedule';
+import { Rng } from '../util/rng';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  schedule?: Schedule;
+  /** Seeds the epoch permutations. */
+  seed: number;
+  /** Steps between host readbacks (loss/accuracy log, divergence check). */
+  logEvery?: number;
+  /** Evaluate train and test sets every this many epochs (and always at the end), unless evaluate is false. */
+  evalEvery?: number;
+  evaluate?: boolean;
+  test?: GpuDataset;
+  /** Rows per chunk for the evaluation passes. */
+  evalChunkSize?: number;
+  onProgress?: (event: TrainEvent) => void | Promise<void>;
+  /** Called after each log point with the step; for probes during training (e.g. λmax). */
+  onCheck?: (step: number) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** Resume: optimiser state, step count and epoch from a checkpoint. */
+  resume?: { optimizerState: { name: string; values: Float32Array }[]; step: number };
+}
+
+export interface StepLog {
+  step: number;
+  epoch: number;
+  lr: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface EvalLog {
+  step: number;
+  epoch: number;
+  train: LossResult;
+  test?: LossResult;
+}
+
+export type TrainEvent = { kind: 'log'; totalSteps: number } & StepLog | { kind: 'eval'; totalSteps: number } & EvalLog;
+
+export interface Divergence {
+  step: number;
+  lastFiniteLoss: number | null;
+  reason: string;
+}
+
+export interface TrainResult {
+  steps: number;
+  history: StepLog[];
+  evals: EvalLog[];
+  diverged: Divergence | null;
+  stopped: boolean;
+  optimizer: Optimizer;
+}
+
+export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Promise<TrainResult> {
+  const { gpu } = model;
+  validate(o, data);
+  const B = o.batchSize;
+  const stepsPerEpoch = Math.floor(data.count / B);
+  const totalSteps = stepsPerEpoch * o.epochs;
+  const logEvery = o.logEvery ?? 50;
+  const evalEvery = o.evalEvery ?? 1;
+
+  const permutation = Tensor.create(gpu, [data.count], { dtype: 'u32', label: 'train:permutation' });
+  const batchOrder = Tensor.create(gpu, [B], { dtype: 'u32', label: 'train:batch-order' });
+  const grad = model.vector('train:gradient');
+  const running = Tensor.create(gpu, [SCALAR_SLOTS], { label: 'train:running', fill: 0 });
+  const plan = await model.preparePass({ kind: 'gradient', data, order: batchOrder, count: B, chunkSize: B, gradient: grad });
+  const accumulate = await prepareAxpby(gpu, SCALAR_SLOTS, 1, { buffer: plan.scalars }, 1, { buffer: running });
+  const optimizer = await Optimizer.create(gpu, o.optimizer, model.params, grad);
+  const rng = new Rng(o.seed);
+  const history: StepLog[] = [];
+  const evals: EvalLog[] = [];
+  let diverged: Divergence | null = null;
+  let stopped = false;
+  let lastFinite: number | null = null;
+  let step = 0;
+
+  try {
+    if (o.resume) {
+      optimizer.loadState(o.resume.optimizerState, o.resume.step);
+      step = o.resume.step;
+    }
+    // Replay the permutation stream up to the resumed epoch so a resumed run sees the same batches.
+    const startEpoch = Math.floor(step / stepsPerEpoch);
+    for (let e = 0; e < startEpoch; e++) rng.permutation(data.count);
+    let sinceLog = 0;
+    for (let epoch = startEpoch; epoch < o.epochs && !diverged && !stopped; epoch++) {
+      permutation.write(rng.permutation(data.count));
+      for (let s = step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
+        if (o.signal?.aborted) {
+          stopped = true;
+          break;
+        }
+        const lr = o.schedule ? lrAt(o.schedule, step) : optimizer.config.lr;
+        const encoder = gpu.device.createCommandEncoder();
+        encoder.copyBufferToBuffer(permutation.buffer, s * B * 4, batchOrder.buffer, 0, B * 4);
+        plan.encode(encoder, gpu);
+        gpu.encode(encoder, [accumulate]);
+        optimizer.encodeStep(encoder, lr);
+        gpu.device.queue.submit([encoder.finish()]);
+        step++;
+        sinceLog++;
+        if (sinceLog === logEvery || step === totalSteps) {
+          const r = await running.read();
+          running.write(new Float32Array(SCALAR_SLOTS));
+          const loss = r[SLOT.loss] / sinceLog;
+          const accuracy = r[SLOT.hits] / (B * sinceLog);
+          const sqNorm = (await plan.scalars.read(SLOT.halfSqNorm, 1))[0];
+          if (!Number.isFinite(loss) || !Number.isFinite(sqNorm)) {
+            diverged = {
+              step, lastFiniteLoss: lastFinite,
+              reason: `${!Number.isFinite(loss) ? `training loss became ${loss}` : `parameters became non-finite (‖θ‖² = ${2 * sqNorm})`} ` +
+                `within steps ${step - sinceLog + 1}..${step} (lr ${lr}). Fix: lower the learning rate or add warm-up.`,
+            };
+            break;
+          }
+          lastFinite = loss;
+          const log = { step, epoch, lr, loss, accuracy };
+          history.push(log);
+          sinceLog = 0;
+          await o.onProgress?.({ kind: 'log', totalSteps, ...log });
+          await o.onCheck?.(step);
+        }
+      }
+      if (!diverged && o.evaluate !== false && ((epoch + 1) % evalEvery === 0 || epoch === o.epochs - 1 || stopped)) {
+        const entry = await evaluate(model, data, o, step, epoch);
+        evals.push(entry);
+        await o.onProgress?.({ kind: 'eval', totalSteps, ...entry });
+      }
+    }
+  } finally {
+    plan.destroy();
+    releaseDispatches([accumulate]);
+    for (const t of [permutation, batchOrder, grad, running]) t.destroy();
+  }
+  return { steps: step, history, evals, diverged, stopped, optimizer };
+}
+
+async function evaluate(model: Mlp, data: GpuDataset, o: TrainOptions, step: number, epoch: number): Promise<EvalLog> {
+  const chunkSize = o.evalChunkSize;
+  const train = await model.loss(data, { chunkSize });
+  const test = o.test ? await model.loss(o.test, { chunkSize }) : undefined;
+  return { step, epoch, train, test };
+}
+
+function validate(o: TrainOptions, data: GpuDataset): void {
+  const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
+  if (!positiveInt(o.epochs)) throw new Error(`train: epochs must be a positive integer, got ${o.epochs}`);
+  if (!positiveInt(o.batchSize)) throw new Error(`train: batchSize must be a positive integer, got ${o.batchSize}`);
+  if (o.batchSize > data.count) {
+    throw new Error(`train: batchSize ${o.batchSize} exceeds the ${data.count} training samples of '${data.name}'`);
+  }
+  if (o.logEvery !== undefined && !positiveInt(o.logEvery)) throw new Error(`train: logEvery must be a positive integer, got ${o.logEvery}`);
+  if (o.evalEvery !== undefined && !positiveInt(o.evalEvery)) throw new Error(`train: evalEvery must be a positive integer, got ${o.evalEvery}`);
+}
