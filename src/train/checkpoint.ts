@@ -8,7 +8,7 @@
  *
  * Header: { format, version, step, model: MlpSpec, meta (training config, data split — any
  * JSON), arrays: [{ name, offset (bytes from the start of the array section), length }] }.
- * The arrays are "params" plus the optimiser state (e.g. "adam.m", "adam.v").
+ * The arrays are "params" plus the optimiser state under its PyTorch names (momentum_buffer, exp_avg, exp_avg_sq).
  * Browser-safe: encode/decode work on bytes; checkpoint-file.ts does Node file IO.
  */
 import type { MlpSpec } from '../autograd/mlp';
