@@ -1,0 +1,159 @@
+/**
+ * Loss-landscape slices: L(θ + α·d) along one direction and L(θ + α·d₁ + β·d₂) over a plane
+ * (Goodfellow et al. 2015 for 1-D; Li et al. 2018 for 2-D with filter-normalised directions,
+ * see directions.ts).
+ *
+ * Every point is evaluated on the GPU without moving θ through the host: θ is saved once into a
+ * GPU copy, and for each point one command buffer copies it back into the model's parameters and
+ * adds Σ_k c_k·d_k with one axpby dispatch per direction. The dispatches are prepared once; the
+ * coefficients c_k live in a small GPU buffer rewritten per point, so a grid of any size reuses
+ * the same bind groups. Then model.loss runs its cached pass and reads back its scalars — the one
+ * host round trip per point. The parameters are restored bit for bit when the evaluation ends,
+ * normally or by an error, so a probe never leaves the model displaced.
+ *
+ * Coefficients are applied in float32 (θ + fround(α)·d, in float32), as the kernels compute.
+ */
+import { releaseDispatches, type Dispatch } from '../gpu/context';
+import { Tensor } from '../gpu/tensor';
+import { prepareAxpby } from '../gpu/ops/elementwise';
+import type { EvalOptions, LossResult, Mlp } from '../autograd/mlp';
+import type { GpuDataset } from '../data/gpu-dataset';
+
+/** A direction in parameter space: host values, or a GPU vector (e.g. an eigenvector or gradient) used in place, never written. */
+export type Direction = ArrayLike<number> | Tensor;
+
+/** Explicit coefficients, or `steps` evenly spaced values from `from` to `to` inclusive. */
+export type Grid = readonly number[] | { from: number; to: number; steps: number };
+
+export interface Slice1dOptions extends EvalOptions {
+  alphas: Grid;
+}
+
+export interface Slice2dOptions extends EvalOptions {
+  alphas: Grid;
+  betas: Grid;
+}
+
+export interface Slice1d {
+  alphas: number[];
+  /** loss[i] = L(θ + alphas[i]·d). */
+  loss: number[];
+  accuracy: number[];
+}
+
+export interface Slice2d {
+  alphas: number[];
+  betas: number[];
+  /** loss[j][i] = L(θ + alphas[i]·d₁ + betas[j]·d₂): one row per β. */
+  loss: number[][];
+  accuracy: number[][];
+}
+
+export async function slice1d(model: Mlp, data: GpuDataset, direction: Direction, options: Slice1dOptions): Promise<Slice1d> {
+  const { alphas: grid, ...evalOptions } = options;
+  const alphas = resolveGrid('alphas', grid);
+  return withDisplacement(model, data, [direction], evalOptions, async ({ lossAt }) => {
+    const points = [];
+    for (const a of alphas) points.push(await lossAt([a]));
+    return { alphas, loss: points.map((p) => p.loss), accuracy: points.map((p) => p.accuracy) };
+  });
+}
+
+export async function slice2d(model: Mlp, data: GpuDataset, d1: Direction, d2: Direction, options: Slice2dOptions): Promise<Slice2d> {
+  const { alphas: aGrid, betas: bGrid, ...evalOptions } = options;
+  const alphas = resolveGrid('alphas', aGrid);
+  const betas = resolveGrid('betas', bGrid);
+  return withDisplacement(model, data, [d1, d2], evalOptions, async ({ lossAt }) => {
+    const loss: number[][] = [];
+    const accuracy: number[][] = [];
+    for (const b of betas) {
+      const row = [];
+      for (const a of alphas) row.push(await lossAt([a, b]));
+      loss.push(row.map((p) => p.loss));
+      accuracy.push(row.map((p) => p.accuracy));
+    }
+    return { alphas, betas, loss, accuracy };
+  });
+}
+
+export function resolveGrid(name: string, grid: Grid): number[] {
+  let values: number[];
+  if ('steps' in grid) {
+    const { from, to, steps } = grid;
+    if (!Number.isInteger(steps) || steps < 1) throw new Error(`${name}: steps must be a positive integer, got ${steps}`);
+    // The last point is `to` itself, not from + (to − from), which can miss it by a rounding.
+    values = Array.from({ length: steps }, (_, i) => (i === 0 ? from : i === steps - 1 ? to : from + ((to - from) * i) / (steps - 1)));
+  } else {
+    values = [...grid];
+  }
+  if (values.length === 0) throw new Error(`${name}: the grid is empty`);
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`${name}[${bad}] is ${values[bad]}; coefficients must be finite`);
+  return values;
+}
+
+/** What a displaced evaluation offers the code running inside it. */
+export interface Displacement {
+  /** The directions on the GPU. Those given as host arrays are private copies the caller may overwrite (one per perturbation sample, say). */
+  readonly directions: readonly Tensor[];
+  /** Sets the parameters to θ + Σ_k coefs[k]·directions[k] and evaluates the loss there. */
+  lossAt(coefs: readonly number[]): Promise<LossResult>;
+}
+
+/**
+ * Runs `body` with θ saved on the GPU and the model's parameters free to be displaced; restores θ
+ * exactly afterwards, even if `body` or an evaluation throws.
+ */
+export async function withDisplacement<T>(
+  model: Mlp, data: GpuDataset, directions: readonly Direction[], options: EvalOptions,
+  body: (displacement: Displacement) => Promise<T>,
+): Promise<T> {
+  const { gpu, params } = model;
+  const size = model.layout.size;
+  directions.forEach((d, k) => checkDirection(model, d, k));
+  const owned: Tensor[] = [];
+  const keep = (t: Tensor) => (owned.push(t), t);
+  const origin = keep(Tensor.create(gpu, [size], { label: 'displace:origin' }));
+  const save = gpu.device.createCommandEncoder();
+  save.copyBufferToBuffer(params.buffer, 0, origin.buffer, 0, size * 4);
+  gpu.device.queue.submit([save.finish()]);
+  const steps: Dispatch[] = [];
+  try {
+    const tensors = directions.map((d, k) => (d instanceof Tensor ? d : keep(Tensor.create(gpu, [size], { label: `displace:d${k}`, data: d }))));
+    const coefs = keep(Tensor.create(gpu, [tensors.length], { label: 'displace:coefs' }));
+    for (const [k, d] of tensors.entries()) {
+      steps.push(await prepareAxpby(gpu, size, 1, { buffer: d }, 1, { buffer: params }, { kind: 'scalar', scalars: coefs, slot: k }));
+    }
+    const lossAt = async (c: readonly number[]): Promise<LossResult> => {
+      if (c.length !== tensors.length) throw new Error(`lossAt: ${c.length} coefficients for ${tensors.length} directions`);
+      coefs.write(Float32Array.from(c));
+      const encoder = gpu.device.createCommandEncoder();
+      encoder.copyBufferToBuffer(origin.buffer, 0, params.buffer, 0, size * 4);
+      gpu.encode(encoder, steps);
+      gpu.device.queue.submit([encoder.finish()]);
+      return model.loss(data, options);
+    };
+    return await body({ directions: tensors, lossAt });
+  } finally {
+    // Queue order puts the restore ahead of any later use of the parameters, and destroying a
+    // buffer waits for the work already submitted on it, so nothing here needs to block.
+    const restore = gpu.device.createCommandEncoder();
+    restore.copyBufferToBuffer(origin.buffer, 0, params.buffer, 0, size * 4);
+    gpu.device.queue.submit([restore.finish()]);
+    releaseDispatches(steps);
+    for (const t of owned) t.destroy();
+  }
+}
+
+function checkDirection(model: Mlp, d: Direction, k: number): void {
+  const size = model.layout.size;
+  if (d instanceof Tensor) {
+    if (d.size !== size || d.dtype !== 'f32') throw new Error(`direction ${k} is a ${d.dtype} tensor of ${d.size} elements; the network has ${size} f32 parameters`);
+    if (d.buffer === model.params.buffer) throw new Error(`direction ${k} is the model's own parameter buffer; pass a copy`);
+    return;
+  }
+  if (d.length !== size) throw new Error(`direction ${k} has ${d.length} elements; the network has ${size} parameters`);
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) throw new Error(`direction ${k}[${i}] is ${d[i]}; directions must be finite`);
+  }
+}
