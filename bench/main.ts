@@ -1,64 +1,126 @@
 /**
- * npm run bench -- <suite> [--samples N] [--repeats N] [--out FILE]
- * Suites: hvp (gradient vs HVP), train (training-loop throughput). Prints the adapter and a table, writes JSON (default bench/results/<suite>.json).
+ * npm run bench -- <suite> [--samples N] [--repeats N] [--large 1024,2048] [--tol 1e-4] [--tune] [--out FILE]
+ *   kernels  per-family kernel throughput (+ --tune: matmul tile sweep)
+ *   hvp      one gradient vs one HVP over the same data
+ *   train    training-loop throughput (samples/s)
+ *   probe    time to λmax at tol 1e-4 over 10,000 samples
+ *   peers    side by side with TensorFlow.js and jax-js (WebGPU) on the same adapter
+ *   all      every suite above
+ * Prints the adapter and tables, writes JSON (default bench/results/<suite>.json).
  */
 import { acquireDevice } from '../src/gpu/device';
+import type { Gpu } from '../src/gpu/context';
 import { writeFileAtomic } from '../src/util/atomic-write';
 import { benchHvp, hvpTable } from './hvp';
 import { benchTrain, trainTable } from './train';
+import { benchProbe, probeTable } from './probe';
+import { benchKernels, kernelTable, tuneMatmul } from './kernels';
+import { roofline } from './roofline';
+import { benchPeers, closePeers, peersTable } from './peers/index';
 
-const SUITES = ['hvp', 'train'] as const;
+const SUITES = ['kernels', 'hvp', 'train', 'probe', 'peers', 'all'] as const;
 type Suite = (typeof SUITES)[number];
+const STUDY_SHAPES = [[784, 64, 10], [784, 256, 256, 10]];
 
-function parseArgs(argv: string[]) {
-  const suite = (argv.find((a) => !a.startsWith('--')) ?? 'hvp') as Suite;
+export interface BenchArgs {
+  suite: Suite;
+  samples?: number;
+  repeats: number;
+  large: number[];
+  tune: boolean;
+  /** Relative tolerance of the λmax benchmark (default 1e-4). */
+  tol: number;
+  out: string;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const suite = (argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--')) ?? 'all') as Suite;
   if (!SUITES.includes(suite)) throw new Error(`unknown benchmark suite '${suite}'; choose one of: ${SUITES.join(', ')}`);
   const flag = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const num = (name: string, fallback: number) => {
-    const v = flag(name);
-    if (v === undefined) return fallback;
+  const int = (name: string, v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${v}'`);
     return n;
   };
+  const samples = flag('samples');
+  const large = flag('large');
   return {
     suite,
-    samples: num('samples', 2048),
-    repeats: num('repeats', 7),
+    samples: samples === undefined ? undefined : int('samples', samples),
+    repeats: int('repeats', flag('repeats') ?? '7'),
+    large: large === undefined ? [1024, 2048] : large.split(',').filter(Boolean).map((s) => int('large', s)),
+    tune: argv.includes('--tune'),
+    tol: Number(flag('tol') ?? 1e-4),
     out: flag('out') ?? `bench/results/${suite}.json`,
   };
 }
 
+export async function runBench(gpu: Gpu, args: BenchArgs, print: (s: string) => void): Promise<Record<string, unknown>> {
+  const roof = roofline(gpu.adapter);
+  const want = (s: Suite) => args.suite === s || args.suite === 'all';
+  const out: Record<string, unknown> = {};
+  if (want('kernels')) {
+    const rows = await benchKernels(gpu, { repeats: args.repeats, large: args.large, roof, batch: 128 });
+    print(`roofline: ${roof.source}\n${kernelTable(rows)}`);
+    out.kernels = { roofline: roof, rows };
+    if (args.tune) {
+      const size = args.large[0] ?? 512;
+      const sweep = await tuneMatmul(gpu, size, Math.max(2, Math.floor(args.repeats / 2)));
+      print(`matmul tiles at ${size}³, best first: ` + sweep.slice(0, 5).map((s) => `${s.tile.wgM}×${s.tile.wgN}×${s.tile.tileK} ${s.gflops.toFixed(2)} GFLOP/s`).join('; '));
+      out.matmulTuning = { adapter: gpu.adapter.description, size, best: sweep[0], sweep };
+    }
+  }
+  if (want('hvp')) {
+    const rows = await benchHvp(gpu, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, repeats: args.repeats });
+    print(hvpTable(rows));
+    out.hvp = rows;
+  }
+  if (want('train')) {
+    const rows = await benchTrain(gpu, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, batchSizes: [64, 128], repeats: Math.min(args.repeats, 3) });
+    print(trainTable(rows));
+    out.train = rows;
+  }
+  if (want('probe')) {
+    const samples = args.samples ?? 10_000;
+    const rows = await benchProbe(gpu, { samples, shapes: STUDY_SHAPES, tol: args.tol, chunkSize: Math.min(samples, 5000) });
+    print(probeTable(rows));
+    out.probe = rows;
+  }
+  if (want('peers')) {
+    // jax-js's HVP needs ≤ 512 rows for 784-256-256-10 under a 128 MiB binding limit (bench/peers/index.ts).
+    const report = await benchPeers(gpu, {
+      repeats: args.repeats,
+      matmuls: [[128, 128, 784], [128, 256, 784], ...args.large.map((n) => [n, n, n] as [number, number, number])],
+      samples: Math.min(args.samples ?? 512, 512),
+    });
+    print(peersTable(report));
+    out.peers = report;
+  }
+  return out;
+}
+
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2));
   const gpu = await acquireDevice();
   try {
     const a = gpu.adapter;
     console.log(`adapter: ${a.description || a.device} (${a.vendor}, ${a.architecture}${a.software ? ', software' : ''}); ` +
       `timing: ${a.timestampQuery ? 'timestamp-query' : 'wall clock'}`);
-    const shapes = [[784, 128, 10], [784, 256, 256, 10]];
-    let rows: unknown[];
-    if (args.suite === 'hvp') {
-      const r = await benchHvp(gpu, { samples: args.samples, shapes, repeats: args.repeats });
-      console.log(hvpTable(r));
-      rows = r;
-    } else {
-      const r = await benchTrain(gpu, { samples: args.samples, shapes, batchSizes: [64, 128], repeats: args.repeats });
-      console.log(trainTable(r));
-      rows = r;
-    }
-    const result = { suite: args.suite, date: new Date().toISOString(), adapter: a, rows };
-    await writeFileAtomic(args.out, JSON.stringify(result, null, 2) + '\n');
+    const results = await runBench(gpu, args, (s) => console.log(s));
+    await writeFileAtomic(args.out, JSON.stringify({ suite: args.suite, date: new Date().toISOString(), adapter: a, args, ...results }, null, 2) + '\n');
     console.log(`wrote ${args.out}`);
   } finally {
+    await closePeers();
     gpu.destroy();
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (process.argv[1]?.endsWith('bench/main.ts')) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -14,6 +14,7 @@ const SHADER_URLS = {
   'softmax_ce.wgsl': new URL('../../shaders/softmax_ce.wgsl', import.meta.url),
   'data.wgsl': new URL('../../shaders/data.wgsl', import.meta.url),
   'optim.wgsl': new URL('../../shaders/optim.wgsl', import.meta.url),
+  'probe.wgsl': new URL('../../shaders/probe.wgsl', import.meta.url),
 } as const;
 
 export type ShaderFile = keyof typeof SHADER_URLS;

@@ -1,0 +1,57 @@
+// Products of a vector with a basis of `rows` vectors of length n, stored row-major in one
+// buffer (the Lanczos basis V). Gram–Schmidt needs both directions every step:
+//
+//   project: out[off + r] = Σ_i basis[r·n + i]·x[i]                for r < rows   (c = V·x)
+//   combine: y[i] = alpha·Σ_r basis[r·n + i]·coeffs[off + r] + beta·y[i]          (y = α·Vᵀc + β·y)
+//
+// A GEMM tile would waste all but one of its columns on these (n = 1) and would sum V·x's long
+// rows serially in one workgroup; here project gives each row a workgroup and combine gives
+// each element a thread that walks the (few) rows, reading V coalesced in both cases.
+
+struct Params {
+  rows: u32,
+  n: u32,
+  off: u32,
+  alpha: f32,
+  beta: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> basis: array<f32>;
+// project: the vector x; combine: the coefficients c.
+@group(0) @binding(2) var<storage, read> operand: array<f32>;
+// project: the coefficients out; combine: the vector y.
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+
+override WG: u32 = 256u;
+
+var<workgroup> partial: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn project(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let r = wid.x + wid.y * nwg.x;
+  // r is the same for the whole workgroup, so this early exit keeps the barriers below uniform.
+  if (r >= p.rows) { return; }
+  let base = r * p.n;
+  var acc = 0.0;
+  for (var i = lid.x; i < p.n; i += WG) { acc = fma(basis[base + i], operand[i], acc); }
+  partial[lid.x] = acc;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid.x < stride) { partial[lid.x] += partial[lid.x + stride]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { dst[p.off + r] = partial[0]; }
+}
+
+@compute @workgroup_size(WG)
+fn combine(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid.x;
+  if (i >= p.n) { return; }
+  var acc = 0.0;
+  for (var r = 0u; r < p.rows; r++) { acc = fma(basis[r * p.n + i], operand[p.off + r], acc); }
+  var result = p.alpha * acc;
+  // beta = 0 must ignore y so a fresh (even NaN-poisoned) output is overwritten cleanly.
+  if (p.beta != 0.0) { result += p.beta * dst[i]; }
+  dst[i] = result;
+}

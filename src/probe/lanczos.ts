@@ -1,0 +1,262 @@
+/**
+ * Lanczos with full reorthogonalisation on the GPU, and the two probes built on it: the top-k and
+ * smallest eigenpairs (Ritz pairs), and the spectral density by stochastic Lanczos quadrature.
+ *
+ * Step j: w = A·v_j, α_j = v_jᵀw, then classical Gram–Schmidt of w against all of v_0..v_j, done
+ * twice ("twice is enough": one pass leaves errors of order ε·‖Av‖/β, the second removes them).
+ * That subsumes the three-term recurrence, whose α_j·v_j and β_{j−1}·v_{j−1} are among the
+ * projections. Then β_j = ‖w‖ and v_{j+1} = w/β_j. Without reorthogonalisation, float32 Lanczos
+ * loses orthogonality within a few dozen steps and repeats converged eigenvalues as ghosts.
+ *
+ * Host traffic: each step is its own submission (short command buffers stay clear of GPU
+ * watchdogs) and α_j, β_j² collect in a GPU array that is read once, at the end.
+ *
+ * Breakdown: β_j ≈ 0 means span(v_0..v_j) is invariant under A: its Ritz values are exact
+ * eigenvalues and the start vector has nothing more to show. The run stops there (fewer steps,
+ * invariant: true); the steps already queued after it normalised a zero vector and are discarded.
+ * Restarting with a random orthogonal vector would go on into eigenvectors that have zero weight
+ * in the start vector — invisible to SLQ — and T would no longer describe one Krylov space.
+ */
+import { releaseDispatches, type Dispatch, type Gpu } from '../gpu/context';
+import { LimitError } from '../gpu/errors';
+import { Tensor } from '../gpu/tensor';
+import { prepareReduce } from '../gpu/ops/reduce';
+import { checkDims } from '../gpu/ops/operand';
+import { Rng } from '../util/rng';
+import type { LinearOperator } from './operator';
+import { tridiagonalEigen, type TridiagonalEigen } from './tridiagonal';
+import { ritzWeights, spectralDensity, type DensityOptions, type SpectralDensity } from './density';
+import { copyVector, prepareCombine, prepareNormalize, prepareProject, randomVector } from './vector-ops';
+
+export interface LanczosOptions {
+  /** Lanczos vectors to build; capped at the operator's size, the largest a Krylov space can be. */
+  steps: number;
+  /** Seed of the random normal start vector (unused when `start` is given). */
+  seed?: number;
+  /** Start vector, any nonzero scale (it is normalised on the GPU). */
+  start?: ArrayLike<number>;
+  /** β_j ≤ breakdownTol·max(|α|, β) over the steps so far counts as breakdown (default 1e-6, ~10 float32 ulps). */
+  breakdownTol?: number;
+}
+
+export interface LanczosResult {
+  /** Diagonal of the tridiagonal T, one entry per step. */
+  alpha: Float64Array;
+  /** beta[j] = ‖w_j‖ couples v_j to v_{j+1}: T's off-diagonal is beta[0..steps−2], and beta[steps−1] scales the Ritz residuals. */
+  beta: Float64Array;
+  steps: number;
+  /** A β fell below breakdownTol: the Krylov space is invariant and its Ritz values are eigenvalues of A. */
+  invariant: boolean;
+  /** The Lanczos vectors as rows of a row-major buffer (rows 0..steps−1 valid); the caller destroys it. */
+  basis: Tensor;
+  hvps: number;
+}
+
+export async function lanczos(op: LinearOperator, options: LanczosOptions): Promise<LanczosResult> {
+  const { seed = 0, breakdownTol = 1e-6 } = options;
+  checkDims('lanczos', { steps: options.steps });
+  const { gpu, size: n, output: w } = op;
+  const m = Math.min(options.steps, n);
+  const basis = createBasis(gpu, m, n);
+  // α_j at [2j], β_j² at [2j + 1], so the end of the run is one read.
+  const tri = Tensor.create(gpu, [2 * m], { label: 'lanczos:alpha-beta2' });
+  const coeffs = Tensor.create(gpu, [m], { label: 'lanczos:gram-schmidt' });
+  const prepared: Dispatch[][] = [];
+  try {
+    const start = options.start ?? randomVector(new Rng(seed), n, 'normal');
+    if (start.length !== n) throw new Error(`lanczos: start vector has ${start.length} entries; the operator has ${n}`);
+    // The start vector waits in w (free until the first product); coeffs[0] holds its norm² until step 0.
+    w.write(start);
+    const first = await prepareNormalize(gpu, n, { buffer: w }, { buffer: basis }, coeffs, 0);
+    prepared.push(first);
+    for (let j = 0; j < m; j++) prepared.push(await prepareStep(gpu, j, m, n, basis, w, tri, coeffs));
+
+    gpu.run(first);
+    for (let j = 0; j < m; j++) {
+      const encoder = gpu.device.createCommandEncoder();
+      copyVector(encoder, basis, op.input, n, j * n);
+      op.encode(encoder);
+      gpu.encode(encoder, prepared[j + 1]);
+      gpu.device.queue.submit([encoder.finish()]);
+    }
+    const ab = await tri.read();
+    const { steps, invariant } = validSteps(ab, m, breakdownTol);
+    const alpha = Float64Array.from({ length: steps }, (_, j) => ab[2 * j]);
+    const beta = Float64Array.from({ length: steps }, (_, j) => Math.sqrt(ab[2 * j + 1]));
+    return { alpha, beta, steps, invariant, basis, hvps: m };
+  } catch (err) {
+    basis.destroy();
+    throw err;
+  } finally {
+    releaseDispatches(prepared.flat());
+    tri.destroy();
+    coeffs.destroy();
+  }
+}
+
+/** α_j = v_jᵀAv_j, Gram–Schmidt twice against v_0..v_j, then β_j² and (unless last) v_{j+1}. */
+async function prepareStep(
+  gpu: Gpu, j: number, m: number, n: number, basis: Tensor, w: Tensor, tri: Tensor, coeffs: Tensor,
+): Promise<Dispatch[]> {
+  const rows = { basis, n, rows: j + 1 };
+  const gramSchmidt = [await prepareProject(gpu, rows, w, coeffs), await prepareCombine(gpu, rows, coeffs, 0, w, -1, 1)];
+  const wv = { buffer: w };
+  const next = j + 1 < m
+    ? await prepareNormalize(gpu, n, wv, { buffer: basis, offset: (j + 1) * n }, tri, 2 * j + 1)
+    : await prepareReduce(gpu, { kind: 'sqnorm', n, x: wv, out: tri, slot: 2 * j + 1 });
+  return [
+    ...await prepareReduce(gpu, { kind: 'dot', n, x: { buffer: basis, offset: j * n }, y: wv, out: tri, slot: 2 * j }),
+    ...gramSchmidt,
+    ...gramSchmidt,
+    ...next,
+  ];
+}
+
+function createBasis(gpu: Gpu, m: number, n: number): Tensor {
+  const bytes = m * n * 4;
+  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  if (bytes > limit) {
+    throw new LimitError(
+      `lanczos: ${m} basis vectors of ${n} parameters need ${bytes} bytes in one buffer, but this adapter binds at most ` +
+        `${limit} bytes (${gpu.adapter.description}). Fix: use at most ${Math.floor(limit / (4 * n))} steps, or probe a smaller operator.`,
+    );
+  }
+  return Tensor.create(gpu, [m, n], { label: 'lanczos:basis' });
+}
+
+/** The steps up to and including the first breakdown; a non-finite α or β before it is an error. */
+function validSteps(ab: ArrayLike<number>, m: number, tol: number): { steps: number; invariant: boolean } {
+  let scale = 0;
+  for (let j = 0; j < m; j++) {
+    const a = ab[2 * j];
+    const b = Math.sqrt(ab[2 * j + 1]);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) {
+      throw new Error(`lanczos: step ${j} gave α = ${a}, β = ${b}; the operator returned non-finite values ` +
+        '(or the start vector was zero)');
+    }
+    scale = Math.max(scale, Math.abs(a), b);
+    if (b <= tol * scale) return { steps: j + 1, invariant: true };
+  }
+  return { steps: m, invariant: false };
+}
+
+/** Eigenpairs of the run's T (Ritz values descending, and the coefficients of the Ritz vectors in the basis). */
+function ritz(run: LanczosResult): TridiagonalEigen {
+  return tridiagonalEigen(run.alpha, run.beta.subarray(0, run.steps - 1));
+}
+
+export interface EigenOptions {
+  /** Number of top eigenpairs (default 10). */
+  k?: number;
+  /** Lanczos steps (default max(2k + 10, 30)): extreme eigenvalues converge first, so a margin beyond k suffices. */
+  steps?: number;
+  seed?: number;
+  /** A Ritz pair counts as converged when its residual is ≤ tol·‖A‖, ‖A‖ taken as the largest |Ritz value| (default 1e-4). */
+  tol?: number;
+  /** Also return the top-k Ritz vectors. */
+  vectors?: boolean;
+}
+
+export interface EigenResult {
+  /** Top Ritz values, largest first (fewer than k only if the Krylov space was smaller). */
+  values: number[];
+  /**
+   * |β_last·s_last,j| = ‖A·y_j − θ_j·y_j‖ for Ritz vector y_j: some eigenvalue of A lies within it of θ_j
+   * (down to float32 rounding of the products, ~1e-6·‖A‖).
+   */
+  residuals: number[];
+  converged: boolean[];
+  /** The smallest Ritz value (the most negative curvature found), with its residual. */
+  smallest: number;
+  smallestResidual: number;
+  smallestConverged: boolean;
+  steps: number;
+  invariant: boolean;
+  hvps: number;
+  /** With `vectors`: unit Ritz vectors of `values`, in the same order, on the GPU; the caller destroys them. */
+  vectors?: Tensor[];
+}
+
+export async function lanczosEigen(op: LinearOperator, options: EigenOptions = {}): Promise<EigenResult> {
+  const { k = 10, seed = 0, tol = 1e-4 } = options;
+  checkDims('lanczosEigen', { k });
+  const run = await lanczos(op, { steps: options.steps ?? Math.max(2 * k + 10, 30), seed });
+  try {
+    const m = run.steps;
+    const { values, vectors } = ritz(run);
+    const scale = Math.max(Math.abs(values[0]), Math.abs(values[m - 1]));
+    const residual = (j: number) => Math.abs(run.beta[m - 1] * vectors[(m - 1) * m + j]);
+    const count = Math.min(k, m);
+    const top = Array.from({ length: count }, (_, j) => j);
+    const result: EigenResult = {
+      values: top.map((j) => values[j]),
+      residuals: top.map(residual),
+      converged: top.map((j) => residual(j) <= tol * scale),
+      smallest: values[m - 1],
+      smallestResidual: residual(m - 1),
+      smallestConverged: residual(m - 1) <= tol * scale,
+      steps: m,
+      invariant: run.invariant,
+      hvps: run.hvps,
+    };
+    if (options.vectors) result.vectors = await ritzVectors(op.gpu, run, vectors, count);
+    return result;
+  } finally {
+    run.basis.destroy();
+  }
+}
+
+/** y_j = Vᵀs_j for the first `count` eigenvectors s_j of T. */
+async function ritzVectors(gpu: Gpu, run: LanczosResult, s: Float64Array, count: number): Promise<Tensor[]> {
+  const m = run.steps;
+  const n = run.basis.shape[1];
+  // Row j of the upload holds column j of S, the coefficients of Ritz vector j.
+  const coeffs = Tensor.create(gpu, [count, m], {
+    label: 'lanczos:ritz-coefficients', data: Float32Array.from({ length: count * m }, (_, i) => s[(i % m) * m + Math.floor(i / m)]),
+  });
+  const out = Array.from({ length: count }, (_, j) => Tensor.create(gpu, [n], { label: `lanczos:ritz-vector-${j}` }));
+  const rows = { basis: run.basis, n, rows: m };
+  const dispatches = await Promise.all(out.map((y, j) => prepareCombine(gpu, rows, coeffs, j * m, y, 1, 0)));
+  gpu.run(dispatches);
+  await gpu.sync();
+  releaseDispatches(dispatches);
+  coeffs.destroy();
+  return out;
+}
+
+export interface SlqOptions extends DensityOptions {
+  /**
+   * Random start vectors (default 1, PyHessian's n_v): for large P the quadratic form vᵀδ(λ − H)v of
+   * one Rademacher vector already concentrates around the density (relative spread ∝ 1/√P).
+   */
+  runs?: number;
+  /**
+   * Lanczos steps per run (default 80, below PyHessian's 100 for speed): 80 Gauss nodes place a Ritz
+   * value on each outlier and spread the rest over the bulk, which the Gaussian kernel smooths anyway.
+   */
+  steps?: number;
+  seed?: number;
+}
+
+export interface SlqResult extends SpectralDensity {
+  /** Each run's Ritz values and quadrature weights. */
+  runs: { values: number[]; weights: number[] }[];
+  hvps: number;
+}
+
+/** Spectral density by stochastic Lanczos quadrature, from Rademacher start vectors. */
+export async function spectralDensityGpu(op: LinearOperator, options: SlqOptions = {}): Promise<SlqResult> {
+  const { runs = 1, steps = 80, seed = 0, ...densityOptions } = options;
+  checkDims('spectralDensityGpu', { runs, steps });
+  const rng = new Rng(seed);
+  const results: SlqResult['runs'] = [];
+  let hvps = 0;
+  for (let r = 0; r < runs; r++) {
+    const run = await lanczos(op, { steps, start: randomVector(rng, op.size, 'rademacher') });
+    run.basis.destroy();
+    const { values, vectors } = ritz(run);
+    results.push({ values: Array.from(values), weights: Array.from(ritzWeights(vectors, run.steps)) });
+    hvps += run.hvps;
+  }
+  return { ...spectralDensity(results, densityOptions), runs: results, hvps };
+}

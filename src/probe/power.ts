@@ -1,0 +1,169 @@
+/**
+ * Power iteration for the dominant eigenpair of a symmetric operator (the Hessian), with every
+ * vector, norm and Rayleigh quotient in GPU buffers: each iteration is one command-encoder
+ * sequence (copy v → op.input, A·v, λ = vᵀw, v = w/‖w‖), and the host reads 4 bytes — λ — per
+ * convergence check. The final vector is certified by its residual ‖Av − λv‖, also on the GPU.
+ *
+ * Power iteration converges to the eigenvalue of largest magnitude, which for a Hessian may be
+ * negative; `powerIteration` reports it signed. `topEigenvalue` returns λmax, the largest
+ * algebraic eigenvalue (what "sharpness" means), by a second, shifted run when needed.
+ */
+import { releaseDispatches, type Dispatch } from '../gpu/context';
+import { Tensor } from '../gpu/tensor';
+import { prepareReduce } from '../gpu/ops/reduce';
+import { prepareAxpby } from '../gpu/ops/elementwise';
+import { checkDims } from '../gpu/ops/operand';
+import { Rng } from '../util/rng';
+import type { LinearOperator } from './operator';
+import { copyVector, prepareNormalize, randomVector } from './vector-ops';
+
+export interface PowerOptions {
+  /** Target relative accuracy of λ: the change between checks and its extrapolated remainder (default 1e-4). */
+  tol?: number;
+  maxIter?: number;
+  /** Seed of the random normal start vector. */
+  seed?: number;
+  /** Iterations between reads of λ (default 1); larger values save host round trips. */
+  checkEvery?: number;
+  /** Iterate on A − shift·I (the reported eigenvalue and history are still of A). */
+  shift?: number;
+}
+
+export interface PowerResult {
+  /** Rayleigh quotient of `vector`: the signed eigenvalue of largest |λ − shift|. */
+  eigenvalue: number;
+  /** Unit eigenvector estimate; the caller owns and destroys it. */
+  vector: Tensor;
+  iterations: number;
+  /** ‖Av − λv‖ / |λ − shift| for the returned v: some eigenvalue of A lies within residual·|λ − shift| of λ. */
+  residual: number;
+  /** λ settled to tol (see hasSettled) and the residual agrees that v has converged with it. */
+  converged: boolean;
+  /** Operator applications, including the final certifying one. */
+  hvps: number;
+  /** λ at each check. */
+  history: number[];
+}
+
+/** Scalars on the GPU: the Rayleigh quotient of the iterated operator, ‖w‖², ‖residual‖². */
+const SLOT = { rayleigh: 0, norm: 1, residual: 2 } as const;
+
+/**
+ * Dominant eigenpair of op (of op − shift·I when shifted). Not reaching the tolerance within
+ * maxIter is a result, not an error: converged is false and the residual says how far off v is.
+ */
+export async function powerIteration(op: LinearOperator, options: PowerOptions = {}): Promise<PowerResult> {
+  const { tol = 1e-4, maxIter = 100, seed = 0, checkEvery = 1, shift = 0 } = options;
+  checkDims('powerIteration', { maxIter, checkEvery });
+  if (!(tol > 0 && Number.isFinite(tol))) throw new Error(`powerIteration: tol must be a finite number > 0, got ${tol}`);
+  if (!Number.isFinite(shift)) throw new Error(`powerIteration: shift must be finite, got ${shift}`);
+  const { gpu, size: n, output: w } = op;
+  const v = Tensor.create(gpu, [n], { label: 'power:vector' });
+  const scalars = Tensor.create(gpu, [3], { label: 'power:scalars' });
+  const prepared: Dispatch[][] = [];
+  try {
+    const vv = { buffer: v };
+    const wv = { buffer: w };
+    const normalize = await prepareNormalize(gpu, n, wv, vv, scalars, SLOT.norm);
+    const shifted = shift === 0 ? [] : [await prepareAxpby(gpu, n, -shift, vv, 1, wv)];
+    const rayleigh = await prepareReduce(gpu, { kind: 'dot', n, x: vv, y: wv, out: scalars, slot: SLOT.rayleigh });
+    const residual = [
+      await prepareAxpby(gpu, n, -1, vv, 1, wv, { kind: 'scalar', scalars, slot: SLOT.rayleigh }),
+      ...await prepareReduce(gpu, { kind: 'sqnorm', n, x: wv, out: scalars, slot: SLOT.residual }),
+    ];
+    prepared.push(normalize, shifted, rayleigh, residual);
+    // w = (A − σI)·v and μ = vᵀw, v left unchanged.
+    const apply = (encoder: GPUCommandEncoder) => {
+      copyVector(encoder, v, op.input, n);
+      op.encode(encoder);
+      gpu.encode(encoder, [...shifted, ...rayleigh]);
+    };
+
+    // v₀ goes into w, which is free until the first product, and is normalised on the GPU into v.
+    w.write(randomVector(new Rng(seed), n, 'normal'));
+    gpu.run(normalize);
+    const mu: number[] = [];
+    let iterations = 0;
+    let settled = false;
+    while (iterations < maxIter && !settled) {
+      const batch = Math.min(checkEvery, maxIter - iterations);
+      const encoder = gpu.device.createCommandEncoder();
+      for (let i = 0; i < batch; i++) {
+        apply(encoder);
+        gpu.encode(encoder, normalize);
+      }
+      gpu.device.queue.submit([encoder.finish()]);
+      iterations += batch;
+      mu.push(finiteRayleigh((await scalars.read(SLOT.rayleigh, 1))[0], iterations));
+      settled = hasSettled(mu, tol);
+    }
+
+    const encoder = gpu.device.createCommandEncoder();
+    apply(encoder);
+    gpu.encode(encoder, residual);
+    gpu.device.queue.submit([encoder.finish()]);
+    const [muFinal, , residualSq] = await scalars.read();
+    const rel = Math.sqrt(residualSq) / Math.abs(finiteRayleigh(muFinal, iterations + 1));
+    return {
+      eigenvalue: muFinal + shift,
+      vector: v,
+      iterations,
+      residual: rel,
+      // |μ − θ| ≈ ‖r‖²/gap with gap ≤ 2|μ|, so an error ≤ tol·|μ| implies a relative residual ≤ √(2·tol).
+      // A larger one means λ stood still while v did not converge — e.g. under a ±λ pair, where v oscillates.
+      converged: settled && rel <= Math.sqrt(2 * tol),
+      hvps: iterations + 1,
+      history: mu.map((m) => m + shift),
+    };
+  } catch (err) {
+    v.destroy();
+    throw err;
+  } finally {
+    releaseDispatches(prepared.flat());
+    scalars.destroy();
+  }
+}
+
+/**
+ * λmax, the largest algebraic eigenvalue. If power iteration finds a dominant eigenvalue λ₁ < 0,
+ * λmax lies at the other end of the spectrum: a second run on A − λ₁I, whose eigenvalues λ − λ₁
+ * are ≥ 0 with λmax − λ₁ the largest, finds it. That run contracts by (λ₂ − λ₁)/(λmax − λ₁) per
+ * step, slowly when many eigenvalues sit just below λmax. Its residual is relative to λmax − λ₁;
+ * hvps and `shift` (0 when one run sufficed) account for both runs.
+ */
+export async function topEigenvalue(
+  op: LinearOperator, options: Omit<PowerOptions, 'shift'> = {},
+): Promise<PowerResult & { shift: number }> {
+  const dominant = await powerIteration(op, options);
+  if (dominant.eigenvalue >= 0) return { ...dominant, shift: 0 };
+  dominant.vector.destroy();
+  const top = await powerIteration(op, { ...options, shift: dominant.eigenvalue });
+  return { ...top, hvps: dominant.hvps + top.hvps, shift: dominant.eigenvalue };
+}
+
+function finiteRayleigh(mu: number, iteration: number): number {
+  if (!Number.isFinite(mu)) {
+    throw new Error(`powerIteration: the Rayleigh quotient is ${mu} at iteration ${iteration}; the operator returned ` +
+      'a non-finite or zero product (check the model and data for NaN, or the operator for a zero map)');
+  }
+  return mu;
+}
+
+/**
+ * λ has settled when its last change is below tol·|λ| and so is the remaining change, extrapolated
+ * geometrically from the last two (Aitken: Δₖ·ρ/(1 − ρ) with ρ = Δₖ/Δₖ₋₁). The second test matters
+ * for a near-degenerate top pair: the error then shrinks by only (λ₂/λ₁)² per step, so each step
+ * moves λ very little although λ is still far from its limit. The rate estimate needs changes well
+ * above float32 resolution (~1e-7·|λ|), so a pair closer than ~1e-3 relative can still pass with v
+ * a mix of both eigenvectors; λ is then within the gap of both, and the residual shows the mix.
+ */
+function hasSettled(mu: readonly number[], tol: number): boolean {
+  const k = mu.length;
+  if (k < 2) return false;
+  const bound = tol * Math.abs(mu[k - 1]);
+  const last = Math.abs(mu[k - 1] - mu[k - 2]);
+  if (last === 0) return true;
+  if (last > bound || k < 3) return false;
+  const rate = last / Math.abs(mu[k - 2] - mu[k - 3]);
+  return rate < 1 && (last * rate) / (1 - rate) <= bound;
+}

@@ -1,0 +1,59 @@
+/** The plain-data results of a study: what results.json holds and report.md, the plots and the demo read. */
+import type { AdapterReport } from '../gpu/context';
+import type { StepLog, Divergence } from '../train/trainer';
+import type { StudyConfig } from './config';
+
+export interface Sharpness {
+  lambdaMax: number;
+  lambdaConverged: boolean;
+  lambdaResidual: number;
+  lambdaIterations: number;
+  lambdaHvps: number;
+  topK: number[];
+  /** λmax of each layer's diagonal Hessian block (weights and bias of that layer). */
+  perLayer: { layer: number; params: number; lambdaMax: number; converged: boolean }[];
+  lambdaMin: number;
+  trace: number;
+  traceStdError: number;
+  perturbationMean: number;
+  perturbationMax: number;
+  /** 2/η for SGD (the edge-of-stability threshold), null for adaptive optimisers. */
+  twoOverEta: number | null;
+}
+
+export interface RunResult {
+  configuration: string;
+  optimizer: string;
+  seed: number;
+  steps: number;
+  seconds: number;
+  diverged: Divergence | null;
+  train: { loss: number; accuracy: number };
+  test: { loss: number; accuracy: number };
+  /** Train accuracy − test accuracy. */
+  genGap: number;
+  sharpness: Sharpness | null;
+  duringTraining: { step: number; lambdaMax: number }[];
+  history: StepLog[];
+  slice: { alphas: number[]; loss: number[] } | null;
+  density: { grid: number[]; density: number[] } | null;
+}
+
+export interface Correlation {
+  measure: string;
+  target: string;
+  n: number;
+  kendallTau: number;
+  spearmanRho: number;
+}
+
+export interface StudyResult {
+  startedAt: string;
+  finishedAt: string;
+  adapter: AdapterReport;
+  versions: Record<string, string>;
+  config: StudyConfig;
+  runs: RunResult[];
+  correlations: Correlation[];
+  findings: string[];
+}
