@@ -6,7 +6,7 @@
 import type { Dispatch, Gpu } from '../src/gpu/context';
 import { releaseDispatches } from '../src/gpu/context';
 import { Tensor } from '../src/gpu/tensor';
-import { prepareMatmul, type MatmulTile } from '../src/gpu/ops/matmul';
+import { prepareMatmul, tileBytes, type MatmulTile } from '../src/gpu/ops/matmul';
 import { prepareActivate, prepareAxpby } from '../src/gpu/ops/elementwise';
 import { prepareReduce } from '../src/gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../src/gpu/ops/softmax-ce';
@@ -143,7 +143,7 @@ export async function tuneMatmul(gpu: Gpu, size: number, repeats: number): Promi
       for (const tileK of [8, 16, 32]) {
         const tile = { wgM, wgN, tileK };
         // Plain kernels stage A and B tiles: (4·wgM + 4·wgN)·tileK floats.
-        if (wgM * wgN > maxThreads || 4 * tileK * 4 * (wgM + wgN) > storage) continue;
+        if (wgM * wgN > maxThreads || tileBytes(tile, false, false) > storage) continue;
         const c = await matmulCase(gpu, 'tune', size, size, size, false, false, false, tile);
         try {
           const t = await timeGpu(gpu, (enc) => gpu.encode(enc, c.dispatches), { repeats, warmup: 1 });

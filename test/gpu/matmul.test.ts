@@ -141,6 +141,29 @@ describe(`matmul (seed ${seed})`, () => {
     for (const t of [A, Ad, B, C, Cd]) t.destroy();
   });
 
+  for (const tile of [{ wgM: 8, wgN: 8, tileK: 8 }, { wgM: 16, wgN: 8, tileK: 16 }, { wgM: 8, wgN: 32, tileK: 4 }]) {
+    it(`tile override ${tile.wgM}×${tile.wgN}×${tile.tileK} (dual, transposed)`, async () => {
+      const g = gpu();
+      const [m, n, k] = [33, 70, 57];
+      const a = operand(m, k, true, seed + 30);
+      const ad = operand(m, k, true, seed + 31);
+      const b = operand(k, n, false, seed + 32);
+      const bd = operand(k, n, false, seed + 33);
+      const T = (x: Float32Array) => Tensor.create(g, [x.length], { data: x });
+      const [A, Ad, B, Bd] = [T(a.data), T(ad.data), T(b.data), T(bd.data)];
+      const C = Tensor.create(g, [m * n], { fill: NaN });
+      const Cd = Tensor.create(g, [m * n], { fill: NaN });
+      g.run([await prepareMatmul(g, {
+        m, n, k, tile, a: { buffer: A, ...a, dot: Ad }, b: { buffer: B, ...b, dot: Bd }, out: { buffer: C, dot: Cd },
+      })]);
+      expectClose(await C.read(), refMatmul(m, n, k, a, b), tolFor(k), 'C');
+      const viaB = refMatmul(m, n, k, a, bd);
+      const want = refMatmul(m, n, k, ad, b).map((x, i) => x + viaB[i]);
+      expectClose(await Cd.read(), want, tolFor(k), 'Ċ');
+      for (const t of [A, Ad, B, Bd, C, Cd]) t.destroy();
+    });
+  }
+
   it('rejects mismatched shapes with a message naming the operand', async () => {
     const g = gpu();
     const A = Tensor.create(g, [6 * 4], { label: 'acts' });

@@ -34,7 +34,8 @@ export interface MatmulTile {
   tileK: number;
 }
 
-export const DEFAULT_TILE: MatmulTile = { wgM: 16, wgN: 16, tileK: 16 };
+/** 64×64 output tiles, 32-deep: the best of `npm run bench -- kernels --tune` on lavapipe for the MLP shapes. */
+export const DEFAULT_TILE: MatmulTile = { wgM: 16, wgN: 16, tileK: 32 };
 /** Per-thread block size fixed in the shader (TM × TN). */
 const THREAD_BLOCK = 4;
 
@@ -51,15 +52,29 @@ export interface MatmulOptions {
   tile?: MatmulTile;
 }
 
+/** Bytes of workgroup memory a tile stages: A and B tiles, plus tangent tiles when present (1 float when absent). */
+export function tileBytes(t: MatmulTile, aDot: boolean, bDot: boolean): number {
+  const a = THREAD_BLOCK * t.wgM * t.tileK;
+  const b = THREAD_BLOCK * t.wgN * t.tileK;
+  return 4 * (a + b + (aDot ? a : 1) + (bDot ? b : 1));
+}
+
+/** Halve the tile depth until the staged tiles fit the device's workgroup memory (dual kernels stage twice as much). */
+function fitTile(tile: MatmulTile, aDot: boolean, bDot: boolean, limit: number): MatmulTile {
+  let t = tile;
+  while (tileBytes(t, aDot, bDot) > limit && t.tileK > 1) t = { ...t, tileK: t.tileK / 2 };
+  return t;
+}
+
 const BINDINGS = ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'] as const;
 
 export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatch> {
   const op = 'matmul';
   checkDims(op, { m: o.m, n: o.n, k: o.k });
   const epi = o.epilogue ?? { kind: 'store' };
-  const tile = o.tile ?? DEFAULT_TILE;
   const aDot = o.a.dot !== undefined;
   const bDot = o.b.dot !== undefined;
+  const tile = o.tile ?? fitTile(DEFAULT_TILE, aDot, bDot, gpu.limits.maxComputeWorkgroupStorageSize);
   const dual = aDot || bDot;
   if (dual && !o.out.dot) throw new ShapeError(`${op}: a tangent operand was given but out.dot is missing`);
   if (!dual && o.out.dot) throw new ShapeError(`${op}: out.dot needs a.dot or b.dot`);
