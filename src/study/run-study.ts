@@ -33,6 +33,8 @@ export interface StudyHooks {
   /** Called as training advances: fraction of this run done, for progress bars. */
   progress?: (run: string, fraction: number, note: string) => void;
   signal?: AbortSignal;
+  /** false: train and checkpoint only (the `train` command), no sharpness measures. */
+  probe?: boolean;
 }
 
 export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, hooks: StudyHooks): Promise<StudyResult> {
@@ -51,7 +53,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
     for (const run of config.configurations) {
       for (const seed of config.seeds) {
         if (hooks.signal?.aborted) break;
-        const file = join(outDir, 'runs', `${run.name}-s${seed}.json`);
+        const file = join(outDir, 'runs', `${run.name}-s${seed}${hooks.probe === false ? '.trained' : ''}.json`);
         if (existsSync(file)) {
           runs.push(JSON.parse(await readFile(file, 'utf8')) as RunResult);
           hooks.log(`${run.name} seed ${seed}: finished earlier, reusing ${file}`);
@@ -90,7 +92,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   const model = await Mlp.create(gpu, spec);
   const p = config.probe;
   const duringTraining: RunResult['duringTraining'] = [];
-  const during = p.duringEvery > 0 ? await hessianOperator(model, d.duringData, { chunkSize: p.chunkSize }) : null;
+  const during = p.duringEvery > 0 && hooks.probe !== false ? await hessianOperator(model, d.duringData, { chunkSize: p.chunkSize }) : null;
   let nextProbe = p.duringEvery;
   try {
     const result = await train(model, d.trainData, {
@@ -124,8 +126,10 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     await saveCheckpoint(join(outDir, 'checkpoints', `${run.name}-s${seed}.ckpt`), {
       step: result.steps, model: spec, params: await model.getParams(), optimizerState: [], meta: { run, seed, data: config.data },
     });
-    hooks.progress?.(label, 1, 'probing');
-    const probed = await probe(model, d.probeData, config, run, seed);
+    hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'probing');
+    const probed = hooks.probe === false
+      ? { sharpness: null, slice: null, density: null }
+      : await probeModel(model, d.probeData, config, run, seed);
     const r: RunResult = {
       ...base,
       seconds: (performance.now() - t0) / 1000,
@@ -135,8 +139,10 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       genGap: last.train.accuracy - last.test!.accuracy,
       ...probed,
     };
-    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%, λmax ${r.sharpness!.lambdaMax.toFixed(3)} ` +
-      `(${r.sharpness!.lambdaConverged ? 'converged' : 'NOT converged'}), ${r.seconds.toFixed(1)} s`);
+    const sharp = r.sharpness
+      ? `, λmax ${r.sharpness.lambdaMax.toFixed(3)} (${r.sharpness.lambdaConverged ? 'converged' : 'NOT converged'})`
+      : '';
+    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${sharp}, ${r.seconds.toFixed(1)} s`);
     return r;
   } finally {
     during?.destroy();
@@ -144,7 +150,8 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   }
 }
 
-async function probe(model: Mlp, data: GpuDataset, config: StudyConfig, run: RunConfig, seed: number): Promise<Pick<RunResult, 'sharpness' | 'slice' | 'density'>> {
+/** Every sharpness measure of the study at the model's current parameters. */
+export async function probeModel(model: Mlp, data: GpuDataset, config: StudyConfig, run: RunConfig, seed: number): Promise<Pick<RunResult, 'sharpness' | 'slice' | 'density'>> {
   const p = config.probe;
   const op = await hessianOperator(model, data, { chunkSize: p.chunkSize });
   try {
@@ -177,7 +184,7 @@ async function probe(model: Mlp, data: GpuDataset, config: StudyConfig, run: Run
   }
 }
 
-async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; test: Dataset }> {
+export async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; test: Dataset }> {
   const d = config.data;
   if (d.source === 'mnist-10k') return loadDataset({ source: 'mnist-10k', testFraction: d.testFraction, seed: d.splitSeed });
   if (d.source === 'idx' && !existsSync(d.path)) {

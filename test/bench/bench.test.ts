@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBenchArgs, runBench } from '../../bench/main';
+import { parseBenchArgs, runBench } from '../../bench/run';
 import { useGpu } from '../support/gpu';
 
 const gpu = useGpu();

@@ -1,4 +1,5 @@
 /**
+ * The benchmark suites behind `npm run bench` (src/cli/main.ts bench):
  * npm run bench -- <suite> [--samples N] [--repeats N] [--large 1024,2048] [--tol 1e-4] [--tune] [--out FILE]
  *   kernels  per-family kernel throughput (+ --tune: matmul tile sweep)
  *   hvp      one gradient vs one HVP over the same data
@@ -8,15 +9,13 @@
  *   all      every suite above
  * Prints the adapter and tables, writes JSON (default bench/results/<suite>.json).
  */
-import { acquireDevice } from '../src/gpu/device';
 import type { Gpu } from '../src/gpu/context';
-import { writeFileAtomic } from '../src/util/atomic-write';
 import { benchHvp, hvpTable } from './hvp';
 import { benchTrain, trainTable } from './train';
 import { benchProbe, probeTable } from './probe';
 import { benchKernels, kernelTable, tuneMatmul } from './kernels';
 import { roofline } from './roofline';
-import { benchPeers, closePeers, peersTable } from './peers/index';
+import { benchPeers, peersTable } from './peers/index';
 
 const SUITES = ['kernels', 'hvp', 'train', 'probe', 'peers', 'all'] as const;
 type Suite = (typeof SUITES)[number];
@@ -100,27 +99,4 @@ export async function runBench(gpu: Gpu, args: BenchArgs, print: (s: string) => 
     out.peers = report;
   }
   return out;
-}
-
-async function main() {
-  const args = parseBenchArgs(process.argv.slice(2));
-  const gpu = await acquireDevice();
-  try {
-    const a = gpu.adapter;
-    console.log(`adapter: ${a.description || a.device} (${a.vendor}, ${a.architecture}${a.software ? ', software' : ''}); ` +
-      `timing: ${a.timestampQuery ? 'timestamp-query' : 'wall clock'}`);
-    const results = await runBench(gpu, args, (s) => console.log(s));
-    await writeFileAtomic(args.out, JSON.stringify({ suite: args.suite, date: new Date().toISOString(), adapter: a, args, ...results }, null, 2) + '\n');
-    console.log(`wrote ${args.out}`);
-  } finally {
-    await closePeers();
-    gpu.destroy();
-  }
-}
-
-if (process.argv[1]?.endsWith('bench/main.ts')) {
-  main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
 }
