@@ -58,18 +58,7 @@ export function sharpnessVsAccuracySpec(runs: RunResult[]): Spec {
 
 export function sliceSpec(runs: RunResult[]): Spec {
   const values = runs.filter((r) => r.slice).flatMap((r) => r.slice!.alphas.map((a, i) => ({ run: runLabel(r), alpha: a, loss: r.slice!.loss[i] })));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Loss along the top Hessian eigenvector (θ + α·v₁, ‖v₁‖ = 1)',
-    width: WIDTH, height: HEIGHT,
-    data: { values },
-    mark: 'line',
-    encoding: {
-      x: { field: 'alpha', type: 'quantitative', title: 'α' },
-      y: { field: 'loss', type: 'quantitative', title: 'train loss', scale: { type: 'log' } },
-      color: { field: 'run', type: 'nominal' },
-    },
-  };
+  return logLines('Loss along the top Hessian eigenvector (θ + α·v₁, ‖v₁‖ = 1)', values, ['alpha', 'α'], ['loss', 'train loss']);
 }
 
 /** One density per configuration (its first seed): overlaid seeds make the picture unreadable. */
@@ -78,15 +67,20 @@ export function densitySpec(runs: RunResult[]): Spec {
   // Densities span many decades; the floor keeps the log axis on the part that carries mass.
   const values = firsts.flatMap((r) =>
     r.density!.grid.map((x, i) => ({ run: runLabel(r), eigenvalue: x, density: Math.max(r.density!.density[i], 1e-6) })));
+  return logLines('Hessian spectral density (stochastic Lanczos quadrature)', values, ['eigenvalue', 'eigenvalue'], ['density', 'density']);
+}
+
+/** One line per run, linear x, log y. */
+function logLines(title: string, values: Record<string, unknown>[], x: [string, string], y: [string, string]): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Hessian spectral density (stochastic Lanczos quadrature)',
+    title,
     width: WIDTH, height: HEIGHT,
     data: { values },
     mark: 'line',
     encoding: {
-      x: { field: 'eigenvalue', type: 'quantitative', title: 'eigenvalue' },
-      y: { field: 'density', type: 'quantitative', title: 'density', scale: { type: 'log' } },
+      x: { field: x[0], type: 'quantitative', title: x[1] },
+      y: { field: y[0], type: 'quantitative', title: y[1], scale: { type: 'log' } },
       color: { field: 'run', type: 'nominal' },
     },
   };
