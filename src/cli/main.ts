@@ -10,7 +10,8 @@ import { GpuDataset } from '../data/gpu-dataset';
 import { take } from '../data/dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
-import { loadSplit, probeModel, runStudy } from '../study/run-study';
+import { loadSplit, runStudy, twoOverEta } from '../study/run-study';
+import { probeMinimum } from '../study/probe-minimum';
 import { summaryTable } from '../study/report';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -145,7 +146,8 @@ async function probeCheckpoint(gpu: Gpu, flag: Flags): Promise<number> {
   try {
     model.setParams(ckpt.params);
     const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
-    const probed = await probeModel(model, data, config, run, seed);
+    const { topVector: _vector, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run) },
+      (stage) => console.error(`probing: ${stage}`));
     const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed };
     const s = probed.sharpness!;
     console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples; λmax ${s.lambdaMax.toFixed(4)} ` +

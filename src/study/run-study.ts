@@ -17,15 +17,11 @@ import { loadDataset } from '../data/load-dataset';
 import { train } from '../train/trainer';
 import { saveCheckpoint } from '../train/checkpoint-file';
 import { hessianOperator } from '../probe/operator';
-import { powerIteration, topEigenvalue } from '../probe/power';
-import { lanczosEigen, spectralDensityGpu } from '../probe/lanczos';
-import { hutchinsonTrace } from '../probe/hutchinson';
-import { perLayerSharpness } from '../probe/layer';
-import { perturbationSharpness } from '../probe/perturbation';
-import { slice1d } from '../probe/slices';
+import { powerIteration } from '../probe/power';
+import { probeMinimum } from './probe-minimum';
 import { writeFileAtomic } from '../util/atomic-write';
 import type { StudyConfig, RunConfig } from './config';
-import type { RunResult, Sharpness, StudyResult } from './results';
+import type { RunResult, StudyResult } from './results';
 import { correlations, findings } from './report';
 
 export interface StudyHooks {
@@ -129,7 +125,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'probing');
     const probed = hooks.probe === false
       ? { sharpness: null, slice: null, density: null }
-      : await probeModel(model, d.probeData, config, run, seed);
+      : await probeMinimum(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) });
     const r: RunResult = {
       ...base,
       seconds: (performance.now() - t0) / 1000,
@@ -137,7 +133,9 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       train: { loss: last.train.loss, accuracy: last.train.accuracy },
       test: { loss: last.test!.loss, accuracy: last.test!.accuracy },
       genGap: last.train.accuracy - last.test!.accuracy,
-      ...probed,
+      sharpness: probed.sharpness,
+      slice: probed.slice,
+      density: probed.density,
     };
     const sharp = r.sharpness
       ? `, λmax ${r.sharpness.lambdaMax.toFixed(3)} (${r.sharpness.lambdaConverged ? 'converged' : 'NOT converged'})`
@@ -150,40 +148,6 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   }
 }
 
-/** Every sharpness measure of the study at the model's current parameters. */
-export async function probeModel(model: Mlp, data: GpuDataset, config: StudyConfig, run: RunConfig, seed: number): Promise<Pick<RunResult, 'sharpness' | 'slice' | 'density'>> {
-  const p = config.probe;
-  const op = await hessianOperator(model, data, { chunkSize: p.chunkSize });
-  try {
-    const power = await topEigenvalue(op, { tol: p.tol, maxIter: p.maxIter, seed });
-    const eig = await lanczosEigen(op, { k: p.topK, steps: p.lanczosSteps, seed });
-    const trace = await hutchinsonTrace(op, { samples: p.traceSamples, seed });
-    const density = await spectralDensityGpu(op, { runs: 1, steps: p.densitySteps, seed });
-    const perturbation = await perturbationSharpness(model, data, { rho: p.perturbation.rho, samples: p.perturbation.samples, seed, chunkSize: p.chunkSize });
-    const slice = await slice1d(model, data, power.vector, { alphas: p.slice, chunkSize: p.chunkSize });
-    power.vector.destroy();
-    const layers = await perLayerSharpness(model, data, { tol: p.tol, maxIter: p.maxIter, seed, chunkSize: p.chunkSize });
-    const sharpness: Sharpness = {
-      lambdaMax: power.eigenvalue,
-      lambdaConverged: power.converged,
-      lambdaResidual: power.residual,
-      lambdaIterations: power.iterations,
-      lambdaHvps: power.hvps,
-      topK: eig.values,
-      lambdaMin: eig.smallest,
-      perLayer: layers.map((l) => ({ layer: l.layer, params: l.params, lambdaMax: l.lambdaMax, converged: l.converged })),
-      trace: trace.trace,
-      traceStdError: trace.standardError,
-      perturbationMean: perturbation.meanIncrease,
-      perturbationMax: perturbation.maxIncrease,
-      twoOverEta: run.optimizer.kind === 'sgd' ? 2 / run.optimizer.lr : null,
-    };
-    return { sharpness, slice: { alphas: slice.alphas, loss: slice.loss }, density: { grid: density.grid, density: density.density } };
-  } finally {
-    op.destroy();
-  }
-}
-
 export async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; test: Dataset }> {
   const d = config.data;
   if (d.source === 'mnist-10k') return loadDataset({ source: 'mnist-10k', testFraction: d.testFraction, seed: d.splitSeed });
@@ -191,6 +155,11 @@ export async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; 
     throw new Error(`config: 'data.path' ${d.path} does not exist; point it at a folder of IDX files (e.g. /usr/share/datasets/fashion-mnist)`);
   }
   return loadDataset(d);
+}
+
+/** The SGD stability threshold 2/η; none for adaptive optimisers. */
+export function twoOverEta(run: RunConfig): number | null {
+  return run.optimizer.kind === 'sgd' ? 2 / run.optimizer.lr : null;
 }
 
 function describeOptimizer(run: RunConfig): string {

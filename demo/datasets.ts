@@ -1,0 +1,56 @@
+/**
+ * The datasets the page offers, the gzipped IDX files each is served from (written by
+ * scripts/build-demo-data.ts, which imports these names), and the browser loader. The 10k digits
+ * are split here exactly as the Node study splits them (src/data/load-dataset.ts 'mnist-10k').
+ */
+import { makeSplit, type Split } from '../src/data/dataset';
+import { fetchIdxPair } from '../src/data/idx-pair';
+import { splitDataset } from '../src/data/split';
+import { DEFAULT_CONFIG, type StudyConfig } from '../src/study/config';
+
+export interface IdxFiles {
+  name: string;
+  images: string;
+  labels: string;
+}
+
+export const DATASETS = {
+  'mnist-10k': {
+    title: '10,000 digits (mnist package), 80/20 split',
+    files: [{ name: 'mnist-10k', images: 'mnist-10k-images-idx3-ubyte.gz', labels: 'mnist-10k-labels-idx1-ubyte.gz' }],
+  },
+  mnist: {
+    title: 'MNIST, 60,000 train / 10,000 test',
+    files: [
+      { name: 'mnist/train', images: 'mnist-train-images-idx3-ubyte.gz', labels: 'mnist-train-labels-idx1-ubyte.gz' },
+      { name: 'mnist/test', images: 'mnist-t10k-images-idx3-ubyte.gz', labels: 'mnist-t10k-labels-idx1-ubyte.gz' },
+    ],
+  },
+} as const satisfies Record<string, { title: string; files: readonly IdxFiles[] }>;
+
+export type DatasetName = keyof typeof DATASETS;
+
+/** Where the files live relative to the page (base './' keeps the site relocatable). */
+export const DATA_DIR = 'data/';
+
+/** The Node study's split of the 10k digits (its default data source). */
+const SPLIT = DEFAULT_CONFIG.data as Extract<StudyConfig['data'], { source: 'mnist-10k' }>;
+const loaded = new Map<DatasetName, Promise<Split>>();
+
+/** Fetched and decoded once per page: switching back to a dataset costs nothing. */
+export function loadSplit(name: DatasetName): Promise<Split> {
+  let pending = loaded.get(name);
+  if (!pending) {
+    pending = fetchSplit(name);
+    loaded.set(name, pending);
+    pending.catch(() => loaded.delete(name));
+  }
+  return pending;
+}
+
+async function fetchSplit(name: DatasetName): Promise<Split> {
+  const sets = await Promise.all(DATASETS[name].files.map((f: IdxFiles) =>
+    fetchIdxPair({ name: f.name, images: DATA_DIR + f.images, labels: DATA_DIR + f.labels })));
+  if (sets.length === 2) return makeSplit(sets[0], sets[1]);
+  return splitDataset(sets[0], { testFraction: SPLIT.testFraction, seed: SPLIT.splitSeed });
+}

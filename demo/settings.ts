@@ -1,0 +1,147 @@
+/**
+ * The page's settings: one table of fields that drives the form, the URL parameters
+ * (?config=Adam_Default&hidden=16&epochs=1&train=512&test=256&seed=0&autorun=1&probe=1) and their
+ * validation, so a field added here is editable, scriptable and checked in one place. Defaults are
+ * the Node study's (src/study/config.ts), so an untouched page repeats one of its runs.
+ */
+import { DEFAULT_CONFIG } from '../src/study/config';
+import { OPTIMIZER_KINDS, type OptimizerConfig } from '../src/optim/optimizer';
+import { DATASETS, type DatasetName } from './datasets';
+
+const PRESETS = DEFAULT_CONFIG.configurations;
+
+export interface Settings {
+  config: string;
+  optimizer: OptimizerConfig['kind'];
+  lr: number;
+  wd: number;
+  hidden: number;
+  depth: number;
+  epochs: number;
+  batch: number;
+  seed: number;
+  dataset: DatasetName;
+  train: number;
+  test: number;
+  logEvery: number;
+  lambdaEvery: number;
+  probeSamples: number;
+  maxIter: number;
+  topK: number;
+  lanczosSteps: number;
+  densitySteps: number;
+  sliceSteps: number;
+  gridSteps: number;
+}
+
+type Kind = 'choice' | 'positive' | 'nonnegative' | 'count' | 'whole';
+
+interface Field {
+  key: keyof Settings;
+  label: string;
+  group: 'run' | 'data' | 'probe';
+  kind: Kind;
+  options?: readonly { value: string; text: string }[];
+  hint?: string;
+}
+
+const p = DEFAULT_CONFIG.probe;
+
+export const DEFAULTS: Settings = {
+  ...presetFields(PRESETS[0].name),
+  hidden: DEFAULT_CONFIG.hidden[0],
+  depth: DEFAULT_CONFIG.hidden.length,
+  epochs: DEFAULT_CONFIG.epochs,
+  batch: DEFAULT_CONFIG.batchSize,
+  seed: DEFAULT_CONFIG.seeds[0],
+  dataset: 'mnist-10k',
+  train: 0,
+  test: 0,
+  logEvery: DEFAULT_CONFIG.logEvery,
+  lambdaEvery: p.duringEvery,
+  probeSamples: p.samples,
+  maxIter: p.maxIter,
+  topK: p.topK,
+  lanczosSteps: p.lanczosSteps,
+  densitySteps: p.densitySteps,
+  sliceSteps: p.slice.steps,
+  gridSteps: 11,
+};
+
+export const FIELDS: readonly Field[] = [
+  { key: 'config', label: 'Preset', group: 'run', kind: 'choice', options: PRESETS.map((c) => ({ value: c.name, text: c.name })) },
+  { key: 'optimizer', label: 'Optimizer', group: 'run', kind: 'choice', options: OPTIMIZER_KINDS.map((k) => ({ value: k, text: k })) },
+  { key: 'lr', label: 'Learning rate', group: 'run', kind: 'positive' },
+  { key: 'wd', label: 'Weight decay', group: 'run', kind: 'nonnegative' },
+  { key: 'hidden', label: 'Hidden width', group: 'run', kind: 'count' },
+  { key: 'depth', label: 'Hidden layers', group: 'run', kind: 'count' },
+  { key: 'epochs', label: 'Epochs', group: 'run', kind: 'count' },
+  { key: 'batch', label: 'Batch size', group: 'run', kind: 'count' },
+  { key: 'seed', label: 'Seed', group: 'run', kind: 'whole', hint: 'initialisation, batch order and probe vectors' },
+  { key: 'dataset', label: 'Dataset', group: 'data', kind: 'choice', options: Object.entries(DATASETS).map(([value, d]) => ({ value, text: d.title })) },
+  { key: 'train', label: 'Train samples', group: 'data', kind: 'whole', hint: '0 = all' },
+  { key: 'test', label: 'Test samples', group: 'data', kind: 'whole', hint: '0 = all' },
+  { key: 'logEvery', label: 'Log every (steps)', group: 'probe', kind: 'count' },
+  { key: 'lambdaEvery', label: 'λmax every (steps)', group: 'probe', kind: 'whole', hint: '0 = off' },
+  { key: 'probeSamples', label: 'Probe samples', group: 'probe', kind: 'whole', hint: 'train samples the Hessian is measured on, 0 = all' },
+  { key: 'maxIter', label: 'Power iterations (max)', group: 'probe', kind: 'count' },
+  { key: 'topK', label: 'Top-k eigenvalues', group: 'probe', kind: 'count' },
+  { key: 'lanczosSteps', label: 'Lanczos steps', group: 'probe', kind: 'count' },
+  { key: 'densitySteps', label: 'Density Lanczos steps', group: 'probe', kind: 'count' },
+  { key: 'sliceSteps', label: '1D slice points', group: 'probe', kind: 'count' },
+  { key: 'gridSteps', label: '2D grid points per axis', group: 'probe', kind: 'count' },
+];
+
+/** The optimizer fields of a preset (weight decay 0 when the preset leaves it unset). */
+export function presetFields(name: string): Pick<Settings, 'config' | 'optimizer' | 'lr' | 'wd'> {
+  const preset = PRESETS.find((c) => c.name === name);
+  if (!preset) throw new Error(`config=${name} is not a preset; valid values: ${PRESETS.map((c) => c.name).join(', ')}`);
+  const o = preset.optimizer;
+  return { config: preset.name, optimizer: o.kind, lr: o.lr ?? 1e-3, wd: o.weightDecay ?? 0 };
+}
+
+/**
+ * Settings from URL or form parameters: defaults, then the preset named by `config`, then every
+ * other field given. Unknown parameters are ignored (the URL also carries autorun/probe); a bad
+ * value throws an error that names the field and what it accepts.
+ */
+export function parseSettings(params: URLSearchParams): Settings {
+  const s: Settings = { ...DEFAULTS, ...presetFields(params.get('config') ?? DEFAULTS.config) };
+  for (const field of FIELDS) {
+    const text = params.get(field.key);
+    if (text === null || text === '' || field.key === 'config') continue;
+    (s as unknown as Record<string, unknown>)[field.key] = parseField(field, text);
+  }
+  if (s.lanczosSteps < s.topK) throw new Error(`lanczosSteps (${s.lanczosSteps}) must be at least topK (${s.topK})`);
+  return s;
+}
+
+function parseField(field: Field, text: string): string | number {
+  if (field.kind === 'choice') {
+    const valid = field.options!.map((o) => o.value);
+    if (!valid.includes(text)) throw new Error(`${field.key}=${text} is invalid; valid values: ${valid.join(', ')}`);
+    return text;
+  }
+  const v = Number(text);
+  const kind = NUMBERS[field.kind];
+  if (!kind.valid(v)) throw new Error(`${field.key}=${text} is invalid; it must be ${kind.text}`);
+  return v;
+}
+
+const NUMBERS: Record<Exclude<Kind, 'choice'>, { valid: (v: number) => boolean; text: string }> = {
+  positive: { valid: (v) => Number.isFinite(v) && v > 0, text: 'a finite number > 0' },
+  nonnegative: { valid: (v) => Number.isFinite(v) && v >= 0, text: 'a finite number ≥ 0' },
+  count: { valid: (v) => Number.isInteger(v) && v >= 1, text: 'an integer ≥ 1' },
+  whole: { valid: (v) => Number.isInteger(v) && v >= 0, text: 'an integer ≥ 0' },
+};
+
+/** The engine's optimizer config for these settings. */
+export function optimizerConfig(s: Settings): OptimizerConfig {
+  return { kind: s.optimizer, lr: s.lr, weightDecay: s.wd } as OptimizerConfig;
+}
+
+/** The preset's name while its optimizer fields are untouched (so the reference row applies), else 'custom'. */
+export function configurationName(s: Settings): string {
+  const preset = presetFields(s.config);
+  return preset.optimizer === s.optimizer && preset.lr === s.lr && preset.wd === s.wd ? s.config : 'custom';
+}

@@ -1,0 +1,22 @@
+/**
+ * The demo site (demo/), built to dist/ with a relative base so it works from any static host or
+ * sub-folder. The engine's shaders are found by `new URL('../../shaders/x.wgsl', import.meta.url)`;
+ * Vite emits them as files next to the bundle rather than inlining them as data: URLs, so they stay
+ * readable and cacheable. demo/public/data/ (written by scripts/build-demo-data.ts) is copied as is.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('./demo', import.meta.url)),
+  base: './',
+  build: {
+    outDir: fileURLToPath(new URL('./dist', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    assetsInlineLimit: (file) => (file.endsWith('.wgsl') ? false : undefined),
+    chunkSizeWarningLimit: 2000,
+  },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+});
