@@ -16,6 +16,13 @@ export default defineConfig({
     target: 'es2022',
     assetsInlineLimit: (file) => (file.endsWith('.wgsl') ? false : undefined),
     chunkSizeWarningLimit: 2000,
+    // Two pages: the demo and the benchmark page.
+    rollupOptions: {
+      input: {
+        demo: fileURLToPath(new URL('./demo/index.html', import.meta.url)),
+        bench: fileURLToPath(new URL('./demo/bench.html', import.meta.url)),
+      },
+    },
   },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },

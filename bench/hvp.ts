@@ -1,25 +1,27 @@
 /**
- * One gradient vs one Hessian-vector product over the same data, for the study's MLP shapes:
- * median times, GFLOP/s, GB/s and the HVP/gradient ratio (target ≤ 2.5).
+ * The composites over the same data, for the study's MLP shapes: one forward pass (loss), one
+ * gradient and one Hessian-vector product — median times, GFLOP/s, GB/s and the HVP/gradient
+ * ratio (target ≤ 2.5).
  */
 import type { Gpu } from '../src/gpu/context';
 import { Mlp } from '../src/autograd/mlp';
 import { passCost } from '../src/autograd/cost';
 import { GpuDataset } from '../src/data/gpu-dataset';
-import { take } from '../src/data/dataset';
-import { loadMnistPackage } from '../src/data/node-files';
+import { take, type Dataset } from '../src/data/dataset';
 import { gbps, gflops, timeGpu, type Timing } from './harness';
 
 export interface HvpRow {
   widths: number[];
   samples: number;
+  forward: Timing & { gflops: number; gbps: number };
   gradient: Timing & { gflops: number; gbps: number };
   hvp: Timing & { gflops: number; gbps: number };
   ratio: number;
 }
 
-export async function benchHvp(gpu: Gpu, opts: { samples: number; shapes: number[][]; repeats: number }): Promise<HvpRow[]> {
-  const digits = take(await loadMnistPackage(), opts.samples);
+export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: number; shapes: number[][]; repeats: number }): Promise<HvpRow[]> {
+  const samples = Math.min(opts.samples, digits.count);
+  digits = take(digits, samples);
   const data = GpuDataset.fromDataset(gpu, digits);
   const rows: HvpRow[] = [];
   try {
@@ -29,16 +31,19 @@ export async function benchHvp(gpu: Gpu, opts: { samples: number; shapes: number
       const v = model.vector();
       v.write(Float32Array.from({ length: model.layout.size }, (_, i) => Math.sin(i)));
       const hv = model.vector();
-      const gradPlan = await model.preparePass({ kind: 'gradient', data, gradient: grad, chunkSize: opts.samples });
-      const hvpPlan = await model.preparePass({ kind: 'hvp', data, direction: v, product: hv, chunkSize: opts.samples });
-      const time = async (plan: typeof gradPlan, pass: 'gradient' | 'hvp') => {
+      const lossPlan = await model.preparePass({ kind: 'loss', data, chunkSize: samples });
+      const gradPlan = await model.preparePass({ kind: 'gradient', data, gradient: grad, chunkSize: samples });
+      const hvpPlan = await model.preparePass({ kind: 'hvp', data, direction: v, product: hv, chunkSize: samples });
+      const time = async (plan: typeof gradPlan, pass: 'forward' | 'gradient' | 'hvp') => {
         const t = await timeGpu(gpu, (enc) => plan.encode(enc, gpu), { repeats: opts.repeats });
-        const c = passCost(widths, opts.samples, pass);
+        const c = passCost(widths, samples, pass);
         return { ...t, gflops: gflops(c.flops, t.medianMs), gbps: gbps(c.bytes, t.medianMs) };
       };
+      const f = await time(lossPlan, 'forward');
       const g = await time(gradPlan, 'gradient');
       const h = await time(hvpPlan, 'hvp');
-      rows.push({ widths, samples: opts.samples, gradient: g, hvp: h, ratio: h.medianMs / g.medianMs });
+      rows.push({ widths, samples, forward: f, gradient: g, hvp: h, ratio: h.medianMs / g.medianMs });
+      lossPlan.destroy();
       gradPlan.destroy();
       hvpPlan.destroy();
       for (const t of [grad, v, hv]) t.destroy();
@@ -52,11 +57,11 @@ export async function benchHvp(gpu: Gpu, opts: { samples: number; shapes: number
 
 export function hvpTable(rows: HvpRow[]): string {
   const lines = [
-    '| MLP | samples | gradient ms | GFLOP/s | HVP ms | GFLOP/s | HVP / gradient |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| MLP | samples | forward ms | gradient ms | GFLOP/s | HVP ms | GFLOP/s | HVP / gradient |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.widths.join('-')} | ${r.samples} | ${r.gradient.medianMs.toFixed(2)} | ${r.gradient.gflops.toFixed(2)} | ` +
+    lines.push(`| ${r.widths.join('-')} | ${r.samples} | ${r.forward.medianMs.toFixed(2)} | ${r.gradient.medianMs.toFixed(2)} | ${r.gradient.gflops.toFixed(2)} | ` +
       `${r.hvp.medianMs.toFixed(2)} | ${r.hvp.gflops.toFixed(2)} | ${r.ratio.toFixed(2)} |`);
   }
   return lines.join('\n');

@@ -6,8 +6,7 @@
 import type { Gpu } from '../src/gpu/context';
 import { Mlp } from '../src/autograd/mlp';
 import { GpuDataset } from '../src/data/gpu-dataset';
-import { take } from '../src/data/dataset';
-import { loadMnistPackage } from '../src/data/node-files';
+import { take, type Dataset } from '../src/data/dataset';
 import { train } from '../src/train/trainer';
 import { hessianOperator } from '../src/probe/operator';
 import { topEigenvalue } from '../src/probe/power';
@@ -25,8 +24,9 @@ export interface ProbeRow {
   msPerHvp: number;
 }
 
-export async function benchProbe(gpu: Gpu, opts: { samples: number; shapes: number[][]; tol: number; chunkSize: number }): Promise<ProbeRow[]> {
-  const data = GpuDataset.fromDataset(gpu, take(await loadMnistPackage(), opts.samples));
+export async function benchProbe(gpu: Gpu, digits: Dataset, opts: { samples: number; shapes: number[][]; tol: number; chunkSize: number }): Promise<ProbeRow[]> {
+  const samples = Math.min(opts.samples, digits.count);
+  const data = GpuDataset.fromDataset(gpu, take(digits, samples));
   const rows: ProbeRow[] = [];
   try {
     for (const widths of opts.shapes) {
@@ -44,7 +44,7 @@ export async function benchProbe(gpu: Gpu, opts: { samples: number; shapes: numb
       op.destroy();
       model.destroy();
       rows.push({
-        widths, samples: opts.samples, tol: opts.tol, lambdaMax: r.eigenvalue, converged: r.converged, residual: r.residual,
+        widths, samples, tol: opts.tol, lambdaMax: r.eigenvalue, converged: r.converged, residual: r.residual,
         iterations: r.iterations, hvps: r.hvps, seconds, msPerHvp: (1000 * seconds) / r.hvps,
       });
     }

@@ -14,8 +14,8 @@ import { benchHvp, hvpTable } from './hvp';
 import { benchTrain, trainTable } from './train';
 import { benchProbe, probeTable } from './probe';
 import { benchKernels, kernelTable, tuneMatmul } from './kernels';
-import { roofline } from './roofline';
-import { benchPeers, peersTable } from './peers/index';
+import { roofline, type CpuInfo } from './roofline';
+import type { Dataset } from '../src/data/dataset';
 
 const SUITES = ['kernels', 'hvp', 'train', 'probe', 'peers', 'all'] as const;
 type Suite = (typeof SUITES)[number];
@@ -57,8 +57,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   };
 }
 
-export async function runBench(gpu: Gpu, args: BenchArgs, print: (s: string) => void): Promise<Record<string, unknown>> {
-  const roof = roofline(gpu.adapter);
+/** What the host provides: MNIST digits to time on, the CPU (for software adapters' roofline), and whether peers can load (Node only). */
+export interface BenchEnv {
+  digits: Dataset;
+  cpu: CpuInfo;
+  peers: boolean;
+}
+
+export async function runBench(gpu: Gpu, args: BenchArgs, env: BenchEnv, print: (s: string) => void): Promise<Record<string, unknown>> {
+  const roof = roofline(gpu.adapter, env.cpu);
   const want = (s: Suite) => args.suite === s || args.suite === 'all';
   const out: Record<string, unknown> = {};
   if (want('kernels')) {
@@ -73,22 +80,24 @@ export async function runBench(gpu: Gpu, args: BenchArgs, print: (s: string) => 
     }
   }
   if (want('hvp')) {
-    const rows = await benchHvp(gpu, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, repeats: args.repeats });
+    const rows = await benchHvp(gpu, env.digits, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, repeats: args.repeats });
     print(hvpTable(rows));
     out.hvp = rows;
   }
   if (want('train')) {
-    const rows = await benchTrain(gpu, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, batchSizes: [64, 128], repeats: Math.min(args.repeats, 3) });
+    const rows = await benchTrain(gpu, env.digits, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, batchSizes: [64, 128], repeats: Math.min(args.repeats, 3) });
     print(trainTable(rows));
     out.train = rows;
   }
   if (want('probe')) {
     const samples = args.samples ?? 10_000;
-    const rows = await benchProbe(gpu, { samples, shapes: STUDY_SHAPES, tol: args.tol, chunkSize: Math.min(samples, 5000) });
+    const rows = await benchProbe(gpu, env.digits, { samples, shapes: STUDY_SHAPES, tol: args.tol, chunkSize: Math.min(samples, 5000) });
     print(probeTable(rows));
     out.probe = rows;
   }
-  if (want('peers')) {
+  if (want('peers') && env.peers) {
+    // Loaded on demand: the peers need Dawn's navigator.gpu shim, which only Node has.
+    const { benchPeers, peersTable } = await import('./peers/index');
     // jax-js's HVP needs ≤ 512 rows for 784-256-256-10 under a 128 MiB binding limit (bench/peers/index.ts).
     const report = await benchPeers(gpu, {
       repeats: args.repeats,

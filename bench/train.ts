@@ -6,8 +6,7 @@
 import type { Gpu } from '../src/gpu/context';
 import { Mlp } from '../src/autograd/mlp';
 import { GpuDataset } from '../src/data/gpu-dataset';
-import { take } from '../src/data/dataset';
-import { loadMnistPackage } from '../src/data/node-files';
+import { take, type Dataset } from '../src/data/dataset';
 import { train } from '../src/train/trainer';
 import { summarise, type Timing } from './harness';
 
@@ -20,8 +19,8 @@ export interface TrainRow {
   samplesPerSecond: number;
 }
 
-export async function benchTrain(gpu: Gpu, opts: { samples: number; shapes: number[][]; batchSizes: number[]; repeats: number }): Promise<TrainRow[]> {
-  const data = GpuDataset.fromDataset(gpu, take(await loadMnistPackage(), opts.samples));
+export async function benchTrain(gpu: Gpu, digits: Dataset, opts: { samples: number; shapes: number[][]; batchSizes: number[]; repeats: number }): Promise<TrainRow[]> {
+  const data = GpuDataset.fromDataset(gpu, take(digits, Math.min(opts.samples, digits.count)));
   const rows: TrainRow[] = [];
   try {
     for (const widths of opts.shapes) {

@@ -7,7 +7,6 @@
 import type { Mlp } from '../src/autograd/mlp';
 import type { Gpu } from '../src/gpu/context';
 import { acquireDevice } from '../src/gpu/device';
-import { GpuUnavailableError } from '../src/gpu/errors';
 import { densitySpec, sharpnessDuringTrainingSpec, sharpnessVsAccuracySpec } from '../src/study/charts';
 import { REFERENCE } from '../src/study/report';
 import type { RunResult } from '../src/study/results';
@@ -15,7 +14,8 @@ import { Chart, curveSpec, planeSpec, slicesSpec, streaming, type Point } from '
 import { loadSplit } from './datasets';
 import { destroyData, DIRECTIONS, probeRun, trainRun, uploadData, widths, type RunData } from './session';
 import { configurationName, DEFAULTS, parseSettings, presetFields, type Settings } from './settings';
-import { buildForm, byId, readForm, showAdapter, showMetrics, showProblem, showRuns, writeForm, type Problem, type SessionRun } from './view';
+import { buildForm, byId, readForm, showAdapter, showMetrics, showProblem, showRuns, writeForm, type SessionRun } from './view';
+import { message, unavailable } from './problems';
 
 const url = new URLSearchParams(location.search);
 const form = byId<HTMLFormElement>('settings');
@@ -44,7 +44,6 @@ let lost = false;
 let busy = false;
 let training: AbortController | null = null;
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const setStatus = (text: string) => { byId<HTMLOutputElement>('status').value = text; };
 
 /** null shows an indeterminate bar. */
@@ -190,38 +189,6 @@ function exportJson(): void {
   link.download = `hessian-gpu-runs-${body.exportedAt.replace(/[:.]/g, '-')}.json`;
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-}
-
-function unavailable(err: unknown): Problem {
-  const detail = message(err);
-  if (!navigator.gpu) {
-    return {
-      title: 'WebGPU is not available in this browser',
-      detail,
-      steps: [
-        'Open the page in a recent desktop Chrome or Edge (113 or later); other browsers ship WebGPU only in their newest releases.',
-        ...(window.isSecureContext ? [] : ['Serve the page over https:// or from http://localhost: browsers expose WebGPU to secure pages only.']),
-        'On Linux, start Chrome with --enable-unsafe-webgpu --enable-features=Vulkan, or enable chrome://flags/#enable-unsafe-webgpu.',
-        'Check chrome://gpu: its WebGPU line should read "Hardware accelerated".',
-      ],
-    };
-  }
-  if (err instanceof GpuUnavailableError) {
-    return {
-      title: 'WebGPU is available, but no GPU adapter was found',
-      detail,
-      steps: [
-        'Turn on "Use graphics acceleration when available" (chrome://settings/system) and restart the browser.',
-        'Check chrome://gpu: WebGPU may be blocked for this GPU or driver. Update the driver, or allow it with chrome://flags/#enable-unsafe-webgpu.',
-        'Without a usable GPU, start Chrome with --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader for a (slow) software adapter.',
-      ],
-    };
-  }
-  return {
-    title: 'The GPU device could not be opened',
-    detail,
-    steps: ['Reload the page.', 'Close other tabs that use the GPU heavily, and update the GPU driver.'],
-  };
 }
 
 function watchDevice(g: Gpu): void {

@@ -3,6 +3,8 @@
  * (or the `hessian-gpu` bin) offers study | train | probe | bench — see HELP.
  */
 import { readFile, rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { loadMnistPackage } from '../data/node-files';
 import { acquireDevice } from '../gpu/device';
 import type { Gpu } from '../gpu/context';
 import { Mlp } from '../autograd/mlp';
@@ -66,7 +68,9 @@ async function main(argv: string[]): Promise<number> {
         console.log(`adapter: ${a.description || a.device} (${a.vendor}, ${a.architecture}${a.software ? ', software' : ''}); ` +
           `timing: ${a.timestampQuery ? 'timestamp-query' : 'wall clock'}`);
         try {
-          const results = await runBench(gpu, args, (s) => console.log(s));
+          const cpu = cpus();
+          const env = { digits: await loadMnistPackage(), cpu: { cores: cpu.length, ghz: (cpu[0]?.speed || 2000) / 1000, measured: !!cpu[0]?.speed }, peers: true };
+          const results = await runBench(gpu, args, env, (s) => console.log(s));
           const record = { suite: args.suite, date: new Date().toISOString(), adapter: a, args, ...results };
           await writeFileAtomic(args.out, JSON.stringify(record, null, 2) + '\n');
           console.log(`wrote ${args.out}`);

@@ -172,6 +172,20 @@ describe('demo site in Chromium', () => {
     await page.close();
   }, 420_000);
 
+  it('runs the benchmark page on the same adapter (completes, finite positive numbers)', async () => {
+    const page = await browser.newPage();
+    const log = record(page);
+    await page.goto(`${site.url}bench.html?suite=hvp&samples=64&repeats=1&autorun=1`);
+    const status = await finalStatus(page, log, 240_000);
+    if (status !== 'done') throw new Error(`the bench page ended with '${status}'; its console:\n${log.slice(-20).join('\n')}`);
+    const cells = await page.locator('[data-testid="tables"] td').allInnerTexts();
+    // Two MLP shapes × (shape, samples, forward ms, 2 × (ms, GFLOP/s), ratio).
+    expect(cells).toHaveLength(16);
+    for (const c of cells.filter((c) => /^[\d.]+$/.test(c))) expect(Number(c)).toBeGreaterThan(0);
+    expect(cells.filter((c) => /^[\d.]+$/.test(c)).length).toBeGreaterThanOrEqual(14);
+    await page.close();
+  }, 300_000);
+
   it('explains what to do when the browser has no WebGPU', async () => {
     const page = await browser.newPage();
     const log = record(page);
