@@ -95,7 +95,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       epochs: config.epochs, batchSize: config.batchSize, optimizer: run.optimizer, seed, logEvery: config.logEvery,
       test: d.testData, evalChunkSize: p.chunkSize, signal: hooks.signal,
       onProgress: (e) => {
-        if (e.kind === 'log') hooks.progress?.(label, e.step / e.totalSteps, `loss ${e.loss.toFixed(4)}`);
+        if (e.kind === 'log') hooks.progress?.(label, e.step / e.totalSteps, `epoch ${e.epoch + 1}/${config.epochs}, loss ${e.loss.toFixed(4)}`);
       },
       onCheck: async (step) => {
         if (!during || step < nextProbe) return;
