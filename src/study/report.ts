@@ -52,6 +52,15 @@ export function findings(runs: RunResult[], corr: Correlation[]): string[] {
       `${main.kendallTau.toFixed(2)} (Spearman ρ ${main.spearmanRho.toFixed(2)}); a positive value means sharper minima had higher test error.`,
   );
   const byConfig = groupByConfiguration(runs);
+  const bestTrainLoss = Math.min(...[...byConfig.values()].map((rs) => meanOf(rs, (r) => (r.diverged ? undefined : r.train.loss))));
+  for (const [name, rs] of byConfig) {
+    const loss = meanOf(rs, (r) => (r.diverged ? undefined : r.train.loss));
+    // A run whose loss is still far above the others' has not reached a minimum: its "sharpness" is that of a slope.
+    if (loss > 3 * bestTrainLoss && loss - bestTrainLoss > 0.1) {
+      lines.push(`${name} has not converged in ${rs[0].steps} steps (mean train loss ${loss.toFixed(3)} vs ${bestTrainLoss.toFixed(3)} for the best ` +
+        'configuration): its sharpness is measured at a point still descending, not at a minimum; train it longer (epochs) before comparing.');
+    }
+  }
   const sharpest = [...byConfig].filter(([, rs]) => rs.some((r) => r.sharpness)).sort((a, b) => meanOf(b[1], (r) => r.sharpness?.lambdaMax) - meanOf(a[1], (r) => r.sharpness?.lambdaMax))[0];
   const best = [...byConfig].sort((a, b) => meanOf(b[1], (r) => r.test.accuracy) - meanOf(a[1], (r) => r.test.accuracy))[0];
   if (sharpest && best) {
@@ -109,8 +118,9 @@ export function reportMarkdown(result: StudyResult, charts: string[]): string {
   const lines = [
     '# Sharpness vs generalisation',
     '',
-    `Adapter: **${a.description || a.device}** (${a.vendor}, ${a.architecture}${a.software ? ', software' : ''}), ${a.runtime}. ` +
-      `Run ${result.startedAt} – ${result.finishedAt}.`,
+    `Adapter: **${a.description || a.device}** (vendor ${a.vendor}, architecture ${a.architecture}${a.software ? ', a software adapter' : ''}), ` +
+      `${a.runtime}. Report written ${result.finishedAt}; the ${result.runs.length} runs took ` +
+      `${result.runs.reduce((s, r) => s + r.seconds, 0).toFixed(0)} s of training and probing in all.`,
     '',
     `Data: ${JSON.stringify(c.data)}. MLP: ${c.hidden.join('-')} hidden, ${c.activation}; batch ${c.batchSize}, ${c.epochs} epochs, ` +
       `seeds ${c.seeds.join(', ')}. Sharpness on ${c.probe.samples || 'all'} training samples, data loss only (no L2 term).`,
@@ -124,6 +134,8 @@ export function reportMarkdown(result: StudyResult, charts: string[]): string {
       `sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.probe.perturbation.rho}.`,
     '',
     '## Reference study',
+    '',
+    'The numbers this study is compared with (full MNIST; their architecture and training length are not ours, so compare trends, not values):',
     '',
     '| Configuration | Test acc. (%) | λmax |',
     '| --- | ---: | ---: |',
