@@ -137,9 +137,14 @@ export function validateConfig(c: StudyConfig): void {
   posInt('probe.duringMaxIter', p.duringMaxIter);
 }
 
-/** A user's config file merged over the defaults (nested objects merged, lists replaced). */
+/**
+ * A user's config file merged over the defaults: nested objects merged, lists replaced, and `data`
+ * replaced whole (its fields depend on its source, so mixing two sources' fields would be wrong).
+ */
 export function mergeConfig(base: StudyConfig, patch: unknown): StudyConfig {
-  return deepMerge(base, patch) as StudyConfig;
+  const merged = deepMerge(base, patch) as StudyConfig;
+  const data = isObject(patch) ? patch.data : undefined;
+  return data === undefined ? merged : { ...merged, data: data as StudyConfig['data'] };
 }
 
 function deepMerge(base: unknown, patch: unknown): unknown {

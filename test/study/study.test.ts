@@ -63,6 +63,15 @@ describe('the study pipeline', () => {
     expect((await readdir(join(out, 'checkpoints'))).sort()).toHaveLength(6);
   });
 
+  it('ships config files that match the embedded default and validate', async () => {
+    const read = async (name: string) => JSON.parse(await readFile(new URL(`../../configs/${name}`, import.meta.url), 'utf8'));
+    expect(await read('default.json')).toEqual(JSON.parse(JSON.stringify(DEFAULT_CONFIG)));
+    const full = mergeConfig(DEFAULT_CONFIG, await read('full.json'));
+    expect(() => validateConfig(full)).not.toThrow();
+    expect(full.data).toEqual({ source: 'mnist' });
+    expect(full.configurations.map((c) => c.name)).toEqual(['Adam_Default', 'Sharp_SGD_HighLR', 'Flat_SGD_LowLR']);
+  });
+
   it('rejects bad config values at start-up, naming the field', () => {
     const bad = (patch: unknown) => () => validateConfig(mergeConfig(DEFAULT_CONFIG, patch));
     expect(bad({ configurations: [{ name: 'X', optimizer: { kind: 'rmsprop', lr: 0.1 } }] })).toThrow(/configurations\[0\]\.optimizer\.kind.*'sgd', 'adam', 'adamw'/);
