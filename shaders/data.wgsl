@@ -5,6 +5,8 @@
 // Pixels are bytes packed four to a u32 (little-endian) when PACKED, which keeps full MNIST
 // (47 MB) within one storage binding; otherwise they are f32 features used as they are.
 
+//#include "grid.wgsl"
+
 struct Params {
   rows: u32,
   features: u32,
@@ -25,7 +27,7 @@ override PACKED: bool = true;
 
 @compute @workgroup_size(WG)
 fn gather(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = (wid.x + wid.y * nwg.x) * WG + lid.x;
+  let i = element_index(wid, nwg, lid, WG);
   if (i >= p.rows * p.features) { return; }
   let r = i / p.features;
   let f = i % p.features;

@@ -7,6 +7,8 @@
 //             COEF 0: c = 1, 1: c = scalars[slot], 2: c = 1/sqrt(scalars[slot]).
 // Both overwrite y (axpby reads it first when beta ≠ 0).
 
+//#include "grid.wgsl"
+
 //#include "activation.wgsl"
 
 struct Params {
@@ -28,13 +30,9 @@ override ACT: u32 = 0u;
 override ORDER: u32 = 0u;
 override COEF: u32 = 0u;
 
-fn element(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid.x;
-}
-
 @compute @workgroup_size(WG)
 fn activate(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = element(wid, nwg, lid);
+  let i = element_index(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   let z = x[p.x_off + i];
   var r: f32;
@@ -48,7 +46,7 @@ fn activate(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
 
 @compute @workgroup_size(WG)
 fn axpby(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = element(wid, nwg, lid);
+  let i = element_index(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   var c = 1.0;
   if (COEF == 1u) { c = scalars[p.slot]; }

@@ -18,6 +18,8 @@
 //              DUAL: out_dot[c] = ṗ·act'(z) + p·act''(z)·aux_dot[z_off..].
 // Overwrites its outputs unless ACCUMULATE. The grid is 1-D over output tiles, folded into x/y.
 
+//#include "grid.wgsl"
+
 //#include "activation.wgsl"
 
 struct Shape {
@@ -81,7 +83,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
         @builtin(num_workgroups) nwg: vec3u) {
   let tiles_n = (s.N + TILE_N - 1u) / TILE_N;
   let tiles_m = (s.M + TILE_M - 1u) / TILE_M;
-  let tile = wid.x + wid.y * nwg.x;
+  let tile = workgroup_index(wid, nwg);
   if (tile >= tiles_m * tiles_n) { return; }
   let row0 = (tile / tiles_n) * TILE_M;
   let col0 = (tile % tiles_n) * TILE_N;

@@ -14,6 +14,8 @@
 // pipeline is independent of t and lr, and a difference like 1 − 0.999 is not rounded in f32.
 // State bindings a variant does not use are bound to placeholders and never touched.
 
+//#include "grid.wgsl"
+
 struct Params {
   n: u32,
   first: u32,            // sgd: 1 on the first step, when the momentum buffer is set to g
@@ -42,13 +44,9 @@ override MOMENTUM: bool = false;
 override NESTEROV: bool = false;
 override DECOUPLED: bool = false;
 
-fn element(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG + lid.x;
-}
-
 @compute @workgroup_size(WG)
 fn sgd(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = element(wid, nwg, lid);
+  let i = element_index(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   let th = theta[i];
   let g = grad[i] + p.weight_decay * th;
@@ -65,7 +63,7 @@ fn sgd(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @
 
 @compute @workgroup_size(WG)
 fn adam(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = element(wid, nwg, lid);
+  let i = element_index(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   var th = theta[i];
   var g = grad[i];

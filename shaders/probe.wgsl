@@ -8,6 +8,8 @@
 // rows serially in one workgroup; here project gives each row a workgroup and combine gives
 // each element a thread that walks the (few) rows, reading V coalesced in both cases.
 
+//#include "grid.wgsl"
+
 struct Params {
   rows: u32,
   n: u32,
@@ -29,7 +31,7 @@ var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn project(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let r = wid.x + wid.y * nwg.x;
+  let r = workgroup_index(wid, nwg);
   // r is the same for the whole workgroup, so this early exit keeps the barriers below uniform.
   if (r >= p.rows) { return; }
   let base = r * p.n;
@@ -46,7 +48,7 @@ fn project(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 
 @compute @workgroup_size(WG)
 fn combine(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = (wid.x + wid.y * nwg.x) * WG + lid.x;
+  let i = element_index(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   var acc = 0.0;
   for (var r = 0u; r < p.rows; r++) { acc = fma(basis[r * p.n + i], operand[p.off + r], acc); }

@@ -8,6 +8,8 @@
 //   col_sum: out[out_off + j] (+)= scale·Σ_i a[a_off + i·ld + j]   (bias gradients; DUAL does the
 //            same for a tangent matrix at the same offsets into out_dot).
 
+//#include "grid.wgsl"
+
 struct Params {
   n: u32,
   x_off: u32,
@@ -87,7 +89,7 @@ var<workgroup> col_shared_dot: array<f32, WG>;
 @compute @workgroup_size(WG)
 fn col_sum(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let lanes = WG / COLS;
-  let col = (wid.x + wid.y * nwg.x) * COLS + lid.x % COLS;
+  let col = workgroup_index(wid, nwg) * COLS + lid.x % COLS;
   let lane = lid.x / COLS;
   var acc = 0.0;
   var acc_dot = 0.0;

@@ -8,6 +8,8 @@
 //   DUAL:       delta_dot[r, c] = scale·p_c·(ż_c − ⟨p, ż⟩)
 // delta and delta_dot are rows × classes, dense, overwritten. scale is 1/N for a mean loss.
 
+//#include "grid.wgsl"
+
 struct Params {
   rows: u32,
   classes: u32,
@@ -30,7 +32,7 @@ override DUAL: bool = false;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let r = (wid.x + wid.y * nwg.x) * WG + lid.x;
+  let r = element_index(wid, nwg, lid, WG);
   if (r >= p.rows) { return; }
   let base = p.z_off + r * p.ld;
   let y = labels[r];

@@ -8,6 +8,7 @@
  */
 const SHADER_URLS = {
   'activation.wgsl': new URL('../../shaders/activation.wgsl', import.meta.url),
+  'grid.wgsl': new URL('../../shaders/grid.wgsl', import.meta.url),
   'matmul.wgsl': new URL('../../shaders/matmul.wgsl', import.meta.url),
   'elementwise.wgsl': new URL('../../shaders/elementwise.wgsl', import.meta.url),
   'reduce.wgsl': new URL('../../shaders/reduce.wgsl', import.meta.url),
