@@ -7,7 +7,7 @@ import type { Gpu } from '../src/gpu/context';
 import { Mlp } from '../src/autograd/mlp';
 import { passCost } from '../src/autograd/cost';
 import { GpuDataset } from '../src/data/gpu-dataset';
-import { take, type Dataset } from '../src/data/dataset';
+import { firstSamples, type Dataset } from '../src/data/dataset';
 import { gbps, gflops, timeGpu, type Timing } from './harness';
 
 export interface HvpRow {
@@ -20,9 +20,9 @@ export interface HvpRow {
 }
 
 export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: number; shapes: number[][]; repeats: number }): Promise<HvpRow[]> {
-  const samples = Math.min(opts.samples, digits.count);
-  digits = take(digits, samples);
-  const data = GpuDataset.fromDataset(gpu, digits);
+  const subset = firstSamples(digits, opts.samples);
+  const samples = subset.count;
+  const data = GpuDataset.fromDataset(gpu, subset);
   const rows: HvpRow[] = [];
   try {
     for (const widths of opts.shapes) {

@@ -6,7 +6,7 @@
 import type { Gpu } from '../src/gpu/context';
 import { Mlp } from '../src/autograd/mlp';
 import { GpuDataset } from '../src/data/gpu-dataset';
-import { take, type Dataset } from '../src/data/dataset';
+import { firstSamples, type Dataset } from '../src/data/dataset';
 import { train } from '../src/train/trainer';
 import { hessianOperator } from '../src/probe/operator';
 import { topEigenvalue } from '../src/probe/power';
@@ -25,8 +25,9 @@ export interface ProbeRow {
 }
 
 export async function benchProbe(gpu: Gpu, digits: Dataset, opts: { samples: number; shapes: number[][]; tol: number; chunkSize: number }): Promise<ProbeRow[]> {
-  const samples = Math.min(opts.samples, digits.count);
-  const data = GpuDataset.fromDataset(gpu, take(digits, samples));
+  const subset = firstSamples(digits, opts.samples);
+  const samples = subset.count;
+  const data = GpuDataset.fromDataset(gpu, subset);
   const rows: ProbeRow[] = [];
   try {
     for (const widths of opts.shapes) {

@@ -15,7 +15,8 @@ import { benchTrain, trainTable } from './train';
 import { benchProbe, probeTable } from './probe';
 import { benchKernels, kernelTable, tuneMatmul } from './kernels';
 import { roofline, type CpuInfo } from './roofline';
-import type { Dataset } from '../src/data/dataset';
+import { select, type Dataset } from '../src/data/dataset';
+import { Rng } from '../src/util/rng';
 
 const SUITES = ['kernels', 'hvp', 'train', 'probe', 'peers', 'all'] as const;
 type Suite = (typeof SUITES)[number];
@@ -62,6 +63,11 @@ export interface BenchEnv {
   digits: Dataset;
   cpu: CpuInfo;
   peers: boolean;
+}
+
+/** The mnist package's digits are stored class by class and the suites take prefixes, so shuffle them once (seeded). */
+export function shuffledDigits(ds: Dataset): Dataset {
+  return select(ds, new Rng(0).permutation(ds.count), `${ds.name}/shuffled`);
 }
 
 export async function runBench(gpu: Gpu, args: BenchArgs, env: BenchEnv, print: (s: string) => void): Promise<Record<string, unknown>> {

@@ -6,7 +6,7 @@
 import type { Gpu } from '../src/gpu/context';
 import { Mlp } from '../src/autograd/mlp';
 import { GpuDataset } from '../src/data/gpu-dataset';
-import { take, type Dataset } from '../src/data/dataset';
+import { firstSamples, type Dataset } from '../src/data/dataset';
 import { train } from '../src/train/trainer';
 import { summarise, type Timing } from './harness';
 
@@ -20,7 +20,7 @@ export interface TrainRow {
 }
 
 export async function benchTrain(gpu: Gpu, digits: Dataset, opts: { samples: number; shapes: number[][]; batchSizes: number[]; repeats: number }): Promise<TrainRow[]> {
-  const data = GpuDataset.fromDataset(gpu, take(digits, Math.min(opts.samples, digits.count)));
+  const data = GpuDataset.fromDataset(gpu, firstSamples(digits, opts.samples));
   const rows: TrainRow[] = [];
   try {
     for (const widths of opts.shapes) {

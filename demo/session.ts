@@ -7,7 +7,7 @@
 import type { Gpu } from '../src/gpu/context';
 import { Mlp } from '../src/autograd/mlp';
 import { GpuDataset } from '../src/data/gpu-dataset';
-import { take, type Dataset, type Split } from '../src/data/dataset';
+import { firstSamples, type Dataset, type Split } from '../src/data/dataset';
 import { train, type StepLog } from '../src/train/trainer';
 import { hessianOperator } from '../src/probe/operator';
 import { powerIteration } from '../src/probe/power';
@@ -31,15 +31,14 @@ export interface RunData {
 
 /** The subsets the settings ask for (capped at what the split has), each uploaded once. */
 export function uploadData(gpu: Gpu, split: Split, s: Settings): RunData {
-  const first = (ds: Dataset, n: number) => (n > 0 && n < ds.count ? take(ds, n) : ds);
   const uploaded = new Map<Dataset, GpuDataset>();
   const upload = (ds: Dataset) => uploaded.get(ds) ?? uploaded.set(ds, GpuDataset.fromDataset(gpu, ds)).get(ds)!;
-  const trainSet = first(split.train, s.train);
+  const trainSet = firstSamples(split.train, s.train);
   return {
     train: upload(trainSet),
-    test: upload(first(split.test, s.test)),
-    probe: upload(first(trainSet, s.probeSamples)),
-    during: upload(first(trainSet, STUDY.duringSamples)),
+    test: upload(firstSamples(split.test, s.test)),
+    probe: upload(firstSamples(trainSet, s.probeSamples)),
+    during: upload(firstSamples(trainSet, STUDY.duringSamples)),
   };
 }
 

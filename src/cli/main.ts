@@ -9,7 +9,7 @@ import { acquireDevice } from '../gpu/device';
 import type { Gpu } from '../gpu/context';
 import { Mlp } from '../autograd/mlp';
 import { GpuDataset } from '../data/gpu-dataset';
-import { take } from '../data/dataset';
+import { firstSamples } from '../data/dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
 import { loadSplit, runStudy, twoOverEta } from '../study/run-study';
@@ -17,7 +17,7 @@ import { probeMinimum } from '../study/probe-minimum';
 import { summaryTable } from '../study/report';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
-import { parseBenchArgs, runBench } from '../../bench/run';
+import { parseBenchArgs, runBench, shuffledDigits } from '../../bench/run';
 import { closePeers } from '../../bench/peers/index';
 import { Progress } from './progress';
 
@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
           `timing: ${a.timestampQuery ? 'timestamp-query' : 'wall clock'}`);
         try {
           const cpu = cpus();
-          const env = { digits: await loadMnistPackage(), cpu: { cores: cpu.length, ghz: (cpu[0]?.speed || 2000) / 1000, measured: !!cpu[0]?.speed }, peers: true };
+          const env = { digits: shuffledDigits(await loadMnistPackage()), cpu: { cores: cpu.length, ghz: (cpu[0]?.speed || 2000) / 1000, measured: !!cpu[0]?.speed }, peers: true };
           const results = await runBench(gpu, args, env, (s) => console.log(s));
           const record = { suite: args.suite, date: new Date().toISOString(), adapter: a, args, ...results };
           await writeFileAtomic(args.out, JSON.stringify(record, null, 2) + '\n');
@@ -144,7 +144,7 @@ async function probeCheckpoint(gpu: Gpu, flag: Flags): Promise<number> {
   const run = meta.run ?? config.configurations[0];
   const seed = meta.seed ?? 0;
   const split = await loadSplit(config);
-  const probeSet = config.probe.samples > 0 && config.probe.samples < split.train.count ? take(split.train, config.probe.samples) : split.train;
+  const probeSet = firstSamples(split.train, config.probe.samples);
   const data = GpuDataset.fromDataset(gpu, probeSet);
   const model = await Mlp.create(gpu, ckpt.model);
   try {

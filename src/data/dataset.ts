@@ -104,6 +104,11 @@ export function take(ds: Dataset, count: number): Dataset {
   });
 }
 
+/** The first `count` samples, or the whole set when count is 0 or covers it (the configs' "0 = all"). */
+export function firstSamples(ds: Dataset, count: number): Dataset {
+  return count > 0 && count < ds.count ? take(ds, count) : ds;
+}
+
 export function classCounts(ds: Dataset): number[] {
   const counts = new Array<number>(ds.classes).fill(0);
   for (let i = 0; i < ds.count; i++) counts[ds.labels[i]]++;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Gpu } from '../gpu/context';
 import { Mlp } from '../autograd/mlp';
 import { GpuDataset } from '../data/gpu-dataset';
-import { take, type Dataset } from '../data/dataset';
+import { firstSamples, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load-dataset';
 import { train } from '../train/trainer';
 import { saveCheckpoint } from '../train/checkpoint-file';
@@ -40,9 +40,9 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const classes = split.train.classes;
   const trainData = GpuDataset.fromDataset(gpu, split.train);
   const testData = GpuDataset.fromDataset(gpu, split.test);
-  const probeSet = config.probe.samples > 0 && config.probe.samples < split.train.count ? take(split.train, config.probe.samples) : split.train;
+  const probeSet = firstSamples(split.train, config.probe.samples);
   const probeData = GpuDataset.fromDataset(gpu, probeSet);
-  const duringData = GpuDataset.fromDataset(gpu, take(split.train, Math.min(config.probe.duringSamples, split.train.count)));
+  const duringData = GpuDataset.fromDataset(gpu, firstSamples(split.train, config.probe.duringSamples));
   hooks.log(`data: ${split.train.count} train / ${split.test.count} test samples (${split.train.name}); probe on ${probeSet.count}`);
   const runs: RunResult[] = [];
   try {
