@@ -68,6 +68,20 @@ export function summarise(samplesMs: number[], method: Timing['method']): Timing
   return { method, medianMs: median, minMs: s[0], maxMs: s[s.length - 1], relativeIqr: (q(0.75) - q(0.25)) / median, samplesMs };
 }
 
+/**
+ * A markdown table. Columns are [header, align]: 'l' text, 'r' numbers. Cells are already formatted;
+ * a row with fewer cells than columns is padded (e.g. an "unavailable" note spanning the rest).
+ */
+export function markdownTable(columns: [string, 'l' | 'r'][], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const pad = (cells: string[]) => [...cells, ...Array<string>(Math.max(0, columns.length - cells.length)).fill('')];
+  return [
+    line(columns.map(([h]) => h)),
+    line(columns.map(([, a]) => (a === 'r' ? '---:' : '---'))),
+    ...rows.map((r) => line(pad(r))),
+  ].join('\n');
+}
+
 export function gflops(flops: number, ms: number): number {
   return flops / (ms * 1e6);
 }

@@ -8,7 +8,7 @@ import { Mlp } from '../src/autograd/mlp';
 import { passCost } from '../src/autograd/cost';
 import { GpuDataset } from '../src/data/gpu-dataset';
 import { firstSamples, type Dataset } from '../src/data/dataset';
-import { gbps, gflops, timeGpu, type Timing } from './harness';
+import { gbps, gflops, markdownTable, timeGpu, type Timing } from './harness';
 
 export interface HvpRow {
   widths: number[];
@@ -56,13 +56,9 @@ export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: numbe
 }
 
 export function hvpTable(rows: HvpRow[]): string {
-  const lines = [
-    '| MLP | samples | forward ms | gradient ms | GFLOP/s | HVP ms | GFLOP/s | HVP / gradient |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const r of rows) {
-    lines.push(`| ${r.widths.join('-')} | ${r.samples} | ${r.forward.medianMs.toFixed(2)} | ${r.gradient.medianMs.toFixed(2)} | ${r.gradient.gflops.toFixed(2)} | ` +
-      `${r.hvp.medianMs.toFixed(2)} | ${r.hvp.gflops.toFixed(2)} | ${r.ratio.toFixed(2)} |`);
-  }
-  return lines.join('\n');
+  return markdownTable(
+    [['MLP', 'l'], ['samples', 'r'], ['forward ms', 'r'], ['gradient ms', 'r'], ['GFLOP/s', 'r'], ['HVP ms', 'r'], ['GFLOP/s', 'r'], ['HVP / gradient', 'r']],
+    rows.map((r) => [r.widths.join('-'), String(r.samples), r.forward.medianMs.toFixed(2), r.gradient.medianMs.toFixed(2),
+      r.gradient.gflops.toFixed(2), r.hvp.medianMs.toFixed(2), r.hvp.gflops.toFixed(2), r.ratio.toFixed(2)]),
+  );
 }

@@ -11,7 +11,7 @@ import { prepareActivate, prepareAxpby } from '../src/gpu/ops/elementwise';
 import { prepareReduce } from '../src/gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../src/gpu/ops/softmax-ce';
 import { Optimizer } from '../src/optim/optimizer';
-import { gbps, gflops, timeGpu, type Timing } from './harness';
+import { gbps, gflops, markdownTable, timeGpu, type Timing } from './harness';
 import type { Roofline } from './roofline';
 
 export interface KernelRow {
@@ -159,10 +159,9 @@ export async function tuneMatmul(gpu: Gpu, size: number, repeats: number): Promi
 }
 
 export function kernelTable(rows: KernelRow[]): string {
-  const lines = ['| family | kernel | median ms | IQR/median | GFLOP/s | GB/s | of roofline |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |'];
-  for (const r of rows) {
-    lines.push(`| ${r.family} | ${r.name} | ${r.timing.medianMs.toFixed(3)} | ${r.timing.relativeIqr.toFixed(2)} | ${r.gflops.toFixed(2)} | ` +
-      `${r.gbps.toFixed(2)} | ${(100 * r.rooflineFraction).toFixed(1)}% |`);
-  }
-  return lines.join('\n');
+  return markdownTable(
+    [['family', 'l'], ['kernel', 'l'], ['median ms', 'r'], ['IQR/median', 'r'], ['GFLOP/s', 'r'], ['GB/s', 'r'], ['of roofline', 'r']],
+    rows.map((r) => [r.family, r.name, r.timing.medianMs.toFixed(3), r.timing.relativeIqr.toFixed(2), r.gflops.toFixed(2),
+      r.gbps.toFixed(2), `${(100 * r.rooflineFraction).toFixed(1)}%`]),
+  );
 }

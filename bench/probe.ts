@@ -10,6 +10,7 @@ import { firstSamples, type Dataset } from '../src/data/dataset';
 import { train } from '../src/train/trainer';
 import { hessianOperator } from '../src/probe/operator';
 import { topEigenvalue } from '../src/probe/power';
+import { markdownTable } from './harness';
 
 export interface ProbeRow {
   widths: number[];
@@ -56,10 +57,9 @@ export async function benchProbe(gpu: Gpu, digits: Dataset, opts: { samples: num
 }
 
 export function probeTable(rows: ProbeRow[]): string {
-  const lines = ['| MLP | samples | λmax | converged | residual | HVPs | seconds | ms / HVP |', '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |'];
-  for (const r of rows) {
-    lines.push(`| ${r.widths.join('-')} | ${r.samples} | ${r.lambdaMax.toFixed(4)} | ${r.converged ? 'yes' : 'no'} | ${r.residual.toExponential(2)} | ` +
-      `${r.hvps} | ${r.seconds.toFixed(2)} | ${r.msPerHvp.toFixed(1)} |`);
-  }
-  return lines.join('\n');
+  return markdownTable(
+    [['MLP', 'l'], ['samples', 'r'], ['λmax', 'r'], ['converged', 'l'], ['residual', 'r'], ['HVPs', 'r'], ['seconds', 'r'], ['ms / HVP', 'r']],
+    rows.map((r) => [r.widths.join('-'), String(r.samples), r.lambdaMax.toFixed(4), r.converged ? 'yes' : 'no', r.residual.toExponential(2),
+      String(r.hvps), r.seconds.toFixed(2), r.msPerHvp.toFixed(1)]),
+  );
 }

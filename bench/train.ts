@@ -8,7 +8,7 @@ import { Mlp } from '../src/autograd/mlp';
 import { GpuDataset } from '../src/data/gpu-dataset';
 import { firstSamples, type Dataset } from '../src/data/dataset';
 import { train } from '../src/train/trainer';
-import { summarise, type Timing } from './harness';
+import { markdownTable, summarise, type Timing } from './harness';
 
 export interface TrainRow {
   widths: number[];
@@ -48,9 +48,8 @@ export async function benchTrain(gpu: Gpu, digits: Dataset, opts: { samples: num
 }
 
 export function trainTable(rows: TrainRow[]): string {
-  const lines = ['| MLP | batch | steps | epoch ms (median) | samples/s |', '| --- | ---: | ---: | ---: | ---: |'];
-  for (const r of rows) {
-    lines.push(`| ${r.widths.join('-')} | ${r.batchSize} | ${r.stepsPerRun} | ${r.epoch.medianMs.toFixed(1)} | ${Math.round(r.samplesPerSecond)} |`);
-  }
-  return lines.join('\n');
+  return markdownTable(
+    [['MLP', 'l'], ['batch', 'r'], ['steps', 'r'], ['epoch ms (median)', 'r'], ['samples/s', 'r']],
+    rows.map((r) => [r.widths.join('-'), String(r.batchSize), String(r.stepsPerRun), r.epoch.medianMs.toFixed(1), String(Math.round(r.samplesPerSecond))]),
+  );
 }

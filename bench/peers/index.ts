@@ -22,7 +22,7 @@ import type { ParamLayout } from '../../src/autograd/layout';
 import { GpuDataset } from '../../src/data/gpu-dataset';
 import { Optimizer } from '../../src/optim/optimizer';
 import { Rng } from '../../src/util/rng';
-import { timeGpu, type Timing } from '../harness';
+import { markdownTable, timeGpu, type Timing } from '../harness';
 import {
   closePeerGpu, maxRelErr, reason, wallClock, withNavigatorGpu,
   type DeviceErrors, type Loaded, type MatmulProblem, type MlpProblem, type Prepared, type TimingOptions,
@@ -133,21 +133,13 @@ export async function closePeers(): Promise<void> {
 }
 
 export function peersTable(report: PeerReport): string {
-  const lines = [
-    `peers' adapter: ${report.peerAdapter}`,
-    '',
-    '| peer | op | shape | ours ms (wall) | ours ms (GPU) | theirs ms (wall) | theirs / ours | max rel err |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const r of report.rows) {
-    const key = `| ${r.peer} | ${r.op} | ${r.shape} |`;
-    if ('unavailable' in r) lines.push(`${key} unavailable: ${r.unavailable} | | | | |`);
-    else {
-      lines.push(`${key} ${r.oursMs.toFixed(2)} | ${r.oursGpuMs.toFixed(2)} | ${r.theirsMs.toFixed(2)} | ` +
-        `${r.ratio.toFixed(2)} | ${r.maxRelErr.toExponential(1)} |`);
-    }
-  }
-  return lines.join('\n');
+  const table = markdownTable(
+    [['peer', 'l'], ['op', 'l'], ['shape', 'l'], ['ours ms (wall)', 'r'], ['ours ms (GPU)', 'r'], ['theirs ms (wall)', 'r'], ['theirs / ours', 'r'], ['max rel err', 'r']],
+    report.rows.map((r) => 'unavailable' in r
+      ? [r.peer, r.op, r.shape, `unavailable: ${r.unavailable}`]
+      : [r.peer, r.op, r.shape, r.oursMs.toFixed(2), r.oursGpuMs.toFixed(2), r.theirsMs.toFixed(2), r.ratio.toFixed(2), r.maxRelErr.toExponential(1)]),
+  );
+  return `peers' adapter: ${report.peerAdapter}\n\n${table}`;
 }
 
 /**
