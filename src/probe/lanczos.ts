@@ -28,6 +28,9 @@ import { tridiagonalEigen, type TridiagonalEigen } from './tridiagonal';
 import { ritzWeights, spectralDensity, type DensityOptions, type SpectralDensity } from './density';
 import { copyVector, prepareCombine, prepareNormalize, prepareProject, randomVector } from './vector-ops';
 
+/** 8 float32 unit roundoffs: the constant of the breakdown default (see LanczosOptions.breakdownTol). */
+const FLOAT32_NOISE = 8 * 2 ** -24;
+
 export interface LanczosOptions {
   /** Lanczos vectors to build; capped at the operator's size, the largest a Krylov space can be. */
   steps: number;
@@ -35,7 +38,11 @@ export interface LanczosOptions {
   seed?: number;
   /** Start vector, any nonzero scale (it is normalised on the GPU). */
   start?: ArrayLike<number>;
-  /** β_j ≤ breakdownTol·max(|α|, β) over the steps so far counts as breakdown (default 1e-6, ~10 float32 ulps). */
+  /**
+   * β_j ≤ breakdownTol·max(|α|, β) over the steps so far counts as breakdown. Default 8·2⁻²⁴·√n: in
+   * float32, A·v and the Gram–Schmidt passes sum n terms, so a w that is zero in exact arithmetic
+   * keeps a norm of order u·√n·‖A‖ (measured ~5e-7·‖A‖ at n = 80); a fixed 1e-6 sat inside that noise.
+   */
   breakdownTol?: number;
 }
 
@@ -53,9 +60,10 @@ export interface LanczosResult {
 }
 
 export async function lanczos(op: LinearOperator, options: LanczosOptions): Promise<LanczosResult> {
-  const { seed = 0, breakdownTol = 1e-6 } = options;
+  const { seed = 0 } = options;
   checkDims('lanczos', { steps: options.steps });
   const { gpu, size: n, output: w } = op;
+  const breakdownTol = options.breakdownTol ?? FLOAT32_NOISE * Math.sqrt(n);
   const m = Math.min(options.steps, n);
   const basis = createBasis(gpu, m, n);
   // α_j at [2j], β_j² at [2j + 1], so the end of the run is one read.
