@@ -97,7 +97,7 @@ export function dataFromArrays(x: RawTensor, xFile: string, y: RawTensor, yFile:
   }
   return {
     kind: 'floats', name, count, features, classes, x: data, labels: Uint32Array.from(labels),
-    description: `${DTYPE_NAMES[x.dtype]} features used as stored (no normalisation applied)`,
+    description: `${DTYPE_NAMES[x.dtype]} features used as stored, no normalisation applied`,
   };
 }
 

@@ -158,3 +158,12 @@ export function exportMlpSafetensors(widths: readonly number[], params: ArrayLik
     format: 'pt', widths: JSON.stringify(widths), activation, producer: 'hessian-gpu',
   });
 }
+
+/** "fc1.weight,fc1.bias;fc2.weight,fc2.bias" → a LayerMapping (the CLI's --layers and the demo's field). */
+export function parseLayerMapping(text: string): LayerMapping {
+  const pairs = text.split(';').map((p) => p.split(',').map((s) => s.trim()));
+  if (pairs.some((p) => p.length !== 2 || p.some((s) => s === ''))) {
+    throw new Error(`layer mapping '${text}' must be 'weight,bias' pairs separated by ';', input layer first (e.g. fc1.weight,fc1.bias;fc2.weight,fc2.bias)`);
+  }
+  return pairs as LayerMapping;
+}

@@ -23,6 +23,7 @@ const FIXTURES = join(import.meta.dirname, '../fixtures');
 const fixture = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as {
   cases: Record<string, { loss: number; accuracy: number; lambdaMax: number; top3: number[]; activation: Activation; params: number }>;
+  exports: Record<string, { torchLoss: number; names: string[]; shapes: number[][] }>;
 };
 
 const floatData = () => readDataNpz(fixture('data-float.npz'), 'data-float.npz', { classes: 3 });
@@ -70,6 +71,16 @@ describe('models saved by PyTorch, probed here', () => {
 });
 
 describe('export → import', () => {
+  it('PyTorch loads our export into nn.Sequential (strict names, out × in shapes) and computes the loss we compute', async () => {
+    const file = 'ours-6-4-3-tanh.safetensors';
+    const torch = expected.exports[file];
+    expect(torch.names).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    expect(torch.shapes).toEqual([[4, 6], [4], [3, 4], [3]]);
+    const imported = readMlpWeights(fixture(file), file);
+    const got = await measure(gpu(), imported.widths, imported.activation as Activation, imported.params, floatData());
+    expectClose([got.loss.loss], [torch.torchLoss], { atol: 1e-6, rtol: 1e-5 }, 'loss of our export: ours vs PyTorch');
+  });
+
   it('a model exported as safetensors and imported again has the same parameters and λmax, bit for bit', async () => {
     const widths = [6, 7, 5, 3];
     const original = await Mlp.create(gpu(), { widths, activation: 'tanh', seed: 11 });
