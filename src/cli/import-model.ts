@@ -142,7 +142,7 @@ export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config
 }
 
 export async function writeImportedProbe(result: ImportedProbe, outDir: string): Promise<string[]> {
-  const runs = [importedRun(result)];
+  const runs = [importedRun(basename(result.weights.file), result.seed, result.seconds, result.loss, result.probe)];
   const charts: string[] = [];
   for (const [name, spec] of [['spectral-density', densitySpec], ['slice-top-eigenvector', sliceSpec]] as const) {
     await writeFileAtomic(join(outDir, `${name}.svg`), await renderSvg(spec(runs)));

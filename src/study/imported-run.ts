@@ -18,13 +18,16 @@ export interface ImportedProbe {
   probe: Omit<MinimumProbe, 'topVector'>;
 }
 
-/** The imported model as one run of the study's result shape: no training, train = the probed data. */
-export function importedRun(r: ImportedProbe, label = r.weights.file.split(/[\\/]/).pop() ?? r.weights.file): RunResult {
+/** An imported model as one run of the study's result shape: no training; "train" is the data it was probed on. */
+export function importedRun(
+  label: string, seed: number, seconds: number, probed: { loss: number; accuracy: number },
+  probe: Pick<MinimumProbe, 'sharpness' | 'slice' | 'density'> | null,
+): RunResult {
   const nan = { loss: NaN, accuracy: NaN };
   return {
-    configuration: label, optimizer: 'imported', seed: r.seed, steps: 0, seconds: r.seconds, diverged: null,
-    train: { loss: r.loss.loss, accuracy: r.loss.accuracy }, test: nan, genGap: NaN,
-    sharpness: r.probe.sharpness, duringTraining: [], history: [], slice: r.probe.slice, density: r.probe.density,
+    configuration: label, optimizer: 'imported', seed, steps: 0, seconds, diverged: null,
+    train: { loss: probed.loss, accuracy: probed.accuracy }, test: nan, genGap: NaN,
+    sharpness: probe?.sharpness ?? null, duringTraining: [], history: [], slice: probe?.slice ?? null, density: probe?.density ?? null,
   };
 }
 
