@@ -94,9 +94,8 @@ export function toFloat32(t: RawTensor, file: string, { floatsOnly }: { floatsOn
   if (floatsOnly && !float) {
     throw new Error(`${where(file, t.name)} is ${DTYPE_NAMES[t.dtype]}; weights must be float32, float16, bfloat16 or float64.`);
   }
-  if (t.dtype === 'F32' && t.littleEndian && t.bytes.byteOffset % 4 === 0) {
-    return { data: new Float32Array(t.bytes.slice().buffer) };
-  }
+  // The common case without a per-element loop (slice() copies, so any file offset is fine).
+  if (t.dtype === 'F32' && t.littleEndian) return { data: new Float32Array(t.bytes.slice().buffer) };
   const values = elements(t, file);
   const data = Float32Array.from(values);
   if (t.dtype !== 'F64') return { data };

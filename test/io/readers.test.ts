@@ -174,6 +174,10 @@ describe('malformed input is refused, naming the file and the tensor', () => {
   it('.npy / .npz structure and data arrays', () => {
     const f4 = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
     expect(readNpy(rawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", f4), 'a.npy').shape).toEqual([2, 2]);
+    const bigEndian = new Uint8Array(16);
+    [1, 2, 3, 4].forEach((v, i) => new DataView(bigEndian.buffer).setFloat32(4 * i, v, false));
+    const be = readNpy(rawNpy("{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }", bigEndian), 'be.npy');
+    expect(toFloat32(be, 'be.npy', { floatsOnly: true }).data).toEqual(new Float32Array([1, 2, 3, 4]));
     expect(() => readNpy(rawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", f4), 'a.npy', 'w'))
       .toThrow(/a\.npy: tensor 'w': shape \(3, 2\) of <f4 needs 24 data bytes but the array holds 16/);
     expect(() => readNpy(rawNpy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", f4), 'a.npy'))
