@@ -209,6 +209,7 @@ describe('demo site in Chromium', () => {
     expect(await page.getByTestId('run-row').first().innerText()).toContain('seq-6-5-3.safetensors (imported)');
     expect(await page.locator('#chart-density svg.marks').count()).toBe(1);
     expect(await page.locator('#chart-slices svg.marks').count()).toBe(1);
+    await page.screenshot({ path: join(ROOT, 'test-artifacts', 'demo-import.png'), fullPage: true });
     await page.close();
   }, 300_000);
 
