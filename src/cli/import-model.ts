@@ -153,12 +153,17 @@ export async function writeImportedProbe(result: ImportedProbe, outDir: string):
   return ['results.json', 'report.md', ...charts].map((f) => join(outDir, f));
 }
 
+/** Called before training too, so a bad --export fails before the expensive part. */
+export function checkExportPath(file: string): void {
+  if (!/\.safetensors$/i.test(file)) throw new Error(`--export ${file}: the file name must end in .safetensors`);
+}
+
 /**
  * The finished runs' checkpoints (in <out>/checkpoints) as safetensors: one run → `file`; several
  * → `<file stem>-<configuration>-s<seed>.safetensors` beside it.
  */
 export async function exportTrainedRuns(outDir: string, runs: Pick<RunResult, 'configuration' | 'seed' | 'diverged'>[], file: string): Promise<string[]> {
-  if (!/\.safetensors$/i.test(file)) throw new Error(`--export ${file}: the file name must end in .safetensors`);
+  checkExportPath(file);
   const finished = runs.filter((r) => !r.diverged);
   const written: string[] = [];
   for (const r of finished) {

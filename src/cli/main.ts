@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../util/atomic-write';
 import { parseBenchArgs, runBench, shuffledDigits } from '../../bench/run';
 import { closePeers } from '../../bench/peers/index';
 import { Progress } from './progress';
-import { exportTrainedRuns, probeImportedModel } from './import-model';
+import { checkExportPath, exportTrainedRuns, probeImportedModel } from './import-model';
 
 const HELP = `hessian-gpu — sharpness vs generalisation on the GPU (WebGPU, exact Hessian-vector products)
 
@@ -120,6 +120,8 @@ async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Fl
     config = { ...config, seeds: [Number(seed)] };
   }
   const out = flag('out') ?? `runs/${command}`;
+  const exportTo = flag('export'); // interop (issue 16)
+  if (exportTo) checkExportPath(exportTo); // interop (issue 16)
   if (argv.includes('--fresh')) await rm(out, { recursive: true, force: true });
   const progress = new Progress();
   const abort = new AbortController();
@@ -151,7 +153,6 @@ async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Fl
       console.log(`checkpoints in ${out}/checkpoints`);
     }
     // --- interop (issue 16): study|train … --export FILE.safetensors ---
-    const exportTo = flag('export');
     if (exportTo) console.log(`exported ${(await exportTrainedRuns(out, result.runs, exportTo)).join(', ')}`);
     // --- end interop ---
     return abort.signal.aborted ? 130 : 0;
