@@ -12,7 +12,8 @@ import { REFERENCE } from '../src/study/report';
 import type { RunResult } from '../src/study/results';
 import { Chart, curveSpec, planeSpec, slicesSpec, streaming, type Point } from './charts';
 import { loadSplit } from './datasets';
-import { destroyData, DIRECTIONS, probeRun, trainRun, uploadData, widths, type RunData } from './session';
+import { destroyData, DIRECTIONS, importedModel, probeRun, trainRun, uploadData, widths, type RunData } from './session';
+import { importChoice, importReady, setupImport } from './import';
 import { configurationName, DEFAULTS, parseSettings, presetFields, type Settings } from './settings';
 import { buildForm, byId, readForm, showAdapter, showMetrics, showProblem, showRuns, writeForm, type SessionRun } from './view';
 import { message, unavailable } from './problems';
@@ -25,6 +26,7 @@ const buttons = {
   stop: byId<HTMLButtonElement>('stop-button'),
   probe: byId<HTMLButtonElement>('probe-button'),
   export: byId<HTMLButtonElement>('export-button'),
+  import: byId<HTMLButtonElement>('import-probe-button'),
 };
 const charts = {
   loss: new Chart(byId('chart-loss')),
@@ -62,6 +64,7 @@ function refreshButtons(): void {
   buttons.stop.disabled = !training;
   buttons.probe.disabled = !current || lost || busy;
   buttons.export.disabled = runs.length === 0;
+  buttons.import.disabled = !gpu || lost || busy || !importReady();
 }
 
 async function job(work: () => Promise<void>): Promise<void> {
@@ -176,6 +179,25 @@ async function probeJob(): Promise<void> {
   console.info(`demo: ${run.label} probe`, JSON.stringify(probe.sharpness));
 }
 
+/** A model from a file (demo/import.ts): evaluated, added to the runs, then probed like a trained one. */
+async function importJob(): Promise<void> {
+  const s = readForm(form);
+  const choice = importChoice();
+  disposeCurrent();
+  progress(null, `loading ${choice.data ? choice.data.file : s.dataset}`);
+  const { model, data, result } = await importedModel(gpu!, choice, choice.data ? null : await loadSplit(s.dataset), s);
+  const id = runs.length + 1;
+  const run: SessionRun = {
+    id, label: `#${id} ${choice.weights.file}`, settings: s, widths: choice.weights.widths, result, note: 'imported',
+    samples: { train: data.probe.count, test: choice.data ? 0 : data.test.count, probe: data.probe.count },
+  };
+  runs.push(run);
+  current = { run, model, data };
+  showRuns(runs);
+  showMetrics(run);
+  await probeJob();
+}
+
 function exportJson(): void {
   const body = {
     exportedAt: new Date().toISOString(),
@@ -223,6 +245,8 @@ async function start(): Promise<void> {
   buttons.stop.addEventListener('click', () => training?.abort());
   buttons.probe.addEventListener('click', () => void job(probeJob));
   buttons.export.addEventListener('click', exportJson);
+  buttons.import.addEventListener('click', () => void job(importJob));
+  setupImport(refreshButtons);
 
   // A bad URL parameter is reported but does not stop the page: the form still works, with defaults.
   let urlError: string | null = null;

@@ -16,7 +16,10 @@ import { filterNormalise, norm, normalise, randomDirection } from '../src/probe/
 import { slice1d, slice2d, type Slice1d, type Slice2d } from '../src/probe/slices';
 import { DEFAULT_CONFIG } from '../src/study/config';
 import type { RunResult, Sharpness } from '../src/study/results';
+import { firstArraySamples, uploadArrayData } from '../src/io/array-data';
+import { importedRun } from '../src/study/imported-run';
 import { configurationName, optimizerConfig, type Settings } from './settings';
+import type { ImportChoice } from './import';
 
 const STUDY = DEFAULT_CONFIG.probe;
 
@@ -45,6 +48,45 @@ export function uploadData(gpu: Gpu, split: Split, s: Settings): RunData {
 /** Destroys each upload once (subsets that cover the whole set share its upload). */
 export function destroyData(d: RunData): void {
   for (const set of new Set([d.train, d.test, d.probe, d.during])) set.destroy();
+}
+
+/**
+ * An imported model (demo/import.ts) with its data — the dropped arrays (their first probeSamples,
+ * in every role) or the digits as for training — evaluated and ready for probeRun. The result has
+ * no training; "train" is the probed data, "test" the digits' test split when they are the data.
+ */
+export async function importedModel(gpu: Gpu, choice: ImportChoice, split: Split | null, s: Settings): Promise<{ model: Mlp; data: RunData; result: RunResult }> {
+  const t0 = performance.now();
+  let data: RunData;
+  if (choice.data) {
+    const probe = uploadArrayData(gpu, firstArraySamples(choice.data.arrays, s.probeSamples));
+    data = { train: probe, test: probe, probe, during: probe };
+  } else {
+    data = uploadData(gpu, split!, s);
+  }
+  const widths = choice.weights.widths;
+  let model: Mlp | null = null;
+  try {
+    if (data.probe.features !== widths[0] || data.probe.classes > widths.at(-1)!) {
+      throw new Error(`${choice.weights.file} takes ${widths[0]} inputs and has ${widths.at(-1)} outputs, but the data has ` +
+        `${data.probe.features} features and ${data.probe.classes} classes: drop a matching data .npz.`);
+    }
+    model = await Mlp.create(gpu, { widths, activation: choice.activation, seed: s.seed });
+    model.setParams(choice.weights.params);
+    const probed = await model.loss(data.probe, { chunkSize: STUDY.chunkSize });
+    const result = importedRun(choice.weights.file, s.seed, 0, probed, null);
+    if (!choice.data) {
+      const test = await model.loss(data.test, { chunkSize: STUDY.chunkSize });
+      result.test = { loss: test.loss, accuracy: test.accuracy };
+      result.genGap = probed.accuracy - test.accuracy;
+    }
+    result.seconds = (performance.now() - t0) / 1000;
+    return { model, data, result };
+  } catch (err) {
+    model?.destroy();
+    destroyData(data);
+    throw err;
+  }
 }
 
 export interface TrainHooks {
@@ -115,10 +157,11 @@ export interface Probe {
 export const DIRECTIONS = ['top eigenvector', 'random (filter-normalised)'] as [string, string];
 
 /** The probes of the Node study (src/study/probe-minimum.ts), plus two 1D slices and the 2D plane they span. */
-export async function probeRun(model: Mlp, data: GpuDataset, s: Settings, stage: (text: string) => Promise<void>): Promise<Probe> {
+/** `imported`: the model was not trained with the form's optimiser, so it has no 2/η. */
+export async function probeRun(model: Mlp, data: GpuDataset, s: Settings, stage: (text: string) => Promise<void>, imported = false): Promise<Probe> {
   const chunkSize = STUDY.chunkSize;
   const probed = await probeMinimum(model, data, { ...STUDY, maxIter: s.maxIter, topK: s.topK, lanczosSteps: s.lanczosSteps, densitySteps: s.densitySteps, slice: undefined },
-    { seed: s.seed, twoOverEta: s.optimizer === 'sgd' ? 2 / s.lr : null }, stage);
+    { seed: s.seed, twoOverEta: s.optimizer === 'sgd' && !imported ? 2 / s.lr : null }, stage);
   await stage('1D slices');
   const random = filterNormalise(randomDirection(model.layout, s.seed), await model.getParams(), model.layout);
   const top = normalise(probed.topVector, norm(random));

@@ -133,7 +133,7 @@ const COLUMNS: { head: string; cell: (r: SessionRun) => string; cls?: string }[]
   { head: 'λmax', cell: (r) => fixed(r.result.sharpness?.lambdaMax, 3) },
   { head: 'Top-k', cell: (r) => r.result.sharpness?.topK.map((x) => x.toFixed(2)).join(', ') ?? '—', cls: 'text' },
   { head: 'Trace', cell: (r) => fixed(r.result.sharpness?.trace, 1) },
-  { head: '2/η', cell: (r) => fixed(r.settings.optimizer === 'sgd' ? 2 / r.settings.lr : null, 1) },
+  { head: '2/η', cell: (r) => fixed(r.settings.optimizer === 'sgd' && r.result.optimizer !== 'imported' ? 2 / r.settings.lr : null, 1) },
   { head: 'Ref. test acc. (%)', cell: (r) => fixed(reference(r)?.testAccuracy, 2), cls: 'ref' },
   { head: 'Ref. λmax', cell: (r) => fixed(reference(r)?.lambdaMax, 2), cls: 'ref' },
   { head: 'Time (s)', cell: (r) => fixed(r.result.seconds, 1) },

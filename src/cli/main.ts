@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../util/atomic-write';
 import { parseBenchArgs, runBench, shuffledDigits } from '../../bench/run';
 import { closePeers } from '../../bench/peers/index';
 import { Progress } from './progress';
+import { checkExportPath, exportTrainedRuns, probeImportedModel } from './import-model';
 
 const HELP = `hessian-gpu — sharpness vs generalisation on the GPU (WebGPU, exact Hessian-vector products)
 
@@ -31,8 +32,13 @@ Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with t
             --fresh         delete DIR first instead of resuming
   train   train (no probes) and checkpoint
             --config FILE  --out DIR  --configuration NAME (default: all)  --seed N (default: the config's seeds)
+            --export FILE.safetensors   also write the trained weights for PyTorch (several runs: FILE-<run>-s<seed>.safetensors)
   probe   measure a checkpoint's minimum: λmax, top-k, trace, density, perturbation, slice, per-layer
             --checkpoint FILE  [--config FILE for probe settings]  [--out FILE.json]
+          or a model saved elsewhere (PyTorch nn.Sequential / NumPy): writes results.json, report.md, SVGs
+            --weights FILE.safetensors|FILE.npz  [--activation relu|tanh|gelu]  [--layers "w1,b1;w2,b2"]
+            [--data FILE.npz | FILE.npy --labels FILE.npy | mnist-10k | mnist | idx:FOLDER]
+            [--normalise MEAN,STD]  [--seed N]  [--config FILE]  [--out DIR]
   bench   kernel throughput and peers: bench <kernels|hvp|train|probe|peers|all> [--samples N] [--repeats N]
   --help  this text
 
@@ -60,6 +66,20 @@ async function main(argv: string[]): Promise<number> {
     case 'train':
       return studyOrTrain(command, rest, flag);
     case 'probe':
+      // --- interop (issue 16): probe a model saved elsewhere (src/cli/import-model.ts) ---
+      if (flag('weights')) {
+        const config = await loadConfig(flag('config'));
+        const seed = flag('seed');
+        return withGpu(async (gpu) => {
+          const { files } = await probeImportedModel(gpu, {
+            weights: flag('weights')!, activation: flag('activation'), layers: flag('layers'), data: flag('data'),
+            labels: flag('labels'), normalise: flag('normalise'), out: flag('out'), seed: seed === undefined ? undefined : Number(seed),
+          }, config, (line) => console.log(line));
+          console.log(`wrote ${files.join(', ')}`);
+          return 0;
+        });
+      }
+      // --- end interop ---
       return withGpu((gpu) => probeCheckpoint(gpu, flag));
     case 'bench': {
       const args = parseBenchArgs(rest);
@@ -100,6 +120,8 @@ async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Fl
     config = { ...config, seeds: [Number(seed)] };
   }
   const out = flag('out') ?? `runs/${command}`;
+  const exportTo = flag('export'); // interop (issue 16)
+  if (exportTo) checkExportPath(exportTo); // interop (issue 16)
   if (argv.includes('--fresh')) await rm(out, { recursive: true, force: true });
   const progress = new Progress();
   const abort = new AbortController();
@@ -130,6 +152,9 @@ async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Fl
       }
       console.log(`checkpoints in ${out}/checkpoints`);
     }
+    // --- interop (issue 16): study|train … --export FILE.safetensors ---
+    if (exportTo) console.log(`exported ${(await exportTrainedRuns(out, result.runs, exportTo)).join(', ')}`);
+    // --- end interop ---
     return abort.signal.aborted ? 130 : 0;
   }, (l) => progress.line(l));
 }

@@ -8,7 +8,7 @@
  * fail and say why. SwiftShader is slow, so the run is tiny (784-16-10, 8 steps of 64 samples).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,6 +171,47 @@ describe('demo site in Chromium', () => {
     expect(await page.locator('.charts svg.marks').count()).toBe(7);
     await page.close();
   }, 420_000);
+
+  it('probes a PyTorch model and data dropped on the page, matching PyTorch; a bad file is reported, naming it', async () => {
+    const fixtures = join(ROOT, 'test', 'fixtures');
+    const torch = JSON.parse(await readFile(join(fixtures, 'expected.json'), 'utf8')).cases['seq-6-5-3 on data-float'];
+    const page = await browser.newPage();
+    const log = record(page);
+    await page.goto(`${site.url}?seed=0&maxIter=300&topK=2&lanczosSteps=6&densitySteps=6&sliceSteps=5&gridSteps=3`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent === 'ready', null, { timeout: 60_000 });
+    /** Drops files on the panel the way a browser does: one drop event carrying a DataTransfer. */
+    const drop = async (names: string[]) => {
+      const files = await Promise.all(names.map(async (name) => ({ name, bytes: [...await readFile(join(fixtures, name))] })));
+      await page.evaluate((list) => {
+        const dt = new DataTransfer();
+        for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+        document.getElementById('drop-zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, files);
+    };
+    await drop(['labels.npy']);
+    await page.waitForFunction(() => document.querySelector('[data-testid="import-status"]')?.textContent?.startsWith('error'));
+    expect(await page.getByTestId('import-status').textContent()).toMatch(/labels\.npy: holds a single \.npy array/);
+    await drop(['seq-6-5-3.safetensors', 'data-float.npz']);
+    await page.waitForFunction(() => !(document.getElementById('import-probe-button') as HTMLButtonElement).disabled);
+    const architecture = await page.getByTestId('import-architecture').innerText();
+    expect(architecture).toContain('6-5-3 MLP from seq-6-5-3.safetensors');
+    expect(architecture).toContain('0.weight [5 × 6] + 0.bias, F32');
+    expect(architecture).toContain('data-float.npz');
+    await page.click('#import-probe-button');
+    const status = await finalStatus(page, log, 240_000);
+    if (status !== 'done') throw new Error(`the imported probe ended with '${status}'; its console:\n${log.slice(-20).join('\n')}`);
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+    const got = { loss: await value(page, 'train-loss'), lambdaMax: await value(page, 'lambda-max') };
+    process.stdout.write(`demo e2e import: page ${JSON.stringify(got)}, PyTorch float64 loss ${torch.loss}, λmax ${torch.lambdaMax}\n`);
+    expect(rel(got.loss, torch.loss)).toBeLessThanOrEqual(TOLERANCE.lossRelative);
+    // The page stops power iteration at the study's tol (1e-3), so λmax agrees to about that.
+    expect(rel(got.lambdaMax, torch.lambdaMax)).toBeLessThanOrEqual(TOLERANCE.lambdaRelative);
+    expect(await page.getByTestId('run-row').first().innerText()).toContain('seq-6-5-3.safetensors (imported)');
+    expect(await page.locator('#chart-density svg.marks').count()).toBe(1);
+    expect(await page.locator('#chart-slices svg.marks').count()).toBe(1);
+    await page.screenshot({ path: join(ROOT, 'test-artifacts', 'demo-import.png'), fullPage: true });
+    await page.close();
+  }, 300_000);
 
   it('runs the benchmark page on the same adapter (completes, finite positive numbers)', async () => {
     const page = await browser.newPage();

@@ -1,0 +1,66 @@
+/**
+ * A model imported from a file (src/io), probed with the study's suite: its results as a RunResult
+ * (so the study's charts draw it, in Node and in the demo) and as a short Markdown report.
+ * Browser-safe.
+ */
+import type { LossResult } from '../autograd/mlp';
+import type { ImportedMlp } from '../io/mlp-weights';
+import type { MinimumProbe } from './probe-minimum';
+import type { RunResult } from './results';
+
+export interface ImportedProbe {
+  weights: { file: string; format: ImportedMlp['format']; widths: number[]; activation: string; layers: ImportedMlp['layers']; notes: string[] };
+  data: { source: string; samples: number; features: number; classes: number; normalisation: string };
+  adapter: string;
+  seed: number;
+  seconds: number;
+  loss: LossResult;
+  probe: Omit<MinimumProbe, 'topVector'>;
+}
+
+/** An imported model as one run of the study's result shape: no training; "train" is the data it was probed on. */
+export function importedRun(
+  label: string, seed: number, seconds: number, probed: { loss: number; accuracy: number },
+  probe: Pick<MinimumProbe, 'sharpness' | 'slice' | 'density'> | null,
+): RunResult {
+  const nan = { loss: NaN, accuracy: NaN };
+  return {
+    configuration: label, optimizer: 'imported', seed, steps: 0, seconds, diverged: null,
+    train: { loss: probed.loss, accuracy: probed.accuracy }, test: nan, genGap: NaN,
+    sharpness: probe?.sharpness ?? null, duringTraining: [], history: [], slice: probe?.slice ?? null, density: probe?.density ?? null,
+  };
+}
+
+const f = (x: number, digits = 4) => (Number.isFinite(x) ? x.toPrecision(digits) : String(x));
+
+export function importedReportMarkdown(r: ImportedProbe, charts: string[]): string {
+  const s = r.probe.sharpness;
+  const lines = [
+    `# Sharpness of ${r.weights.file}`,
+    '',
+    `Architecture ${r.weights.widths.join('-')} (${r.weights.activation}), read from ${r.weights.format}; ` +
+      `probed on ${r.data.samples} samples of ${r.data.source} (${r.data.features} features, ${r.data.classes} classes; ${r.data.normalisation}). ` +
+      `Adapter: ${r.adapter}. ${r.probe.hvps} Hessian-vector products in ${r.seconds.toFixed(1)} s.`,
+    '',
+    '| layer | weight | bias | shape (out × in) | dtype |',
+    '| ---: | --- | --- | --- | --- |',
+    ...r.weights.layers.map((l, i) => `| ${i + 1} | \`${l.weight}\` | \`${l.bias}\` | ${l.outDim} × ${l.inDim} | ${l.dtype} |`),
+    '',
+    ...r.weights.notes.map((n) => `- ${n}`),
+    ...(r.weights.notes.length ? [''] : []),
+    '| measure | value |',
+    '| --- | ---: |',
+    `| loss (mean cross-entropy) | ${f(r.loss.loss, 6)} |`,
+    `| accuracy | ${(100 * r.loss.accuracy).toFixed(2)} % |`,
+    `| λmax | ${f(s.lambdaMax, 6)} (${s.lambdaConverged ? 'converged' : 'NOT converged'}, residual ${s.lambdaResidual.toExponential(2)}, ${s.lambdaIterations} iterations) |`,
+    `| top-${s.topK.length} (Lanczos) | ${s.topK.map((x) => f(x)).join(', ')} |`,
+    `| λmin | ${f(s.lambdaMin)} |`,
+    `| trace (Hutchinson) | ${f(s.trace)} ± ${f(s.traceStdError, 2)} |`,
+    `| perturbation sharpness (mean / max loss increase) | ${f(s.perturbationMean)} / ${f(s.perturbationMax)} |`,
+    ...s.perLayer.map((l) => `| λmax of layer ${l.layer + 1}'s block (${l.params} parameters) | ${f(l.lambdaMax)}${l.converged ? '' : ' (not converged)'} |`),
+    '',
+    ...charts.map((c) => `![${c}](${c})`),
+    '',
+  ];
+  return lines.join('\n');
+}
