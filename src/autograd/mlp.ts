@@ -16,7 +16,7 @@ import { Tensor } from '../gpu/tensor';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { paramLayout, type ParamLayout } from './layout';
 import { initParams } from './init';
-import type { Activation } from './reference';
+import { ACTIVATIONS, isActivation, type Activation } from '../vocabulary';
 import { PassPlan, SLOT, type PassOptions } from './pass';
 
 export interface MlpSpec {
@@ -39,8 +39,6 @@ export interface LossResult {
   count: number;
 }
 
-const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'gelu'];
-
 export class Mlp {
   private readonly plans = new Map<string, PassPlan>();
   private readonly ids = new WeakMap<object, number>();
@@ -55,7 +53,7 @@ export class Mlp {
   ) {}
 
   static async create(gpu: Gpu, spec: MlpSpec): Promise<Mlp> {
-    if (!ACTIVATIONS.includes(spec.activation)) {
+    if (!isActivation(spec.activation)) {
       throw new Error(`activation '${spec.activation}' is not supported; use one of ${ACTIVATIONS.join(', ')}`);
     }
     const layout = paramLayout(spec.widths);
