@@ -18,8 +18,8 @@ import { summaryTable } from '../study/report';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
 import { parseBenchArgs, runBench, shuffledDigits } from '../../bench/run';
-import { closePeers } from '../../bench/peers/index';
 import { Progress } from './progress';
+import { parseCommandLine, stringOption, type CommandLine } from './args';
 
 const HELP = `hessian-gpu — sharpness vs generalisation on the GPU (WebGPU, exact Hessian-vector products)
 
@@ -37,32 +37,30 @@ Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with t
   --help  this text
 
 Outputs of study in DIR: results.json, report.md, *.svg plots, checkpoints/, runs/ (one JSON per finished run).
-Ctrl-C stops after the current step, keeping finished runs.`;
+A re-run resumes only runs made with the same settings; a run saved under other settings is refused (use --fresh).
+Unknown options and config keys are errors. Ctrl-C stops after the current step, keeping finished runs;
+the report then says which runs are missing.`;
 
 type Flags = (name: string) => string | undefined;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  const cl = parseCommandLine(argv);
+  if (cl.values.help) {
     console.log(HELP);
     return 0;
   }
-  const command = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'study';
-  const rest = argv[0] === command ? argv.slice(1) : argv;
-  const flag: Flags = (name) => {
-    const i = rest.indexOf(`--${name}`);
-    if (i < 0) return undefined;
-    const v = rest[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
-    return v;
-  };
-  switch (command) {
+  const flag: Flags = (name) => stringOption(cl, name);
+  switch (cl.command) {
     case 'study':
     case 'train':
-      return studyOrTrain(command, rest, flag);
-    case 'probe':
-      return withGpu((gpu) => probeCheckpoint(gpu, flag));
+      return studyOrTrain(cl.command, cl, flag);
+    case 'probe': {
+      // Everything the probe needs from files is read and checked before the GPU starts.
+      const inputs = await probeInputs(flag);
+      return withGpu((gpu) => probeCheckpoint(gpu, inputs, flag));
+    }
     case 'bench': {
-      const args = parseBenchArgs(rest);
+      const args = parseBenchArgs(cl.rest);
       return withGpu(async (gpu) => {
         const a = gpu.adapter;
         console.log(`adapter: ${a.description || a.device} (${a.vendor}, ${a.architecture}${a.software ? ', software' : ''}); ` +
@@ -76,17 +74,15 @@ async function main(argv: string[]): Promise<number> {
           console.log(`wrote ${args.out}`);
           return 0;
         } finally {
-          await closePeers();
+          // The peers (devDependencies) were loaded only if the peers suite ran.
+          if (args.suite === 'peers' || args.suite === 'all') await (await import('../../bench/peers/index')).closePeers();
         }
       });
     }
-    default:
-      console.error(`unknown command '${command}'\n\n${HELP}`);
-      return 2;
   }
 }
 
-async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Flags): Promise<number> {
+async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: Flags): Promise<number> {
   let config = await loadConfig(flag('config'));
   const only = flag('configuration');
   if (only) {
@@ -100,7 +96,7 @@ async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Fl
     config = { ...config, seeds: [Number(seed)] };
   }
   const out = flag('out') ?? `runs/${command}`;
-  if (argv.includes('--fresh')) await rm(out, { recursive: true, force: true });
+  if (cl.values.fresh) await rm(out, { recursive: true, force: true });
   const progress = new Progress();
   const abort = new AbortController();
   process.once('SIGINT', () => {
@@ -134,16 +130,25 @@ async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Fl
   }, (l) => progress.line(l));
 }
 
-async function probeCheckpoint(gpu: Gpu, flag: Flags): Promise<number> {
+async function probeInputs(flag: Flags) {
   const path = flag('checkpoint');
   if (!path) throw new Error('probe needs --checkpoint FILE (written by the study or train command, in <out>/checkpoints/)');
   const ckpt = await loadCheckpoint(path);
   const meta = (ckpt.meta ?? {}) as { run?: RunConfig; seed?: number; data?: StudyConfig['data'] };
   const base = await loadConfig(flag('config'));
   const config: StudyConfig = meta.data ? { ...base, data: meta.data } : base;
-  const run = meta.run ?? config.configurations[0];
-  const seed = meta.seed ?? 0;
+  validateConfig(config);
+  return { path, ckpt, config, run: meta.run ?? config.configurations[0], seed: meta.seed ?? 0 };
+}
+
+async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probeInputs>>, flag: Flags): Promise<number> {
+  const { path, ckpt, config, run, seed } = inputs;
   const split = await loadSplit(config);
+  const widths = ckpt.model.widths;
+  if (split.train.features !== widths[0] || split.train.classes !== widths.at(-1)) {
+    throw new Error(`${path}: the network [${widths.join(', ')}] does not fit the data ${JSON.stringify(config.data)} ` +
+      `(${split.train.features} features, ${split.train.classes} classes). Fix: probe it on the data it was trained on.`);
+  }
   const probeSet = firstSamples(split.train, config.probe.samples);
   const data = GpuDataset.fromDataset(gpu, probeSet);
   const model = await Mlp.create(gpu, ckpt.model);
