@@ -12,7 +12,7 @@ import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples } from '../data/dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
-import { loadSplit, runStudy, twoOverEta } from '../study/run-study';
+import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
 import { summaryTable } from '../study/report';
 import { writeStudyOutputs } from '../study/write-report';
@@ -144,11 +144,7 @@ async function probeInputs(flag: Flags) {
 async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probeInputs>>, flag: Flags): Promise<number> {
   const { path, ckpt, config, run, seed } = inputs;
   const split = await loadSplit(config);
-  const widths = ckpt.model.widths;
-  if (split.train.features !== widths[0] || split.train.classes !== widths.at(-1)) {
-    throw new Error(`${path}: the network [${widths.join(', ')}] does not fit the data ${JSON.stringify(config.data)} ` +
-      `(${split.train.features} features, ${split.train.classes} classes). Fix: probe it on the data it was trained on.`);
-  }
+  checkModelFitsData(path, ckpt.model.widths, config.data, split.train);
   const probeSet = firstSamples(split.train, config.probe.samples);
   const data = GpuDataset.fromDataset(gpu, probeSet);
   const model = await Mlp.create(gpu, ckpt.model);

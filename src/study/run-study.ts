@@ -40,6 +40,8 @@ export interface StudyHooks {
   signal?: AbortSignal;
   /** false: train and checkpoint only (the `train` command), no sharpness measures. */
   probe?: boolean;
+  /** The measures of a trained minimum (default probeMinimum); whatever it throws is recorded on the run. */
+  measure?: typeof probeMinimum;
 }
 
 export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, hooks: StudyHooks): Promise<StudyResult> {
@@ -210,7 +212,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     let probed: Pick<RunResult, 'sharpness' | 'slice' | 'density'> = { sharpness: null, slice: null, density: null };
     if (hooks.probe !== false) {
       try {
-        probed = await probeMinimum(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) });
+        probed = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) });
       } catch (err) {
         failure = { stage: 'probe of the minimum', message: (err as Error).message };
         hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
@@ -246,6 +248,14 @@ export async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; 
     throw new Error(`config: 'data.path' ${d.path} does not exist; point it at a folder of IDX files (e.g. /usr/share/datasets/fashion-mnist)`);
   }
   return loadDataset(d);
+}
+
+/** A saved network must fit the data it is measured on; the error names the file it came from. */
+export function checkModelFitsData(source: string, widths: readonly number[], data: StudyConfig['data'], d: Pick<Dataset, 'features' | 'classes'>): void {
+  if (d.features !== widths[0] || d.classes !== widths.at(-1)) {
+    throw new Error(`${source}: the network [${widths.join(', ')}] does not fit the data ${JSON.stringify(data)} ` +
+      `(${d.features} features, ${d.classes} classes). Fix: probe it on the data it was trained on.`);
+  }
 }
 
 /** The SGD stability threshold 2/η; none for adaptive optimisers. */
