@@ -15,7 +15,9 @@ const RUN: Options = {
   fresh: { type: 'boolean' },
 };
 
-export const COMMANDS = {
+export type Command = 'study' | 'train' | 'probe' | 'bench';
+
+export const COMMANDS: Record<Command, { options: Options; positionals: number }> = {
   study: { options: { ...COMMON, ...RUN }, positionals: 0 },
   train: { options: { ...COMMON, ...RUN, configuration: { type: 'string' }, seed: { type: 'string' } }, positionals: 0 },
   probe: { options: { ...COMMON, checkpoint: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' } }, positionals: 0 },
@@ -26,9 +28,7 @@ export const COMMANDS = {
     },
     positionals: 1,
   },
-} satisfies Record<string, { options: Options; positionals: number }>;
-
-export type Command = keyof typeof COMMANDS;
+};
 
 export interface CommandLine {
   command: Command;
