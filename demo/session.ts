@@ -16,6 +16,7 @@ import { filterNormalise, norm, normalise, randomDirection } from '../src/probe/
 import { slice1d, slice2d, type Slice1d, type Slice2d } from '../src/probe/slices';
 import { DEFAULT_CONFIG } from '../src/study/config';
 import type { RunResult, Sharpness } from '../src/study/results';
+import { OPTIMIZER_LABELS } from '../src/vocabulary';
 import { configurationName, optimizerConfig, type Settings } from './settings';
 
 const STUDY = DEFAULT_CONFIG.probe;
@@ -133,6 +134,6 @@ export async function probeRun(model: Mlp, data: GpuDataset, s: Settings, stage:
 }
 
 function describeOptimizer(s: Settings): string {
-  const name = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' }[s.optimizer];
+  const name = OPTIMIZER_LABELS[s.optimizer];
   return `${name} (lr ${s.lr}${s.wd ? `, wd ${s.wd}` : ''})`;
 }

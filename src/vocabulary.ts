@@ -15,6 +15,8 @@ export const ACTIVATION_CODE = Object.fromEntries(EPILOGUE_ACTIVATIONS.map((a, i
 
 export const OPTIMIZER_KINDS = ['sgd', 'adam', 'adamw'] as const;
 export type OptimizerKind = (typeof OPTIMIZER_KINDS)[number];
+/** How reports and the demo name each optimizer. */
+export const OPTIMIZER_LABELS: Record<OptimizerKind, string> = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' };
 
 /** Dataset sources a config may name (src/data/load-dataset.ts). */
 export const DATA_SOURCES = ['mnist-10k', 'mnist', 'idx'] as const;

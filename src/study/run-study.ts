@@ -31,6 +31,7 @@ import { checkBuffersFit, type StudyConfig, type RunConfig } from './config';
 import type { RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
+import { OPTIMIZER_LABELS } from '../vocabulary';
 import { correlations, findings } from './report';
 
 export interface StudyHooks {
@@ -268,7 +269,7 @@ function describeOptimizer(run: RunConfig): string {
   const parts = [`lr ${o.lr ?? 1e-3}`];
   if (o.weightDecay) parts.push(`wd ${o.weightDecay}`);
   if (o.kind === 'sgd' && o.momentum) parts.push(`momentum ${o.momentum}`);
-  return `${o.kind === 'sgd' ? 'SGD' : o.kind === 'adam' ? 'Adam' : 'AdamW'} (${parts.join(', ')})`;
+  return `${OPTIMIZER_LABELS[o.kind]} (${parts.join(', ')})`;
 }
 
 function versions(): Record<string, string> {
