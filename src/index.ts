@@ -26,6 +26,7 @@ export { hutchinsonTrace } from './probe/hutchinson';
 export { perLayerSharpness, layerOperator } from './probe/layer';
 export { perturbationSharpness } from './probe/perturbation';
 export { slice1d, slice2d } from './probe/slices';
+export { randomDirection, filterNormalise, normalise } from './probe/directions';
 export { probeMinimum, type ProbeSettings, type MinimumProbe } from './study/probe-minimum';
 export { DEFAULT_CONFIG, mergeConfig, validateConfig, checkBuffersFit, type StudyConfig, type RunConfig } from './study/config';
 export type { RunResult, StudyResult, Sharpness } from './study/results';
