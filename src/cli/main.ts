@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Command line. `npm start` runs the study on the embedded default; `npx tsx src/cli/main.ts`
  * (or the `hessian-gpu` bin) offers study | train | probe | bench — see HELP.
@@ -17,7 +18,7 @@ import { probeMinimum } from '../study/probe-minimum';
 import { summaryTable } from '../study/report';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
-import { parseBenchArgs, runBench, shuffledDigits } from '../../bench/run';
+import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
 import { Progress } from './progress';
 import { parseCommandLine, stringOption, type CommandLine } from './args';
 
@@ -75,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         } finally {
           // The peers (devDependencies) were loaded only if the peers suite ran.
-          if (args.suite === 'peers' || args.suite === 'all') await (await import('../../bench/peers/index')).closePeers();
+          if (args.suite === 'peers' || args.suite === 'all') await (await import('../bench/peers/index')).closePeers();
         }
       });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBenchArgs, runBench, shuffledDigits } from '../../bench/run';
+import { parseBenchArgs, runBench, shuffledDigits } from '../../src/bench/run';
 import { useGpu } from '../support/gpu';
 import { loadMnistPackage } from '../../src/data/node-files';
 

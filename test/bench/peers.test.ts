@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useGpu } from '../support/gpu';
-import { benchPeers, closePeers, type MeasuredRow, type PeerReport } from '../../bench/peers/index';
+import { benchPeers, closePeers, type MeasuredRow, type PeerReport } from '../../src/bench/peers/index';
 
 const gpu = useGpu();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/args';
-import { parseBenchArgs } from '../../bench/run';
+import { parseBenchArgs } from '../../src/bench/run';
 import { closest } from '../../src/util/suggest';
 
 describe('the command line is strict', () => {

@@ -9,14 +9,14 @@
  *   all      every suite above
  * Prints the adapter and tables, writes JSON (default bench/results/<suite>.json).
  */
-import type { Gpu } from '../src/gpu/context';
+import type { Gpu } from '../gpu/context';
 import { benchHvp, hvpTable } from './hvp';
 import { benchTrain, trainTable } from './train';
 import { benchProbe, probeTable } from './probe';
 import { benchKernels, kernelTable, tuneMatmul } from './kernels';
 import { roofline, type CpuInfo } from './roofline';
-import { select, type Dataset } from '../src/data/dataset';
-import { Rng } from '../src/util/rng';
+import { select, type Dataset } from '../data/dataset';
+import { Rng } from '../util/rng';
 
 const SUITES = ['kernels', 'hvp', 'train', 'probe', 'peers', 'all'] as const;
 type Suite = (typeof SUITES)[number];
