@@ -1,12 +1,12 @@
 /**
- * The benchmark page: the same suites as `npm run bench` (bench/run.ts), on this browser's
+ * The benchmark page: the same suites as `npm run bench` (src/bench/run.ts), on this browser's
  * adapter, timed the same way (timestamp queries when the adapter has them). The host-specific
  * parts come from the page: the digits it serves, and a CPU description for software adapters'
  * roofline (a page knows its core count but not the clock, which is assumed and labelled so).
  */
 import type { Gpu } from '../src/gpu/context';
 import { acquireDevice } from '../src/gpu/device';
-import { parseBenchArgs, runBench } from '../bench/run';
+import { parseBenchArgs, runBench } from '../src/bench/run';
 import { loadSplit } from './datasets';
 import { byId, showAdapter, showProblem } from './view';
 import { message, unavailable } from './problems';

@@ -5,7 +5,7 @@
  * data to main.ts, which probes it like a trained run. Files are read here (src/io); a bad file is
  * reported in the panel with the reader's message and nothing is probed.
  */
-import type { Activation } from '../src/autograd/reference';
+import type { Activation } from '../src/vocabulary';
 import { readDataNpz, type ArrayData } from '../src/io/array-data';
 import { readMlpWeights, type ImportedMlp } from '../src/io/mlp-weights';
 import { isZip, readNpz } from '../src/io/npy';

@@ -18,6 +18,7 @@ import { DEFAULT_CONFIG } from '../src/study/config';
 import type { RunResult, Sharpness } from '../src/study/results';
 import { firstArraySamples, uploadArrayData } from '../src/io/array-data';
 import { importedRun } from '../src/study/imported-run';
+import { OPTIMIZER_LABELS } from '../src/vocabulary';
 import { configurationName, optimizerConfig, type Settings } from './settings';
 import type { ImportChoice } from './import';
 
@@ -176,6 +177,6 @@ export async function probeRun(model: Mlp, data: GpuDataset, s: Settings, stage:
 }
 
 function describeOptimizer(s: Settings): string {
-  const name = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' }[s.optimizer];
+  const name = OPTIMIZER_LABELS[s.optimizer];
   return `${name} (lr ${s.lr}${s.wd ? `, wd ${s.wd}` : ''})`;
 }

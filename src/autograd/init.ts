@@ -3,7 +3,7 @@
  * bit-identical float32 parameters and their results can be compared from step zero.
  */
 import { paramLayout } from './layout';
-import type { Activation } from './reference';
+import { isActivation, type Activation } from '../vocabulary';
 import { Rng } from '../util/rng';
 
 /**
@@ -12,7 +12,7 @@ import { Rng } from '../util/rng';
  * Draws come from one Rng stream in layout order (layer by layer, W row-major); biases draw nothing.
  */
 export function initParams(widths: readonly number[], activation: Activation, seed: number): Float32Array {
-  if (!['relu', 'tanh', 'gelu'].includes(activation)) throw new Error(`unknown activation '${activation}'`);
+  if (!isActivation(activation)) throw new Error(`unknown activation '${activation}'`);
   const layout = paramLayout(widths);
   const rng = new Rng(seed);
   const params = new Float32Array(layout.size);

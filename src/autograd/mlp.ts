@@ -10,13 +10,19 @@
  * Sharpness is about the data loss by default: the L2 term enters only with
  * { weightDecay, includeRegulariser: true }, and then exactly (wd·θ in the gradient, wd·v in H·v).
  * For loops (training, eigen-solvers) use preparePass() and encode the plan yourself.
+ *
+ * Memory: loss/gradient/hvp keep the pass they prepare for a (dataset, vectors) combination, so
+ * repeated calls with the same tensors cost no allocation. The cache is bounded: a pass is released
+ * when any tensor it uses is destroyed (checked on the next call) and beyond PLAN_CACHE_SIZE the
+ * least recently used pass is released; releasePlans() drops them all. So fresh vectors per call
+ * (`const v = model.vector(); …; v.destroy()`) keep GPU memory flat — gpu.memory() reports it.
  */
 import type { Gpu } from '../gpu/context';
 import { Tensor } from '../gpu/tensor';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { paramLayout, type ParamLayout } from './layout';
 import { initParams } from './init';
-import type { Activation } from './reference';
+import { ACTIVATIONS, isActivation, type Activation } from '../vocabulary';
 import { PassPlan, SLOT, type PassOptions } from './pass';
 
 export interface MlpSpec {
@@ -39,9 +45,11 @@ export interface LossResult {
   count: number;
 }
 
-const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'gelu'];
+/** Passes kept per model: a training/probe loop uses a handful (loss, gradient, HVP over one or two datasets). */
+export const PLAN_CACHE_SIZE = 8;
 
 export class Mlp {
+  /** Prepared passes by key, in least-recently-used order (a Map iterates in insertion order). */
   private readonly plans = new Map<string, PassPlan>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 0;
@@ -55,7 +63,7 @@ export class Mlp {
   ) {}
 
   static async create(gpu: Gpu, spec: MlpSpec): Promise<Mlp> {
-    if (!ACTIVATIONS.includes(spec.activation)) {
+    if (!isActivation(spec.activation)) {
       throw new Error(`activation '${spec.activation}' is not supported; use one of ${ACTIVATIONS.join(', ')}`);
     }
     const layout = paramLayout(spec.widths);
@@ -111,9 +119,19 @@ export class Mlp {
     return { loss: dataLoss + wd * s[SLOT.halfSqNorm], dataLoss, accuracy: s[SLOT.hits] / count, count };
   }
 
-  destroy(): void {
+  /** Release every cached pass (their workspaces and uniforms); later calls prepare afresh. */
+  releasePlans(): void {
     for (const plan of this.plans.values()) plan.destroy();
     this.plans.clear();
+  }
+
+  /** Number of cached passes (for tests of the cache bound). */
+  get cachedPlans(): number {
+    return this.plans.size;
+  }
+
+  destroy(): void {
+    this.releasePlans();
     this.params.destroy();
   }
 
@@ -130,11 +148,24 @@ export class Mlp {
       options.direction && this.id(options.direction), options.product && this.id(options.product),
       options.chunkSize ?? '', options.weightDecay ?? 0, !!options.includeRegulariser,
     ].join('|');
-    let plan = this.plans.get(key);
-    if (!plan) {
-      plan = await PassPlan.prepare(this, options);
-      this.plans.set(key, plan);
+    for (const [k, p] of this.plans) {
+      if (usesDestroyed(p.options)) {
+        p.destroy();
+        this.plans.delete(k);
+      }
     }
+    let plan = this.plans.get(key);
+    if (plan) {
+      this.plans.delete(key);
+    } else {
+      plan = await PassPlan.prepare(this, options);
+      if (this.plans.size >= PLAN_CACHE_SIZE) {
+        const [oldestKey, oldest] = this.plans.entries().next().value!;
+        oldest.destroy();
+        this.plans.delete(oldestKey);
+      }
+    }
+    this.plans.set(key, plan);
     return plan;
   }
 
@@ -146,4 +177,8 @@ export class Mlp {
     }
     return id;
   }
+}
+
+function usesDestroyed(o: PassOptions): boolean {
+  return [o.data.pixels, o.data.labels, o.data.identity, o.order, o.gradient, o.direction, o.product].some((t) => t?.destroyed);
 }

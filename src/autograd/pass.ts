@@ -16,7 +16,7 @@ import { prepareGather } from '../gpu/ops/gather';
 import { prepareAxpby } from '../gpu/ops/elementwise';
 import type { GpuDataset } from '../data/gpu-dataset';
 import type { ParamLayout } from './layout';
-import type { Activation } from './reference';
+import type { Activation } from '../vocabulary';
 import { Workspace } from './workspace';
 
 export type PassKind = 'loss' | 'gradient' | 'hvp';

@@ -7,7 +7,11 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { paramLayout, type LayerSlice, type ParamLayout } from './layout';
 
-export type Activation = 'relu' | 'tanh' | 'gelu';
+import { ACTIVATIONS, isActivation, type Activation } from '../vocabulary';
+import { activate, activateCurv, activateGrad } from '../gpu/reference';
+
+export type { Activation };
+export { activate, activateCurv, activateGrad };
 
 export interface RefBatch {
   /** count × widths[0], row-major. */
@@ -41,52 +45,9 @@ export interface ForwardTrace {
   z: Float64Array[];
 }
 
-const GELU_K = Math.sqrt(2 / Math.PI);
-const GELU_A = 0.044715;
 /** Above this a dense Hessian (P² float64s) is a mistake rather than a reference. */
 const MAX_DENSE_PARAMS = 4096;
 
-export function activate(act: Activation, z: number): number {
-  switch (act) {
-    case 'relu': return z > 0 ? z : 0;
-    case 'tanh': return Math.tanh(z);
-    case 'gelu': return 0.5 * z * (1 + Math.tanh(GELU_K * (z + GELU_A * z * z * z)));
-  }
-}
-
-/** φ′. ReLU takes φ′(0) = 0, the same convention as the kernels (z > 0). */
-export function activateGrad(act: Activation, z: number): number {
-  switch (act) {
-    case 'relu': return z > 0 ? 1 : 0;
-    case 'tanh': {
-      const t = Math.tanh(z);
-      return 1 - t * t;
-    }
-    case 'gelu': {
-      const t = Math.tanh(GELU_K * (z + GELU_A * z * z * z));
-      const du = GELU_K * (1 + 3 * GELU_A * z * z);
-      return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * du;
-    }
-  }
-}
-
-/** φ″, needed by the tangent backward pass. ReLU's is 0 almost everywhere. */
-export function activateCurv(act: Activation, z: number): number {
-  switch (act) {
-    case 'relu': return 0;
-    case 'tanh': {
-      const t = Math.tanh(z);
-      return -2 * t * (1 - t * t);
-    }
-    case 'gelu': {
-      // With u = k(z + a z³) and t = tanh u: φ″ = (1 − t²)·(u′ + ½ z (u″ − 2 t u′²)).
-      const t = Math.tanh(GELU_K * (z + GELU_A * z * z * z));
-      const du = GELU_K * (1 + 3 * GELU_A * z * z);
-      const d2u = 6 * GELU_K * GELU_A * z;
-      return (1 - t * t) * (du + 0.5 * z * (d2u - 2 * t * du * du));
-    }
-  }
-}
 
 export function refForward(params: ArrayLike<number>, batch: RefBatch, opts: RefOptions): RefForwardResult {
   const { trace, perRowLoss } = evaluate(params, batch, opts);
@@ -312,8 +273,8 @@ function addScaled(out: Float64Array, scale: number, vec: ArrayLike<number>): vo
 }
 
 function validate(params: ArrayLike<number>, batch: RefBatch, opts: RefOptions): ParamLayout {
-  if (!['relu', 'tanh', 'gelu'].includes(opts.activation)) {
-    throw new Error(`unknown activation '${opts.activation}' (expected relu, tanh or gelu)`);
+  if (!isActivation(opts.activation)) {
+    throw new Error(`unknown activation '${opts.activation}' (expected ${ACTIVATIONS.join(', ')})`);
   }
   if (opts.weightDecay !== undefined && !Number.isFinite(opts.weightDecay)) {
     throw new Error(`weightDecay must be a finite number, got ${opts.weightDecay}`);

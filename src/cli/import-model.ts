@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { Mlp } from '../autograd/mlp';
-import type { Activation } from '../autograd/reference';
+import { ACTIVATIONS, isActivation, quoted } from '../vocabulary';
 import type { Gpu } from '../gpu/context';
 import { firstSamples } from '../data/dataset';
 import { GpuDataset, UNIT_RANGE } from '../data/gpu-dataset';
@@ -41,8 +41,6 @@ export interface ImportProbeOptions {
   out?: string;
   seed?: number;
 }
-
-const ACTIVATIONS: Activation[] = ['relu', 'tanh', 'gelu'];
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
   try {
@@ -107,8 +105,8 @@ async function probeData(gpu: Gpu, o: ImportProbeOptions, config: StudyConfig, c
 export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config: StudyConfig, log: (line: string) => void): Promise<{ result: ImportedProbe; files: string[] }> {
   const t0 = performance.now();
   const imported = readMlpWeights(await readBytes(o.weights, 'weights'), o.weights, o.layers ? parseLayerMapping(o.layers) : undefined);
-  const activation = (o.activation ?? imported.activation ?? 'relu') as Activation;
-  if (!ACTIVATIONS.includes(activation)) throw new Error(`--activation '${activation}' is not supported; use one of ${ACTIVATIONS.join(', ')}`);
+  const activation = o.activation ?? imported.activation ?? 'relu';
+  if (!isActivation(activation)) throw new Error(`--activation '${activation}' is not supported; use one of ${quoted(ACTIVATIONS)}`);
   if (o.activation && imported.activation && o.activation !== imported.activation) {
     log(`note: ${o.weights} records activation '${imported.activation}'; using --activation ${o.activation}`);
   }

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Command line. `npm start` runs the study on the embedded default; `npx tsx src/cli/main.ts`
  * (or the `hessian-gpu` bin) offers study | train | probe | bench — see HELP.
@@ -12,15 +13,15 @@ import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples } from '../data/dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
-import { loadSplit, runStudy, twoOverEta } from '../study/run-study';
+import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
 import { summaryTable } from '../study/report';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
-import { parseBenchArgs, runBench, shuffledDigits } from '../../bench/run';
-import { closePeers } from '../../bench/peers/index';
+import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
 import { Progress } from './progress';
 import { checkExportPath, exportTrainedRuns, probeImportedModel } from './import-model';
+import { parseCommandLine, stringOption, type CommandLine } from './args';
 
 const HELP = `hessian-gpu — sharpness vs generalisation on the GPU (WebGPU, exact Hessian-vector products)
 
@@ -43,46 +44,44 @@ Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with t
   --help  this text
 
 Outputs of study in DIR: results.json, report.md, *.svg plots, checkpoints/, runs/ (one JSON per finished run).
-Ctrl-C stops after the current step, keeping finished runs.`;
+A re-run resumes only runs made with the same settings; a run saved under other settings is refused (use --fresh).
+Unknown options and config keys are errors. Ctrl-C stops after the current step, keeping finished runs;
+the report then says which runs are missing.`;
 
 type Flags = (name: string) => string | undefined;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  const cl = parseCommandLine(argv);
+  if (cl.values.help) {
     console.log(HELP);
     return 0;
   }
-  const command = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'study';
-  const rest = argv[0] === command ? argv.slice(1) : argv;
-  const flag: Flags = (name) => {
-    const i = rest.indexOf(`--${name}`);
-    if (i < 0) return undefined;
-    const v = rest[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
-    return v;
-  };
-  switch (command) {
+  const flag: Flags = (name) => stringOption(cl, name);
+  switch (cl.command) {
     case 'study':
     case 'train':
-      return studyOrTrain(command, rest, flag);
-    case 'probe':
-      // --- interop (issue 16): probe a model saved elsewhere (src/cli/import-model.ts) ---
+      return studyOrTrain(cl.command, cl, flag);
+    case 'probe': {
       if (flag('weights')) {
+        // A model saved elsewhere (src/cli/import-model.ts): its files are read and checked before any GPU work.
+        if (flag('checkpoint')) throw new Error('probe takes either --checkpoint (a run of ours) or --weights (a model saved elsewhere), not both');
         const config = await loadConfig(flag('config'));
-        const seed = flag('seed');
+        const seed = seedOption(flag);
         return withGpu(async (gpu) => {
           const { files } = await probeImportedModel(gpu, {
             weights: flag('weights')!, activation: flag('activation'), layers: flag('layers'), data: flag('data'),
-            labels: flag('labels'), normalise: flag('normalise'), out: flag('out'), seed: seed === undefined ? undefined : Number(seed),
+            labels: flag('labels'), normalise: flag('normalise'), out: flag('out'), seed,
           }, config, (line) => console.log(line));
           console.log(`wrote ${files.join(', ')}`);
           return 0;
         });
       }
-      // --- end interop ---
-      return withGpu((gpu) => probeCheckpoint(gpu, flag));
+      // Everything the probe needs from files is read and checked before the GPU starts.
+      const inputs = await probeInputs(flag);
+      return withGpu((gpu) => probeCheckpoint(gpu, inputs, flag));
+    }
     case 'bench': {
-      const args = parseBenchArgs(rest);
+      const args = parseBenchArgs(cl.rest);
       return withGpu(async (gpu) => {
         const a = gpu.adapter;
         console.log(`adapter: ${a.description || a.device} (${a.vendor}, ${a.architecture}${a.software ? ', software' : ''}); ` +
@@ -96,17 +95,21 @@ async function main(argv: string[]): Promise<number> {
           console.log(`wrote ${args.out}`);
           return 0;
         } finally {
-          await closePeers();
+          // The peers (devDependencies) were loaded only if the peers suite ran.
+          if (args.suite === 'peers' || args.suite === 'all') await (await import('../bench/peers/index')).closePeers();
         }
       });
     }
-    default:
-      console.error(`unknown command '${command}'\n\n${HELP}`);
-      return 2;
   }
 }
 
-async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Flags): Promise<number> {
+function seedOption(flag: Flags): number | undefined {
+  const seed = flag('seed');
+  if (seed !== undefined && !/^\d+$/.test(seed)) throw new Error(`--seed must be a non-negative integer, got '${seed}'`);
+  return seed === undefined ? undefined : Number(seed);
+}
+
+async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: Flags): Promise<number> {
   let config = await loadConfig(flag('config'));
   const only = flag('configuration');
   if (only) {
@@ -114,15 +117,12 @@ async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Fl
     if (!names.includes(only)) throw new Error(`--configuration '${only}' is not in the config; choose one of: ${names.join(', ')}`);
     config = { ...config, configurations: config.configurations.filter((c) => c.name === only) };
   }
-  const seed = flag('seed');
-  if (seed !== undefined) {
-    if (!/^\d+$/.test(seed)) throw new Error(`--seed must be a non-negative integer, got '${seed}'`);
-    config = { ...config, seeds: [Number(seed)] };
-  }
+  const seed = seedOption(flag);
+  if (seed !== undefined) config = { ...config, seeds: [seed] };
   const out = flag('out') ?? `runs/${command}`;
-  const exportTo = flag('export'); // interop (issue 16)
-  if (exportTo) checkExportPath(exportTo); // interop (issue 16)
-  if (argv.includes('--fresh')) await rm(out, { recursive: true, force: true });
+  const exportTo = flag('export');
+  if (exportTo) checkExportPath(exportTo);
+  if (cl.values.fresh) await rm(out, { recursive: true, force: true });
   const progress = new Progress();
   const abort = new AbortController();
   process.once('SIGINT', () => {
@@ -152,23 +152,26 @@ async function studyOrTrain(command: 'study' | 'train', argv: string[], flag: Fl
       }
       console.log(`checkpoints in ${out}/checkpoints`);
     }
-    // --- interop (issue 16): study|train … --export FILE.safetensors ---
     if (exportTo) console.log(`exported ${(await exportTrainedRuns(out, result.runs, exportTo)).join(', ')}`);
-    // --- end interop ---
     return abort.signal.aborted ? 130 : 0;
   }, (l) => progress.line(l));
 }
 
-async function probeCheckpoint(gpu: Gpu, flag: Flags): Promise<number> {
+async function probeInputs(flag: Flags) {
   const path = flag('checkpoint');
   if (!path) throw new Error('probe needs --checkpoint FILE (written by the study or train command, in <out>/checkpoints/)');
   const ckpt = await loadCheckpoint(path);
   const meta = (ckpt.meta ?? {}) as { run?: RunConfig; seed?: number; data?: StudyConfig['data'] };
   const base = await loadConfig(flag('config'));
   const config: StudyConfig = meta.data ? { ...base, data: meta.data } : base;
-  const run = meta.run ?? config.configurations[0];
-  const seed = meta.seed ?? 0;
+  validateConfig(config);
+  return { path, ckpt, config, run: meta.run ?? config.configurations[0], seed: meta.seed ?? 0 };
+}
+
+async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probeInputs>>, flag: Flags): Promise<number> {
+  const { path, ckpt, config, run, seed } = inputs;
   const split = await loadSplit(config);
+  checkModelFitsData(path, ckpt.model.widths, config.data, split.train);
   const probeSet = firstSamples(split.train, config.probe.samples);
   const data = GpuDataset.fromDataset(gpu, probeSet);
   const model = await Mlp.create(gpu, ckpt.model);

@@ -6,6 +6,7 @@
 import type { Split } from './dataset';
 import { loadIdxFolder, loadMnistData, loadMnistPackage } from './node-files';
 import { splitDataset, type SplitOptions } from './split';
+import { DATA_SOURCES, quoted } from '../vocabulary';
 
 export type DatasetSpec =
   /** The mnist package's 10k digits, split here with the seed (it has no test set of its own). */
@@ -15,7 +16,6 @@ export type DatasetSpec =
   /** Any folder in the MNIST IDX layout, e.g. /usr/share/datasets/fashion-mnist. */
   | { source: 'idx'; path: string };
 
-const SOURCES = ['mnist-10k', 'mnist', 'idx'];
 
 export async function loadDataset(spec: DatasetSpec): Promise<Split> {
   switch (spec.source) {
@@ -30,7 +30,7 @@ export async function loadDataset(spec: DatasetSpec): Promise<Split> {
       return loadIdxFolder(spec.path);
     default:
       throw new Error(
-        `dataset spec: field 'source' is ${JSON.stringify((spec as { source: unknown }).source)}; valid values are ${SOURCES.map((s) => `'${s}'`).join(', ')}.`,
+        `dataset spec: field 'source' is ${JSON.stringify((spec as { source: unknown }).source)}; valid values are ${quoted(DATA_SOURCES)}.`,
       );
   }
 }

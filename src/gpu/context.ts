@@ -1,6 +1,7 @@
 /**
  * Gpu: the device plus everything that must exist once per device — the pipeline cache, the
- * bind-group-layout cache, the scratch pool and error tracking. Ops and models take a Gpu.
+ * bind-group-layout cache, the scratch pool, error tracking and the count of live GPU memory
+ * (memory(): every buffer this device creates, until it is destroyed). Ops and models take a Gpu.
  */
 import { DeviceLostError, LimitError, ShaderError } from './errors';
 import { loadShader, type ShaderFile, type ShaderSource } from './shader-source';
@@ -59,6 +60,8 @@ export class Gpu {
   private lostReason: string | null = null;
   private readonly placeholders = new Map<string, GPUBuffer>();
   private uncaptured: string[] = [];
+  private readonly live = new Set<GPUBuffer>();
+  private liveBytes = 0;
 
   constructor(
     readonly device: GPUDevice,
@@ -66,12 +69,37 @@ export class Gpu {
     /** Dawn's instance: dropping it while the device lives crashes Node, so the Gpu holds it. */
     private readonly keepAlive: unknown,
   ) {
+    this.trackBuffers(device);
     this.pool = new BufferPool(device);
     void device.lost.then((info) => {
       if (info.reason !== 'destroyed') this.lostReason = `${info.reason}: ${info.message}`;
     });
     device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
       this.uncaptured.push(ev.error.message);
+    };
+  }
+
+  /** GPU memory held by live buffers of this device (created and not yet destroyed). */
+  memory(): { liveBytes: number; liveBuffers: number } {
+    return { liveBytes: this.liveBytes, liveBuffers: this.live.size };
+  }
+
+  /**
+   * Count every buffer the device makes, whoever makes it (tensors, uniforms, pools, kernels' scratch),
+   * by wrapping createBuffer and each buffer's destroy — one place, so no allocation path is missed.
+   */
+  private trackBuffers(device: GPUDevice): void {
+    const create = device.createBuffer.bind(device);
+    device.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
+      const buffer = create(descriptor);
+      this.live.add(buffer);
+      this.liveBytes += buffer.size;
+      const destroy = buffer.destroy.bind(buffer);
+      buffer.destroy = () => {
+        if (this.live.delete(buffer)) this.liveBytes -= buffer.size;
+        destroy();
+      };
+      return buffer;
     };
   }
 

@@ -52,7 +52,8 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Gpu> 
 
 async function acquireNode(options: AcquireOptions, log: (line: string) => void): Promise<Gpu> {
   // A variable specifier keeps bundlers from pulling Dawn and node:fs into browser builds.
-  const dawnModule = './dawn';
+  // Built ESM (dist-lib) needs the file extension; the TypeScript sources (tsx, vitest) have none.
+  const dawnModule = import.meta.url.endsWith('.ts') ? './dawn' : './dawn.js';
   const dawn: typeof import('./dawn') = await import(/* @vite-ignore */ dawnModule);
   const userIcd = process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES;
   const candidates = dawn.softwareIcds();

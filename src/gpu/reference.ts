@@ -2,7 +2,52 @@
  * Float64 CPU references of the core kernels, the ground truth the GPU tests compare against.
  * Written for clarity, not speed: small shapes only.
  */
-import { activate, activateCurv, activateGrad, type Activation } from '../autograd/reference';
+import type { Activation } from '../vocabulary';
+
+const GELU_K = Math.sqrt(2 / Math.PI);
+const GELU_A = 0.044715;
+
+export function activate(act: Activation, z: number): number {
+  switch (act) {
+    case 'relu': return z > 0 ? z : 0;
+    case 'tanh': return Math.tanh(z);
+    case 'gelu': return 0.5 * z * (1 + Math.tanh(GELU_K * (z + GELU_A * z * z * z)));
+  }
+}
+
+/** φ′. ReLU takes φ′(0) = 0, the same convention as the kernels (z > 0). */
+export function activateGrad(act: Activation, z: number): number {
+  switch (act) {
+    case 'relu': return z > 0 ? 1 : 0;
+    case 'tanh': {
+      const t = Math.tanh(z);
+      return 1 - t * t;
+    }
+    case 'gelu': {
+      const t = Math.tanh(GELU_K * (z + GELU_A * z * z * z));
+      const du = GELU_K * (1 + 3 * GELU_A * z * z);
+      return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * du;
+    }
+  }
+}
+
+/** φ″, needed by the tangent backward pass. ReLU's is 0 almost everywhere. */
+export function activateCurv(act: Activation, z: number): number {
+  switch (act) {
+    case 'relu': return 0;
+    case 'tanh': {
+      const t = Math.tanh(z);
+      return -2 * t * (1 - t * t);
+    }
+    case 'gelu': {
+      // With u = k(z + a z³) and t = tanh u: φ″ = (1 − t²)·(u′ + ½ z (u″ − 2 t u′²)).
+      const t = Math.tanh(GELU_K * (z + GELU_A * z * z * z));
+      const du = GELU_K * (1 + 3 * GELU_A * z * z);
+      const d2u = 6 * GELU_K * GELU_A * z;
+      return (1 - t * t) * (du + 0.5 * z * (d2u - 2 * t * du * du));
+    }
+  }
+}
 
 /** Element (i, j) of op(X) where X is stored row-major with leading dimension ld at offset off. */
 export function at(x: ArrayLike<number>, off: number, ld: number, transpose: boolean, i: number, j: number): number {

@@ -18,6 +18,8 @@ export interface TensorOptions {
 }
 
 export class Tensor {
+  private isDestroyed = false;
+
   private constructor(
     readonly gpu: Gpu,
     readonly buffer: GPUBuffer,
@@ -73,7 +75,13 @@ export class Tensor {
     return this.dtype === 'f32' ? new Float32Array(bytes) : new Uint32Array(bytes);
   }
 
+  /** True after destroy(): caches holding this tensor (Mlp's prepared passes) drop what refers to it. */
+  get destroyed(): boolean {
+    return this.isDestroyed;
+  }
+
   destroy(): void {
+    this.isDestroyed = true;
     this.buffer.destroy();
   }
 

@@ -25,7 +25,9 @@ export type ResolvedOptimizerConfig =
   | { kind: 'sgd'; lr: number; momentum: number; nesterov: boolean; dampening: number; weightDecay: number }
   | { kind: 'adam' | 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
 
-export const OPTIMIZER_KINDS = ['sgd', 'adam', 'adamw'] as const;
+import { OPTIMIZER_KINDS } from '../vocabulary';
+
+export { OPTIMIZER_KINDS };
 
 const FIELDS = {
   sgd: ['kind', 'lr', 'momentum', 'nesterov', 'dampening', 'weightDecay'],

@@ -1,11 +1,15 @@
 /**
  * The study's configuration: data, architecture, training and probe settings, and the three
  * reference configurations. Every value a user may edit lives here (and in configs/*.json,
- * which are copies of these defaults that can be edited); validate() rejects bad values at
- * start-up with a message naming the field.
+ * which are copies of these defaults that can be edited). validateConfig() rejects, before any
+ * GPU work, unknown keys (with a "did you mean" suggestion), bad values and optimizer settings,
+ * naming the field; checkBuffersFit() then checks the largest buffers against the adapter's limits,
+ * naming the field to change.
  */
-import type { OptimizerConfig } from '../optim/optimizer';
-import type { Activation } from '../autograd/reference';
+import { resolveOptimizerConfig, type OptimizerConfig } from '../optim/optimizer';
+import { paramLayout } from '../autograd/layout';
+import { ACTIVATIONS, DATA_SOURCES, OPTIMIZER_KINDS, isActivation, quoted, type Activation } from '../vocabulary';
+import { didYouMean } from '../util/suggest';
 
 export interface RunConfig {
   /** Kept as in the reference study: Adam_Default, Sharp_SGD_HighLR, Flat_SGD_LowLR. */
@@ -80,6 +84,7 @@ export function validateConfig(c: StudyConfig): void {
   const fail = (field: string, why: string): never => {
     throw new Error(`config: '${field}' ${why}`);
   };
+  checkKeys(c, fail);
   const posInt = (field: string, v: unknown) => {
     if (!Number.isInteger(v) || (v as number) < 1) fail(field, `must be a positive integer, got ${JSON.stringify(v)}`);
   };
@@ -89,21 +94,26 @@ export function validateConfig(c: StudyConfig): void {
   const positive = (field: string, v: unknown) => {
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) fail(field, `must be a positive number, got ${JSON.stringify(v)}`);
   };
-  if (!c.data || !['mnist-10k', 'mnist', 'idx'].includes(c.data.source)) {
-    fail('data.source', `is ${JSON.stringify(c.data?.source)}; valid values are 'mnist-10k', 'mnist', 'idx'`);
+  const finite = (field: string, v: unknown) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(field, `must be a finite number, got ${JSON.stringify(v)}`);
+  };
+  if (!(DATA_SOURCES as readonly string[]).includes(c.data.source)) {
+    fail('data.source', `is ${JSON.stringify(c.data.source)}; valid values are ${quoted(DATA_SOURCES)}`);
   }
-  if (c.data.source === 'mnist-10k' && !(c.data.testFraction > 0 && c.data.testFraction < 1)) {
-    fail('data.testFraction', `must be in (0, 1), got ${JSON.stringify(c.data.testFraction)}`);
+  if (c.data.source === 'mnist-10k') {
+    if (!(c.data.testFraction > 0 && c.data.testFraction < 1)) fail('data.testFraction', `must be in (0, 1), got ${JSON.stringify(c.data.testFraction)}`);
+    nonNegInt('data.splitSeed', c.data.splitSeed);
   }
   if (c.data.source === 'idx' && (typeof c.data.path !== 'string' || c.data.path === '')) fail('data.path', 'must name a folder of IDX files');
   if (!Array.isArray(c.hidden)) fail('hidden', 'must be a list of layer widths, e.g. [256, 256]');
   c.hidden.forEach((w, i) => posInt(`hidden[${i}]`, w));
-  if (!['relu', 'tanh', 'gelu'].includes(c.activation)) fail('activation', `is ${JSON.stringify(c.activation)}; valid values are 'relu', 'tanh', 'gelu'`);
+  if (!isActivation(c.activation)) fail('activation', `is ${JSON.stringify(c.activation)}; valid values are ${quoted(ACTIVATIONS)}`);
   posInt('batchSize', c.batchSize);
   posInt('epochs', c.epochs);
   posInt('logEvery', c.logEvery);
   if (!Array.isArray(c.seeds) || c.seeds.length === 0) fail('seeds', 'must be a non-empty list of integers');
   c.seeds.forEach((s, i) => nonNegInt(`seeds[${i}]`, s));
+  if (new Set(c.seeds).size !== c.seeds.length) fail('seeds', `lists a seed twice: ${JSON.stringify(c.seeds)}`);
   if (!Array.isArray(c.configurations) || c.configurations.length === 0) fail('configurations', 'must list at least one configuration');
   const names = new Set<string>();
   c.configurations.forEach((run, i) => {
@@ -112,11 +122,17 @@ export function validateConfig(c: StudyConfig): void {
     if (names.has(run.name)) fail(`${at}.name`, `'${run.name}' is used twice`);
     names.add(run.name);
     const o = run.optimizer;
-    if (!o || !['sgd', 'adam', 'adamw'].includes(o.kind)) {
-      fail(`${at}.optimizer.kind`, `is ${JSON.stringify(o?.kind)}; valid values are 'sgd', 'adam', 'adamw'`);
+    if (!(OPTIMIZER_KINDS as readonly string[]).includes(o.kind)) {
+      fail(`${at}.optimizer.kind`, `is ${JSON.stringify(o.kind)}; valid values are ${quoted(OPTIMIZER_KINDS)}`);
     }
-    if (o.lr !== undefined || o.kind === 'sgd') positive(`${at}.optimizer.lr`, o.lr);
-    if (o.weightDecay !== undefined && !(o.weightDecay >= 0)) fail(`${at}.optimizer.weightDecay`, `must be ≥ 0, got ${o.weightDecay}`);
+    // The optimizer's own resolution (every field, betas and momentum included) runs now, not when the run starts.
+    let resolved;
+    try {
+      resolved = resolveOptimizerConfig(o);
+    } catch (err) {
+      return fail(`${at}.optimizer`, `is invalid: ${(err as Error).message}`);
+    }
+    if (!(resolved.lr > 0)) fail(`${at}.optimizer.lr`, `must be a positive number, got ${JSON.stringify(o.lr)}`);
   });
   const p = c.probe;
   nonNegInt('probe.samples', p.samples);
@@ -130,11 +146,94 @@ export function validateConfig(c: StudyConfig): void {
   posInt('probe.densitySteps', p.densitySteps);
   positive('probe.perturbation.rho', p.perturbation.rho);
   posInt('probe.perturbation.samples', p.perturbation.samples);
+  finite('probe.slice.from', p.slice.from);
+  finite('probe.slice.to', p.slice.to);
   posInt('probe.slice.steps', p.slice.steps);
   if (!(p.slice.from < p.slice.to)) fail('probe.slice', `needs from < to, got ${p.slice.from}..${p.slice.to}`);
   nonNegInt('probe.duringEvery', p.duringEvery);
   posInt('probe.duringSamples', p.duringSamples);
   posInt('probe.duringMaxIter', p.duringMaxIter);
+}
+
+/** The keys each data source takes (its fields depend on the source). */
+const DATA_KEYS: Record<string, readonly string[]> = { 'mnist-10k': ['source', 'testFraction', 'splitSeed'], mnist: ['source'], idx: ['source', 'path'] };
+
+/**
+ * Unknown keys anywhere in the config are errors: a misspelt key would otherwise leave its default
+ * in force without a word. The known keys are those of DEFAULT_CONFIG (and the data source's).
+ */
+function checkKeys(c: StudyConfig, fail: (field: string, why: string) => never): void {
+  const walk = (value: unknown, template: unknown, path: string) => {
+    if (!isObject(template)) return;
+    if (!isObject(value)) return fail(path, `must be an object like ${JSON.stringify(template)}`);
+    const known = Object.keys(template);
+    for (const key of Object.keys(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (!known.includes(key)) fail(at, `is not a known setting${didYouMean(key, known)}; valid keys${path ? ` of '${path}'` : ''}: ${known.join(', ')}`);
+      if (key !== 'data' && key !== 'configurations') walk(value[key], (template as Record<string, unknown>)[key], at);
+    }
+  };
+  walk(c, DEFAULT_CONFIG, '');
+  if (!isObject(c.data)) fail('data', `must be an object with a 'source' (${quoted(DATA_SOURCES)})`);
+  const dataKeys = DATA_KEYS[c.data.source];
+  if (dataKeys) {
+    for (const key of Object.keys(c.data)) {
+      if (!dataKeys.includes(key)) fail(`data.${key}`, `is not a setting of source '${c.data.source}'${didYouMean(key, dataKeys)}; valid keys: ${dataKeys.join(', ')}`);
+    }
+  }
+  if (!Array.isArray(c.configurations)) return;
+  c.configurations.forEach((run, i) => {
+    const at = `configurations[${i}]`;
+    if (!isObject(run)) fail(at, `must be an object like {"name": "Adam_Default", "optimizer": {"kind": "adam"}}`);
+    for (const key of Object.keys(run)) {
+      if (key !== 'name' && key !== 'optimizer') fail(`${at}.${key}`, `is not a known setting${didYouMean(key, ['name', 'optimizer'])}; valid keys: name, optimizer`);
+    }
+    if (!isObject(run.optimizer)) fail(`${at}.optimizer`, `must be an object with a 'kind' (${quoted(OPTIMIZER_KINDS)})`);
+  });
+}
+
+/** What the data gives the network: its input width, classes and sample counts. */
+export interface DataShape {
+  features: number;
+  classes: number;
+  trainCount: number;
+  testCount: number;
+}
+
+/**
+ * The largest GPU buffers this config will create, checked against the adapter's limit before any
+ * GPU work, so an oversized run fails at start-up with the field to change rather than after hours
+ * of finished runs. Mirrors the allocations of Mlp (one flat parameter buffer), Workspace
+ * ([z | h] per layer: 2·rows·width floats), GpuDataset (bytes packed four per word) and Lanczos
+ * (steps × parameters).
+ */
+export function checkBuffersFit(c: StudyConfig, shape: DataShape, limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }): void {
+  const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const widths = [shape.features, ...c.hidden, shape.classes];
+  const params = paramLayout(widths).size;
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const over = (what: string, bytes: number, fix: string) => {
+    if (bytes > limit) {
+      throw new Error(`config: ${what} needs ${mib(bytes)} in one GPU buffer but this adapter allows ${mib(limit)}. Fix: ${fix}`);
+    }
+  };
+  const widest = widths.slice(1).reduce((best, w, i) => (w > widths[best + 1] ? i : best), 0);
+  const widthField = widest < c.hidden.length ? `'hidden[${widest}]' (${c.hidden[widest]})` : `'hidden'`;
+  over(`the parameter vector of widths [${widths.join(', ')}] (${params} parameters)`, 4 * params,
+    `narrow the layers in 'hidden' (the widest is ${widthField}).`);
+  const rowsFit = (perRow: number) => Math.floor(limit / perRow);
+  const widest2 = 2 * 4 * Math.max(...widths.slice(1));
+  const perRow = Math.max(widest2, 4 * shape.features);
+  over(`a training batch (batchSize ${c.batchSize} × width ${Math.max(...widths.slice(1), shape.features)})`, c.batchSize * perRow,
+    `lower 'batchSize' to at most ${rowsFit(perRow)}, or narrow ${widthField}.`);
+  const evalRows = Math.min(c.probe.chunkSize, Math.max(shape.trainCount, shape.testCount));
+  over(`an evaluation chunk (probe.chunkSize ${c.probe.chunkSize} rows)`, evalRows * perRow,
+    `lower 'probe.chunkSize' to at most ${rowsFit(perRow)}, or narrow ${widthField}.`);
+  const steps = Math.max(c.probe.lanczosSteps, c.probe.densitySteps);
+  over(`the Lanczos basis (${steps} steps × ${params} parameters)`, 4 * steps * params,
+    `lower 'probe.lanczosSteps' / 'probe.densitySteps' to at most ${Math.floor(limit / (4 * params))}, or narrow the layers in 'hidden'.`);
+  over(`the training data (${shape.trainCount} samples × ${shape.features} features)`, shape.trainCount * shape.features,
+    `use a smaller dataset ('data').`);
 }
 
 /**

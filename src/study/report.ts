@@ -115,9 +115,16 @@ export function summaryTable(runs: RunResult[]): string {
 export function reportMarkdown(result: StudyResult, charts: string[]): string {
   const a = result.adapter;
   const c = result.config;
+  const missing = result.missing ?? [];
+  const troubled = result.runs.filter((r) => r.diverged || r.failure);
   const lines = [
     '# Sharpness vs generalisation',
     '',
+    ...(missing.length === 0 ? [] : [
+      `> **Partial report: ${missing.length} of ${missing.length + result.runs.length} runs are missing** (the study was interrupted): ` +
+        `${missing.map((m) => `${m.configuration} seed ${m.seed}`).join(', ')}. Re-run the same command to finish them.`,
+      '',
+    ]),
     `Adapter: **${a.description || a.device}** (vendor ${a.vendor}, architecture ${a.architecture}${a.software ? ', a software adapter' : ''}), ` +
       `${a.runtime}. Report written ${result.finishedAt}; the ${result.runs.length} runs took ` +
       `${result.runs.reduce((s, r) => s + r.seconds, 0).toFixed(0)} s of training and probing in all.`,
@@ -133,6 +140,15 @@ export function reportMarkdown(result: StudyResult, charts: string[]): string {
       `${c.probe.tol}), top-k by Lanczos, trace by Hutchinson (${c.probe.traceSamples} Rademacher vectors), perturbation ` +
       `sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.probe.perturbation.rho}.`,
     '',
+    ...(troubled.length === 0 ? [] : [
+      '## Diverged and failed runs',
+      '',
+      ...troubled.map((r) => `- ${r.configuration} seed ${r.seed}: ` +
+        (r.diverged ? `diverged at step ${r.diverged.step} (${r.diverged.reason})` : '') +
+        (r.diverged && r.failure ? '; ' : '') +
+        (r.failure ? `${r.failure.stage} failed: ${r.failure.message}` : '')),
+      '',
+    ]),
     '## Reference study',
     '',
     'The numbers this study is compared with (full MNIST; their architecture and training length are not ours, so compare trends, not values):',

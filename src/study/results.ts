@@ -37,6 +37,16 @@ export interface RunResult {
   history: StepLog[];
   slice: { alphas: number[]; loss: number[] } | null;
   density: { grid: number[]; density: number[] } | null;
+  /** A measurement that failed on this run (its message); the study went on. Absent when none did. */
+  failure?: RunFailure | null;
+  /** Study runs: a hash of everything that determines the run (see runInputs), checked on resume. */
+  inputsHash?: string;
+  inputs?: Record<string, unknown>;
+}
+
+export interface RunFailure {
+  stage: string;
+  message: string;
 }
 
 export interface Correlation {
@@ -54,6 +64,8 @@ export interface StudyResult {
   versions: Record<string, string>;
   config: StudyConfig;
   runs: RunResult[];
+  /** Runs of the config that did not finish (an interrupted study); empty when complete. */
+  missing: { configuration: string; seed: number }[];
   correlations: Correlation[];
   findings: string[];
 }

@@ -3,9 +3,16 @@
  * (measuring λmax every few steps for the edge-of-stability plot), then probe the minimum —
  * λmax and its eigenvector, top-k and smallest eigenvalues, Hutchinson trace, spectral density,
  * perturbation sharpness and a 1D slice along the top eigenvector. Each finished run is written to
- * runs/<name>/<configuration>-s<seed>.json (atomically) so a re-run resumes after the last
- * finished one, and Ctrl-C (an aborted signal) stops cleanly keeping what finished.
+ * runs/<configuration>-s<seed>.json (atomically) so a re-run resumes after the last finished one,
+ * and Ctrl-C (an aborted signal) stops cleanly keeping what finished.
+ *
+ * Safe resume: each saved run records a hash of everything that determines it (runInputs: its
+ * configuration, the shared settings, a fingerprint of the data, the engine version). Before any
+ * GPU work every saved run in the folder is checked; one made under other inputs is refused, naming
+ * what changed, instead of being mixed into a report with a different header.
+ * Failure isolation: a probe that throws is recorded on its run (RunResult.failure) and the study goes on.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,8 +27,11 @@ import { hessianOperator } from '../probe/operator';
 import { powerIteration } from '../probe/power';
 import { probeMinimum } from './probe-minimum';
 import { writeFileAtomic } from '../util/atomic-write';
-import type { StudyConfig, RunConfig } from './config';
-import type { RunResult, StudyResult } from './results';
+import { checkBuffersFit, type StudyConfig, type RunConfig } from './config';
+import type { RunFailure, RunResult, StudyResult } from './results';
+import { resolveOptimizerConfig } from '../optim/optimizer';
+import { ENGINE_VERSION } from '../version';
+import { OPTIMIZER_LABELS } from '../vocabulary';
 import { correlations, findings } from './report';
 
 export interface StudyHooks {
@@ -31,6 +41,8 @@ export interface StudyHooks {
   signal?: AbortSignal;
   /** false: train and checkpoint only (the `train` command), no sharpness measures. */
   probe?: boolean;
+  /** The measures of a trained minimum (default probeMinimum); whatever it throws is recorded on the run. */
+  measure?: typeof probeMinimum;
 }
 
 export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, hooks: StudyHooks): Promise<StudyResult> {
@@ -38,6 +50,24 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const split = await loadSplit(config);
   const features = split.train.features;
   const classes = split.train.classes;
+  checkBuffersFit(config, { features, classes, trainCount: split.train.count, testCount: split.test.count }, gpu.limits);
+  const dataHash = fingerprint(split);
+  // Every planned run and its saved file, checked before any GPU work.
+  const planned = config.configurations.flatMap((run) => config.seeds.map((seed) => {
+    const inputs = runInputs(config, run, seed, dataHash, hooks.probe !== false);
+    const file = join(outDir, 'runs', `${run.name}-s${seed}${hooks.probe === false ? '.trained' : ''}.json`);
+    return { run, seed, inputs, hash: hashOf(inputs), file };
+  }));
+  const saved = new Map<string, RunResult>();
+  for (const p of planned) {
+    if (!existsSync(p.file)) continue;
+    const r = JSON.parse(await readFile(p.file, 'utf8')) as RunResult;
+    if (r.inputsHash !== p.hash) {
+      throw new Error(`${p.file} was made with different settings (${changedInputs(r.inputs, p.inputs)}); refusing to mix it into this study. ` +
+        `Fix: re-run with --fresh (deletes ${outDir} first) or choose another --out.`);
+    }
+    saved.set(p.file, r);
+  }
   const trainData = GpuDataset.fromDataset(gpu, split.train);
   const testData = GpuDataset.fromDataset(gpu, split.test);
   const probeSet = firstSamples(split.train, config.probe.samples);
@@ -45,30 +75,75 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const duringData = GpuDataset.fromDataset(gpu, firstSamples(split.train, config.probe.duringSamples));
   hooks.log(`data: ${split.train.count} train / ${split.test.count} test samples (${split.train.name}); probe on ${probeSet.count}`);
   const runs: RunResult[] = [];
+  const missing: StudyResult['missing'] = [];
   try {
-    for (const run of config.configurations) {
-      for (const seed of config.seeds) {
-        if (hooks.signal?.aborted) break;
-        const file = join(outDir, 'runs', `${run.name}-s${seed}${hooks.probe === false ? '.trained' : ''}.json`);
-        if (existsSync(file)) {
-          runs.push(JSON.parse(await readFile(file, 'utf8')) as RunResult);
-          hooks.log(`${run.name} seed ${seed}: finished earlier, reusing ${file}`);
-          continue;
-        }
-        const result = await runOne(gpu, config, run, seed, { features, classes, trainData, testData, probeData, duringData }, outDir, hooks);
-        if (!result) break;
-        await writeFileAtomic(file, JSON.stringify(result) + '\n');
-        runs.push(result);
+    for (const p of planned) {
+      const { run, seed, file } = p;
+      const earlier = saved.get(file);
+      if (earlier) {
+        runs.push(earlier);
+        hooks.log(`${run.name} seed ${seed}: finished earlier, reusing ${file}`);
+        continue;
       }
+      const result = hooks.signal?.aborted
+        ? null
+        : await runOne(gpu, config, run, seed, { features, classes, trainData, testData, probeData, duringData }, outDir, hooks);
+      if (!result) {
+        missing.push({ configuration: run.name, seed });
+        continue;
+      }
+      const withInputs: RunResult = { ...result, inputsHash: p.hash, inputs: p.inputs };
+      await writeFileAtomic(file, JSON.stringify(withInputs) + '\n');
+      runs.push(withInputs);
     }
   } finally {
     for (const d of [trainData, testData, probeData, duringData]) d.destroy();
   }
   const corr = correlations(runs);
   return {
-    startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, runs,
+    startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, runs, missing,
     correlations: corr, findings: findings(runs, corr),
   };
+}
+
+/**
+ * Everything that determines a run's numbers: its configuration (optimizer resolved, so a default
+ * made explicit hashes the same), the settings shared by all runs, the data (its spec and a hash of
+ * its bytes) and the engine version. Probe settings count only when the run is probed.
+ */
+export function runInputs(config: StudyConfig, run: RunConfig, seed: number, dataHash: string, probed: boolean): Record<string, unknown> {
+  return {
+    engine: ENGINE_VERSION, data: config.data, dataHash, hidden: config.hidden, activation: config.activation,
+    batchSize: config.batchSize, epochs: config.epochs, logEvery: config.logEvery, configuration: run.name,
+    optimizer: resolveOptimizerConfig(run.optimizer), seed, probe: probed ? config.probe : null,
+  };
+}
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/** JSON with object keys sorted, so equal inputs hash equally whatever order they were written in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function changedInputs(before: Record<string, unknown> | undefined, now: Record<string, unknown>): string {
+  if (!before) return 'it records no inputs: written by an older engine';
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter((k) => canonicalJson(before[k]) !== canonicalJson(now[k]));
+  return `changed: ${keys.map((k) => `${k} ${canonicalJson(before[k])} → ${canonicalJson(now[k])}`).join('; ')}`;
+}
+
+/** A hash of the split's bytes: the same spec over changed files is a different study. */
+function fingerprint(split: { train: Dataset; test: Dataset }): string {
+  const h = createHash('sha256');
+  for (const d of [split.train, split.test]) h.update(`${d.name}:${d.count}x${d.features}/${d.classes}`).update(d.pixels).update(d.labels);
+  return h.digest('hex');
 }
 
 interface RunData {
@@ -90,6 +165,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   const duringTraining: RunResult['duringTraining'] = [];
   const during = p.duringEvery > 0 && hooks.probe !== false ? await hessianOperator(model, d.duringData, { chunkSize: p.chunkSize }) : null;
   let nextProbe = p.duringEvery;
+  let failure: RunFailure | null = null;
   try {
     const result = await train(model, d.trainData, {
       epochs: config.epochs, batchSize: config.batchSize, optimizer: run.optimizer, seed, logEvery: config.logEvery,
@@ -98,13 +174,20 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
         if (e.kind === 'log') hooks.progress?.(label, e.step / e.totalSteps, `epoch ${e.epoch + 1}/${config.epochs}, loss ${e.loss.toFixed(4)}`);
       },
       onCheck: async (step) => {
-        if (!during || step < nextProbe) return;
+        if (!during || step < nextProbe || failure) return;
         nextProbe += p.duringEvery;
-        const power = await powerIteration(during, { tol: p.tol, maxIter: p.duringMaxIter, seed });
-        power.vector.destroy();
-        duringTraining.push({ step, lambdaMax: power.eigenvalue });
+        try {
+          const power = await powerIteration(during, { tol: p.tol, maxIter: p.duringMaxIter, seed });
+          power.vector.destroy();
+          duringTraining.push({ step, lambdaMax: power.eigenvalue });
+        } catch (err) {
+          // Training goes on; the run records why its λmax curve stops here.
+          failure = { stage: `λmax during training (step ${step})`, message: (err as Error).message };
+          hooks.log(`${label}: ${failure.stage} failed: ${failure.message}`);
+        }
       },
     });
+    const optimizerState = await result.optimizer.state();
     result.optimizer.destroy();
     if (result.stopped) {
       hooks.log(`${label}: stopped before finishing; not saved`);
@@ -116,16 +199,26 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     if (result.diverged) {
       hooks.log(`${label}: diverged at step ${result.diverged.step} (${result.diverged.reason})`);
       const nan = { loss: NaN, accuracy: NaN };
-      return { ...base, seconds: (performance.now() - t0) / 1000, diverged: result.diverged, train: nan, test: nan, genGap: NaN, sharpness: null, slice: null, density: null };
+      return {
+        ...base, seconds: (performance.now() - t0) / 1000, diverged: result.diverged, train: nan, test: nan, genGap: NaN,
+        sharpness: null, slice: null, density: null, failure,
+      };
     }
     const last = result.evals.at(-1)!;
     await saveCheckpoint(join(outDir, 'checkpoints', `${run.name}-s${seed}.ckpt`), {
-      step: result.steps, model: spec, params: await model.getParams(), optimizerState: [], meta: { run, seed, data: config.data },
+      step: result.steps, model: spec, params: await model.getParams(), optimizerState,
+      meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize: config.batchSize, epochs: config.epochs },
     });
     hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'probing');
-    const probed = hooks.probe === false
-      ? { sharpness: null, slice: null, density: null }
-      : await probeMinimum(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) });
+    let probed: Pick<RunResult, 'sharpness' | 'slice' | 'density'> = { sharpness: null, slice: null, density: null };
+    if (hooks.probe !== false) {
+      try {
+        probed = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) });
+      } catch (err) {
+        failure = { stage: 'probe of the minimum', message: (err as Error).message };
+        hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
+      }
+    }
     const r: RunResult = {
       ...base,
       seconds: (performance.now() - t0) / 1000,
@@ -136,6 +229,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       sharpness: probed.sharpness,
       slice: probed.slice,
       density: probed.density,
+      failure,
     };
     const sharp = r.sharpness
       ? `, λmax ${r.sharpness.lambdaMax.toFixed(3)} (${r.sharpness.lambdaConverged ? 'converged' : 'NOT converged'})`
@@ -157,6 +251,14 @@ export async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; 
   return loadDataset(d);
 }
 
+/** A saved network must fit the data it is measured on; the error names the file it came from. */
+export function checkModelFitsData(source: string, widths: readonly number[], data: StudyConfig['data'], d: Pick<Dataset, 'features' | 'classes'>): void {
+  if (d.features !== widths[0] || d.classes !== widths.at(-1)) {
+    throw new Error(`${source}: the network [${widths.join(', ')}] does not fit the data ${JSON.stringify(data)} ` +
+      `(${d.features} features, ${d.classes} classes). Fix: probe it on the data it was trained on.`);
+  }
+}
+
 /** The SGD stability threshold 2/η; none for adaptive optimisers. */
 export function twoOverEta(run: RunConfig): number | null {
   return run.optimizer.kind === 'sgd' ? 2 / run.optimizer.lr : null;
@@ -167,9 +269,9 @@ function describeOptimizer(run: RunConfig): string {
   const parts = [`lr ${o.lr ?? 1e-3}`];
   if (o.weightDecay) parts.push(`wd ${o.weightDecay}`);
   if (o.kind === 'sgd' && o.momentum) parts.push(`momentum ${o.momentum}`);
-  return `${o.kind === 'sgd' ? 'SGD' : o.kind === 'adam' ? 'Adam' : 'AdamW'} (${parts.join(', ')})`;
+  return `${OPTIMIZER_LABELS[o.kind]} (${parts.join(', ')})`;
 }
 
 function versions(): Record<string, string> {
-  return { node: process.versions.node, engine: '0.1.0' };
+  return { node: process.versions.node, engine: ENGINE_VERSION };
 }

@@ -13,7 +13,9 @@ export async function writeStudyOutputs(result: StudyResult, outDir: string): Pr
     await writeFileAtomic(join(outDir, file), await renderSvg(spec(result.runs)));
     charts.push(file);
   }
-  await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+  // results.json says as plainly as report.md whether runs are missing.
+  const partial = result.missing.length > 0;
+  await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify({ partial, ...result }, null, 2) + '\n');
   await writeFileAtomic(join(outDir, 'report.md'), reportMarkdown(result, charts));
   return ['results.json', 'report.md', ...charts].map((f) => join(outDir, f));
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useGpu } from '../support/gpu';
-import { benchPeers, closePeers, type MeasuredRow, type PeerReport } from '../../bench/peers/index';
+import { benchPeers, closePeers, type MeasuredRow, type PeerReport } from '../../src/bench/peers/index';
 
 const gpu = useGpu();
 
@@ -39,7 +39,8 @@ describe('peer benchmarks: TF.js and jax-js beside the engine, same process and 
       const unavailable = rows.flatMap((r) => ('unavailable' in r ? [r.unavailable] : []));
       if (unavailable.length === rows.length) {
         for (const why of unavailable) expect(why.trim()).not.toBe('');
-        ctx.skip();
+        console.warn(`skipping ${peer}: ${unavailable.join('; ')}`);
+        ctx.skip(`${peer} unavailable: ${unavailable.join('; ')}`);
       }
       expect(unavailable).toEqual([]);
       for (const r of rows as MeasuredRow[]) {

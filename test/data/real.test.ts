@@ -55,7 +55,10 @@ describe('mnist package (10k digits)', () => {
   });
 });
 
-describe.skipIf(!existsSync(FASHION))('Fashion-MNIST from Debian (gzipped IDX)', () => {
+const fashionMissing = existsSync(FASHION) ? null : `${FASHION} is not installed (bash .ci/setup installs dataset-fashion-mnist)`;
+if (fashionMissing) console.warn(`skipping the Fashion-MNIST tests: ${fashionMissing}`);
+
+describe.skipIf(fashionMissing)(`Fashion-MNIST from Debian (gzipped IDX)${fashionMissing ? ` — skipped: ${fashionMissing}` : ''}`, () => {
   it('has 60000 train and 10000 balanced test images', async () => {
     const { train, test } = await loadIdxFolder(FASHION);
     expectMnistShape(train, 60000);

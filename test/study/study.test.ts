@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig } from '../../src/study/config';
-import { runStudy } from '../../src/study/run-study';
+import { DEFAULT_CONFIG, checkBuffersFit, mergeConfig, validateConfig, type StudyConfig } from '../../src/study/config';
+import { checkModelFitsData, loadSplit, runStudy } from '../../src/study/run-study';
+import { probeMinimum } from '../../src/study/probe-minimum';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint-file';
+import { Mlp } from '../../src/autograd/mlp';
+import { GpuDataset } from '../../src/data/gpu-dataset';
+import { train } from '../../src/train/trainer';
+import { ENGINE_VERSION } from '../../src/version';
 import { writeStudyOutputs } from '../../src/study/write-report';
 import type { StudyResult } from '../../src/study/results';
 import { useGpu } from '../support/gpu';
@@ -20,7 +26,10 @@ const TINY: StudyConfig = mergeConfig(DEFAULT_CONFIG, {
   },
 });
 
-describe('the study pipeline', () => {
+/** Whole studies on a software adapter shared with other work: generous limits (speed is not tested here). */
+const SLOW = { timeout: 900_000 };
+
+describe('the study pipeline', SLOW, () => {
   it('runs end to end and writes a report consistent with results.json; a re-run resumes', async () => {
     const g = gpu();
     const out = await mkdtemp(join(tmpdir(), 'study-'));
@@ -75,7 +84,8 @@ describe('the study pipeline', () => {
   it('rejects bad config values at start-up, naming the field', () => {
     const bad = (patch: unknown) => () => validateConfig(mergeConfig(DEFAULT_CONFIG, patch));
     expect(bad({ configurations: [{ name: 'X', optimizer: { kind: 'rmsprop', lr: 0.1 } }] })).toThrow(/configurations\[0\]\.optimizer\.kind.*'sgd', 'adam', 'adamw'/);
-    expect(bad({ configurations: [{ name: 'X', optimizer: { kind: 'sgd', lr: -0.1 } }] })).toThrow(/configurations\[0\]\.optimizer\.lr' must be a positive number/);
+    expect(bad({ configurations: [{ name: 'X', optimizer: { kind: 'sgd', lr: -0.1 } }] })).toThrow(/configurations\[0\]\.optimizer' is invalid: sgd: lr = -0\.1 is invalid/);
+    expect(bad({ configurations: [{ name: 'X', optimizer: { kind: 'sgd', lr: 0 } }] })).toThrow(/configurations\[0\]\.optimizer\.lr' must be a positive number/);
     expect(bad({ data: { source: 'idx', path: '' } })).toThrow(/'data\.path'/);
     expect(bad({ hidden: [64, 0] })).toThrow(/'hidden\[1\]' must be a positive integer/);
     expect(bad({ activation: 'sigmoid' })).toThrow(/'activation'/);
@@ -88,5 +98,165 @@ describe('the study pipeline', () => {
     const out = await mkdtemp(join(tmpdir(), 'study-'));
     const missing = mergeConfig(TINY, { data: { source: 'idx', path: '/nonexistent/mnist' } });
     await expect(runStudy(g, missing, out, { log: () => {} })).rejects.toThrow(/'data\.path' \/nonexistent\/mnist does not exist/);
+    // A checkpoint of a 20-feature, 3-class network probed on the digits (784 features, 10 classes).
+    const file = join(out, 'small.ckpt');
+    const model = await Mlp.create(g, { widths: [20, 8, 3], activation: 'relu', seed: 0 });
+    await saveCheckpoint(file, { step: 0, model: model.spec, params: await model.getParams(), optimizerState: [], meta: {} });
+    model.destroy();
+    const ckpt = await loadCheckpoint(file);
+    const split = await loadSplit(TINY);
+    expect(() => checkModelFitsData(file, ckpt.model.widths, TINY.data, split.train))
+      .toThrow(new RegExp(`small\\.ckpt: the network \\[20, 8, 3\\] does not fit the data .*784 features, 10 classes`));
+  });
+
+  it('rejects unknown config keys with a suggestion and bad optimizer settings at start-up', () => {
+    const bad = (patch: unknown) => () => validateConfig(mergeConfig(DEFAULT_CONFIG, patch));
+    expect(bad({ epoch: 1 })).toThrow(/config: 'epoch' is not a known setting \(did you mean 'epochs'\?\)/);
+    expect(bad({ probe: { sample: 100 } })).toThrow(/'probe\.sample' is not a known setting \(did you mean 'samples'\?\); valid keys of 'probe'/);
+    expect(bad({ probe: { slice: { step: 3 } } })).toThrow(/'probe\.slice\.step' is not a known setting \(did you mean 'steps'\?\)/);
+    expect(bad({ data: { source: 'mnist-10k', testfraction: 0.1, splitSeed: 0 } })).toThrow(/'data\.testfraction' .*did you mean 'testFraction'/);
+    expect(bad({ configurations: [{ name: 'X', optimzer: { kind: 'sgd', lr: 1 } }] })).toThrow(/'configurations\[0\]\.optimzer' .*did you mean 'optimizer'/);
+    expect(bad({ configurations: [{ name: 'X', optimizer: { kind: 'adam', beta1: 1 } }] }))
+      .toThrow(/'configurations\[0\]\.optimizer' is invalid: adam: beta1 = 1 is invalid; valid values: a number in \[0, 1\)/);
+    expect(bad({ configurations: [{ name: 'X', optimizer: { kind: 'sgd', lr: 0.1, betas: [0.9] } }] })).toThrow(/unknown option 'betas'/);
+    expect(bad({ seeds: [1, 1] })).toThrow(/'seeds' lists a seed twice/);
+    expect(bad({ probe: { slice: { from: 'a' } } })).toThrow(/'probe\.slice\.from' must be a finite number/);
+  });
+
+  it('checks buffer sizes against the adapter before any GPU work, naming the field to change', async () => {
+    const g = gpu();
+    const shape = { features: 784, classes: 10, trainCount: 8000, testCount: 2000 };
+    const fits = (patch: unknown) => () => checkBuffersFit(mergeConfig(DEFAULT_CONFIG, patch), shape, g.limits);
+    expect(fits({})).not.toThrow();
+    const limit = Math.min(g.limits.maxStorageBufferBindingSize, g.limits.maxBufferSize);
+    // A width whose 784×w weights alone exceed the limit: the width is the cause, not the batch.
+    const wide = Math.ceil(limit / (4 * 785)) + 1;
+    expect(fits({ hidden: [wide, 64] })).toThrow(new RegExp(`parameter vector .* Fix: narrow the layers in 'hidden' \\(the widest is 'hidden\\[0\\]' \\(${wide}\\)\\)`));
+    // Rows × width past the limit with parameters that fit: the batch or chunk is the lever.
+    const rows = Math.ceil(limit / (8 * 4096)) + 1;
+    expect(fits({ hidden: [4096], batchSize: rows })).toThrow(/a training batch .* Fix: lower 'batchSize' to at most \d+, or narrow 'hidden\[0\]'/);
+    expect(fits({ hidden: [4096], probe: { chunkSize: 1e6 } })).toThrow(/an evaluation chunk .* Fix: lower 'probe\.chunkSize' to at most \d+/);
+    expect(fits({ hidden: [4096], probe: { lanczosSteps: 1000 } })).toThrow(/Lanczos basis .* Fix: lower 'probe\.lanczosSteps'/);
+    // runStudy refuses before uploading anything.
+    const before = g.memory();
+    const out = await mkdtemp(join(tmpdir(), 'study-'));
+    await expect(runStudy(g, mergeConfig(TINY, { hidden: [wide] }), out, { log: () => {} })).rejects.toThrow(/narrow the layers in 'hidden'/);
+    expect(g.memory()).toEqual(before);
+  });
+});
+
+/** One configuration, one seed, tiny probes: the smallest study that exercises resume and failure handling. */
+const MICRO: StudyConfig = mergeConfig(TINY, {
+  seeds: [0], configurations: [{ name: 'Adam_Default', optimizer: { kind: 'adam', lr: 1e-3 } }], probe: { duringEvery: 0 },
+});
+
+describe('a study never mixes, loses or hides runs', SLOW, () => {
+  it('refuses to resume runs made with other settings, naming what changed', async () => {
+    const g = gpu();
+    const out = await mkdtemp(join(tmpdir(), 'study-'));
+    const first = await runStudy(g, MICRO, out, { log: () => {} });
+    expect(first.runs[0].inputsHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.runs[0].inputs).toMatchObject({ engine: ENGINE_VERSION, seed: 0 });
+    const saved = await readFile(join(out, 'runs', 'Adam_Default-s0.json'), 'utf8');
+    const changed = mergeConfig(MICRO, { configurations: [{ name: 'Adam_Default', optimizer: { kind: 'adam', lr: 3e-3 } }] });
+    const before = g.memory();
+    await expect(runStudy(g, changed, out, { log: () => {} }))
+      .rejects.toThrow(/Adam_Default-s0\.json was made with different settings \(changed: optimizer .*"lr":0\.001.* → .*"lr":0\.003.*\).*Fix: re-run with --fresh/);
+    expect(g.memory()).toEqual(before);
+    await expect(runStudy(g, mergeConfig(MICRO, { epochs: 2 }), out, { log: () => {} })).rejects.toThrow(/changed: epochs 1 → 2/);
+    // The same settings written differently (a default made explicit) resume.
+    const explicit = mergeConfig(MICRO, { configurations: [{ name: 'Adam_Default', optimizer: { kind: 'adam', lr: 1e-3, beta1: 0.9 } }] });
+    const again = await runStudy(g, explicit, out, { log: () => {} });
+    expect(again.runs[0].test.accuracy).toBe(first.runs[0].test.accuracy);
+    expect(await readFile(join(out, 'runs', 'Adam_Default-s0.json'), 'utf8')).toBe(saved);
+    // A run file from an older engine (no recorded inputs) is refused too.
+    await writeFile(join(out, 'runs', 'Adam_Default-s0.json'), JSON.stringify({ ...first.runs[0], inputsHash: undefined, inputs: undefined }));
+    await expect(runStudy(g, MICRO, out, { log: () => {} })).rejects.toThrow(/records no inputs/);
+  });
+
+  it('an interrupted study marks its report partial and lists the missing runs', async () => {
+    const g = gpu();
+    const out = await mkdtemp(join(tmpdir(), 'study-'));
+    const abort = new AbortController();
+    const two = mergeConfig(MICRO, { seeds: [0, 1] });
+    const result = await runStudy(g, two, out, {
+      log: (l) => { if (l.includes('seed 0: test acc')) abort.abort(); }, signal: abort.signal,
+    });
+    expect(result.runs.map((r) => r.seed)).toEqual([0]);
+    expect(result.missing).toEqual([{ configuration: 'Adam_Default', seed: 1 }]);
+    await writeStudyOutputs(result, out);
+    const report = await readFile(join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/Partial report: 1 of 2 runs are missing.*Adam_Default seed 1/);
+    const saved = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    expect(saved.partial).toBe(true);
+    expect(saved.missing).toEqual([{ configuration: 'Adam_Default', seed: 1 }]);
+    // Finishing it: the report is whole again.
+    const done = await runStudy(g, two, out, { log: () => {} });
+    expect(done.missing).toEqual([]);
+    await writeStudyOutputs(done, out);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).not.toMatch(/Partial report/);
+  });
+
+  it('an exploding run is flagged diverged, a failing probe is recorded on its run, and the study goes on', async () => {
+    const g = gpu();
+    const out = await mkdtemp(join(tmpdir(), 'study-'));
+    const config = mergeConfig(MICRO, {
+      seeds: [0, 1],
+      configurations: [
+        { name: 'Exploding_SGD', optimizer: { kind: 'sgd', lr: 1e4 } },
+        { name: 'Adam_Default', optimizer: { kind: 'adam', lr: 1e-3 } },
+      ],
+    });
+    const result = await runStudy(g, config, out, {
+      log: () => {},
+      // A probe that throws on one run, as "the Rayleigh quotient is NaN" did: the other runs must not notice.
+      measure: async (model, data, p, run) => {
+        if (run.seed === 1) throw new Error('powerIteration: the Rayleigh quotient is NaN at iteration 1');
+        return probeMinimum(model, data, p, run);
+      },
+    });
+    expect(result.runs).toHaveLength(4);
+    const exploding = result.runs.filter((r) => r.configuration === 'Exploding_SGD');
+    for (const r of exploding) {
+      expect(r.diverged?.reason).toMatch(/exploded/);
+      expect(r.sharpness).toBeNull();
+    }
+    const adam = result.runs.filter((r) => r.configuration === 'Adam_Default');
+    expect(adam[0].failure).toBeNull();
+    expect(Number.isFinite(adam[0].sharpness!.lambdaMax)).toBe(true);
+    expect(adam[1].failure).toEqual({ stage: 'probe of the minimum', message: 'powerIteration: the Rayleigh quotient is NaN at iteration 1' });
+    expect(adam[1].sharpness).toBeNull();
+    expect(Number.isFinite(adam[1].test.accuracy)).toBe(true);
+    await writeStudyOutputs(result, out);
+    const report = await readFile(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('## Diverged and failed runs');
+    expect(report).toMatch(/- Exploding_SGD seed 0: diverged at step \d+ \(training loss exploded/);
+    expect(report).toMatch(/- Adam_Default seed 1: probe of the minimum failed: powerIteration: the Rayleigh quotient is NaN/);
+  });
+
+  it('study checkpoints carry optimizer state: a run resumed from one matches the run trained straight through', async () => {
+    const g = gpu();
+    const config = mergeConfig(MICRO, { probe: { duringEvery: 0 } });
+    const outOne = await mkdtemp(join(tmpdir(), 'study-'));
+    const outTwo = await mkdtemp(join(tmpdir(), 'study-'));
+    await runStudy(g, config, outOne, { log: () => {}, probe: false });
+    await runStudy(g, mergeConfig(config, { epochs: 2 }), outTwo, { log: () => {}, probe: false });
+    const half = await loadCheckpoint(join(outOne, 'checkpoints', 'Adam_Default-s0.ckpt'));
+    const full = await loadCheckpoint(join(outTwo, 'checkpoints', 'Adam_Default-s0.ckpt'));
+    expect(half.optimizerState.map((a) => a.name)).toEqual(['exp_avg', 'exp_avg_sq']);
+    const split = await loadSplit(config);
+    const data = GpuDataset.fromDataset(g, split.train);
+    const model = await Mlp.create(g, half.model);
+    model.setParams(half.params);
+    const meta = half.meta as { optimizer: StudyConfig['configurations'][0]['optimizer']; seed: number; batchSize: number };
+    const result = await train(model, data, {
+      epochs: 2, batchSize: meta.batchSize, optimizer: meta.optimizer, seed: meta.seed, logEvery: config.logEvery, evaluate: false,
+      resume: { optimizerState: half.optimizerState, step: half.step },
+    });
+    result.optimizer.destroy();
+    expect(result.steps).toBe(full.step);
+    expect(Buffer.from((await model.getParams()).buffer).equals(Buffer.from(full.params.buffer))).toBe(true);
+    model.destroy();
+    data.destroy();
   });
 });

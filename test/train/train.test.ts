@@ -9,6 +9,7 @@ import { splitDataset } from '../../src/data/split';
 import { take } from '../../src/data/dataset';
 import { train } from '../../src/train/trainer';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint-file';
+import { encodeCheckpoint } from '../../src/train/checkpoint';
 import { useGpu } from '../support/gpu';
 
 const gpu = useGpu();
@@ -98,6 +99,73 @@ describe('training on the GPU', () => {
     result.optimizer.destroy();
     model.destroy();
     data.destroy();
+  });
+
+  it('flags an explosion that stays finite: the loss far above its start, or ‖θ‖ past 100× its start', async () => {
+    const g = gpu();
+    const d = await digits();
+    const data = GpuDataset.fromDataset(g, take(d.train, 640));
+    const spec = { widths: [784, 16, 10], activation: 'relu' as const, seed: 5 };
+    const run = async (divergence?: { lossFactor?: number; paramGrowth?: number }) => {
+      const model = await Mlp.create(g, spec);
+      const result = await train(model, data, { epochs: 2, batchSize: 32, optimizer: { kind: 'sgd', lr: 1e4 }, seed: 1, logEvery: 4, divergence });
+      result.optimizer.destroy();
+      const params = await model.getParams();
+      model.destroy();
+      return { result, norm: Math.sqrt(params.reduce((s, x) => s + x * x, 0)) };
+    };
+    // Without the bounds, SGD at lr 1e4 ends with a finite loss far above ln 10 and a huge ‖θ‖:
+    // nothing non-finite to catch, which is why the explosion bounds exist.
+    const unbounded = await run({ lossFactor: Infinity, paramGrowth: Infinity });
+    expect(unbounded.result.diverged).toBeNull();
+    const lastLoss = unbounded.result.history.at(-1)!.loss;
+    expect(Number.isFinite(lastLoss) && lastLoss > 10 * Math.log(10)).toBe(true);
+    const byLoss = await run();
+    expect(byLoss.result.diverged!.reason).toMatch(/training loss exploded to .* above 10× its start .* Fix: lower the learning rate/);
+    expect(byLoss.result.diverged!.step).toBe(4);
+    expect(byLoss.result.evals).toHaveLength(0);
+    const byNorm = await run({ lossFactor: Infinity });
+    expect(byNorm.result.diverged!.reason).toMatch(/‖θ‖ exploded to .* above 100× its start/);
+    const start = await Mlp.create(g, spec);
+    expect(unbounded.norm).toBeGreaterThan(100 * Math.sqrt((await start.getParams()).reduce((s, x) => s + x * x, 0)));
+    start.destroy();
+    data.destroy();
+  });
+
+  it('checkpoints are verified: an edited header, a flipped bit, a mismatched shape or an old format is an error naming the file', async () => {
+    const g = gpu();
+    const model = await Mlp.create(g, { widths: [20, 12, 3], activation: 'tanh', seed: 2 });
+    const params = await model.getParams();
+    model.destroy();
+    const dir = await mkdtemp(join(tmpdir(), 'ckpt-'));
+    const good = { step: 3, model: { widths: [20, 12, 3], activation: 'tanh' as const, seed: 2 }, params, optimizerState: [], meta: {} };
+    const bytes = encodeCheckpoint(good);
+    const write = async (name: string, b: Uint8Array) => {
+      const path = join(dir, name);
+      await writeFile(path, b);
+      return path;
+    };
+    expect((await loadCheckpoint(await write('good.ckpt', bytes))).params).toEqual(params);
+    // The header says relu instead of tanh (same length, so only the checksum can tell).
+    const text = new TextDecoder().decode(bytes.subarray(12, 12 + new DataView(bytes.buffer).getUint32(8, true)));
+    const relu = bytes.slice();
+    relu.set(new TextEncoder().encode(text.replace('"tanh"', '"relu"')), 12);
+    await expect(loadCheckpoint(await write('relu.ckpt', relu))).rejects.toThrow(/relu\.ckpt: not a valid checkpoint \(checksum mismatch/);
+    // One flipped exponent bit in the first weight.
+    const flipped = bytes.slice();
+    flipped[bytes.length - 4 - 4 * params.length + 3] ^= 0x40;
+    await expect(loadCheckpoint(await write('flipped.ckpt', flipped))).rejects.toThrow(/flipped\.ckpt: .*checksum mismatch/);
+    // Internally consistent checksums over inconsistent content: widths vs parameter count, activation, optimizer state.
+    await expect(loadCheckpoint(await write('widths.ckpt', encodeCheckpoint({ ...good, model: { ...good.model, widths: [20, 13, 3] } }))))
+      .rejects.toThrow(new RegExp(`widths\\.ckpt: .*'params' holds ${params.length} values but widths \\[20, 13, 3\\] have ${20 * 13 + 13 + 13 * 3 + 3} parameters`));
+    await expect(loadCheckpoint(await write('act.ckpt', encodeCheckpoint({ ...good, model: { ...good.model, activation: 'sigmoid' as 'tanh' } }))))
+      .rejects.toThrow(/act\.ckpt: .*model\.activation is "sigmoid"/);
+    await expect(loadCheckpoint(await write('state.ckpt', encodeCheckpoint({ ...good, optimizerState: [{ name: 'exp_avg', values: new Float32Array(5) }] }))))
+      .rejects.toThrow(/state\.ckpt: .*optimizer state 'exp_avg' holds 5 values for \d+ parameters/);
+    // A version-1 file (no checksum) is refused rather than trusted.
+    const v1 = bytes.slice(0, bytes.length - 4);
+    v1.set(new TextEncoder().encode(text.replace('"version":2', '"version":1')), 12);
+    await expect(loadCheckpoint(await write('v1.ckpt', v1))).rejects.toThrow(/v1\.ckpt: .*version 1, this engine reads version 2/);
   });
 
   it('rejects bad training options by name', async () => {

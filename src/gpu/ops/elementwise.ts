@@ -3,7 +3,7 @@
  * y = alpha·c·x + beta·y where c may come from a GPU scalar (norm, Rayleigh quotient).
  */
 import type { Dispatch, Gpu } from '../context';
-import { ACTIVATION_CODE, type ActivationName } from './matmul';
+import { ACTIVATION_CODE, type ActivationName } from '../../vocabulary';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 
 const BINDINGS = ['uniform', 'read', 'read', 'storage'] as const;

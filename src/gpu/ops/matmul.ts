@@ -7,8 +7,8 @@ import type { Dispatch, Gpu, UniformField } from '../context';
 import { ShapeError } from '../errors';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 
-export type ActivationName = 'identity' | 'relu' | 'tanh' | 'gelu';
-export const ACTIVATION_CODE: Record<ActivationName, number> = { identity: 0, relu: 1, tanh: 2, gelu: 3 };
+import { ACTIVATION_CODE, type ActivationName } from '../../vocabulary';
+export { ACTIVATION_CODE, type ActivationName };
 
 export interface MatOperand {
   buffer: BufferLike;

@@ -10,8 +10,8 @@
  * Each library then requests its own device on it. jax-js also reads navigator.userAgent while it
  * tunes kernels, so the navigator must stay in place while peers run, not only while they load.
  */
-import { createDawnGpu, type DawnGpu } from '../../src/gpu/dawn';
-import type { ParamLayout } from '../../src/autograd/layout';
+import { createDawnGpu, type DawnGpu } from '../../gpu/dawn';
+import type { ParamLayout } from '../../autograd/layout';
 import { summarise, type Timing } from '../harness';
 
 export interface TimingOptions {

@@ -14,14 +14,14 @@
  * A peer that cannot load, or fails on an op, gives a row 'unavailable: <reason>' instead of
  * failing the benchmark. Call closePeers() once when done (it destroys the peers' devices).
  */
-import { releaseDispatches, type Gpu } from '../../src/gpu/context';
-import { prepareMatmul } from '../../src/gpu/ops/matmul';
-import { Tensor } from '../../src/gpu/tensor';
-import { Mlp } from '../../src/autograd/mlp';
-import type { ParamLayout } from '../../src/autograd/layout';
-import { GpuDataset } from '../../src/data/gpu-dataset';
-import { Optimizer } from '../../src/optim/optimizer';
-import { Rng } from '../../src/util/rng';
+import { releaseDispatches, type Gpu } from '../../gpu/context';
+import { prepareMatmul } from '../../gpu/ops/matmul';
+import { Tensor } from '../../gpu/tensor';
+import { Mlp } from '../../autograd/mlp';
+import type { ParamLayout } from '../../autograd/layout';
+import { GpuDataset } from '../../data/gpu-dataset';
+import { Optimizer } from '../../optim/optimizer';
+import { Rng } from '../../util/rng';
 import { markdownTable, timeGpu, type Timing } from '../harness';
 import {
   closePeerGpu, maxRelErr, reason, wallClock, withNavigatorGpu,

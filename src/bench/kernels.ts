@@ -3,14 +3,14 @@
  * dual), elementwise, softmax-CE, reductions and optimiser updates — each timed on its own after
  * warm-up, with GFLOP/s and GB/s from counted work and the fraction of the stated roofline.
  */
-import type { Dispatch, Gpu } from '../src/gpu/context';
-import { releaseDispatches } from '../src/gpu/context';
-import { Tensor } from '../src/gpu/tensor';
-import { prepareMatmul, tileBytes, type MatmulTile } from '../src/gpu/ops/matmul';
-import { prepareActivate, prepareAxpby } from '../src/gpu/ops/elementwise';
-import { prepareReduce } from '../src/gpu/ops/reduce';
-import { prepareSoftmaxCe } from '../src/gpu/ops/softmax-ce';
-import { Optimizer } from '../src/optim/optimizer';
+import type { Dispatch, Gpu } from '../gpu/context';
+import { releaseDispatches } from '../gpu/context';
+import { Tensor } from '../gpu/tensor';
+import { prepareMatmul, tileBytes, type MatmulTile } from '../gpu/ops/matmul';
+import { prepareActivate, prepareAxpby } from '../gpu/ops/elementwise';
+import { prepareReduce } from '../gpu/ops/reduce';
+import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
+import { Optimizer } from '../optim/optimizer';
 import { gbps, gflops, markdownTable, timeGpu, type Timing } from './harness';
 import type { Roofline } from './roofline';
 

@@ -3,11 +3,11 @@
  * gradient and one Hessian-vector product — median times, GFLOP/s, GB/s and the HVP/gradient
  * ratio (target ≤ 2.5).
  */
-import type { Gpu } from '../src/gpu/context';
-import { Mlp } from '../src/autograd/mlp';
-import { passCost } from '../src/autograd/cost';
-import { GpuDataset } from '../src/data/gpu-dataset';
-import { firstSamples, type Dataset } from '../src/data/dataset';
+import type { Gpu } from '../gpu/context';
+import { Mlp } from '../autograd/mlp';
+import { passCost } from '../autograd/cost';
+import { GpuDataset } from '../data/gpu-dataset';
+import { firstSamples, type Dataset } from '../data/dataset';
 import { gbps, gflops, markdownTable, timeGpu, type Timing } from './harness';
 
 export interface HvpRow {

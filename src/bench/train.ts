@@ -3,11 +3,11 @@
  * backward, optimiser update, one submit per step), timed by wall clock over whole epochs
  * after a warm-up epoch, so it includes the host's per-step encoding cost.
  */
-import type { Gpu } from '../src/gpu/context';
-import { Mlp } from '../src/autograd/mlp';
-import { GpuDataset } from '../src/data/gpu-dataset';
-import { firstSamples, type Dataset } from '../src/data/dataset';
-import { train } from '../src/train/trainer';
+import type { Gpu } from '../gpu/context';
+import { Mlp } from '../autograd/mlp';
+import { GpuDataset } from '../data/gpu-dataset';
+import { firstSamples, type Dataset } from '../data/dataset';
+import { train } from '../train/trainer';
 import { markdownTable, summarise, type Timing } from './harness';
 
 export interface TrainRow {

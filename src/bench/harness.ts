@@ -4,7 +4,7 @@
  * submit + onSubmittedWorkDone, and the result says so. Pipeline compilation happens in the
  * warm-up runs and readbacks are never inside the timed region.
  */
-import type { Gpu } from '../src/gpu/context';
+import type { Gpu } from '../gpu/context';
 
 export interface TimingOptions {
   warmup?: number;

@@ -3,13 +3,13 @@
  * study's MLP shapes, at a point reached by one epoch of Adam (a realistic, non-random spectrum).
  * Wall clock (the solver reads λ back once per check), with the HVP count and time per HVP.
  */
-import type { Gpu } from '../src/gpu/context';
-import { Mlp } from '../src/autograd/mlp';
-import { GpuDataset } from '../src/data/gpu-dataset';
-import { firstSamples, type Dataset } from '../src/data/dataset';
-import { train } from '../src/train/trainer';
-import { hessianOperator } from '../src/probe/operator';
-import { topEigenvalue } from '../src/probe/power';
+import type { Gpu } from '../gpu/context';
+import { Mlp } from '../autograd/mlp';
+import { GpuDataset } from '../data/gpu-dataset';
+import { firstSamples, type Dataset } from '../data/dataset';
+import { train } from '../train/trainer';
+import { hessianOperator } from '../probe/operator';
+import { topEigenvalue } from '../probe/power';
 import { markdownTable } from './harness';
 
 export interface ProbeRow {

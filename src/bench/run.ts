@@ -9,14 +9,14 @@
  *   all      every suite above
  * Prints the adapter and tables, writes JSON (default bench/results/<suite>.json).
  */
-import type { Gpu } from '../src/gpu/context';
+import type { Gpu } from '../gpu/context';
 import { benchHvp, hvpTable } from './hvp';
 import { benchTrain, trainTable } from './train';
 import { benchProbe, probeTable } from './probe';
 import { benchKernels, kernelTable, tuneMatmul } from './kernels';
 import { roofline, type CpuInfo } from './roofline';
-import { select, type Dataset } from '../src/data/dataset';
-import { Rng } from '../src/util/rng';
+import { select, type Dataset } from '../data/dataset';
+import { Rng } from '../util/rng';
 
 const SUITES = ['kernels', 'hvp', 'train', 'probe', 'peers', 'all'] as const;
 type Suite = (typeof SUITES)[number];
@@ -45,6 +45,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${v}'`);
     return n;
   };
+  const positiveNumber = (name: string, v: string) => {
+    const n = Number(v);
+    if (!(Number.isFinite(n) && n > 0)) throw new Error(`--${name} must be a positive number, got '${v}'`);
+    return n;
+  };
   const samples = flag('samples');
   const large = flag('large');
   return {
@@ -53,7 +58,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     repeats: int('repeats', flag('repeats') ?? '7'),
     large: large === undefined ? [1024, 2048] : large.split(',').filter(Boolean).map((s) => int('large', s)),
     tune: argv.includes('--tune'),
-    tol: Number(flag('tol') ?? 1e-4),
+    tol: positiveNumber('tol', flag('tol') ?? '1e-4'),
     out: flag('out') ?? `bench/results/${suite}.json`,
   };
 }

@@ -3,7 +3,7 @@
  * FP32 peak and memory bandwidth; for software adapters (lavapipe, SwiftShader) the "GPU" is the
  * CPU, so the peak is estimated from its cores and SIMD width. Either way the source is printed.
  */
-import type { AdapterReport } from '../src/gpu/context';
+import type { AdapterReport } from '../gpu/context';
 
 /** The host CPU, for adapters that run on it: Node reads os.cpus(); a page knows only the core count. */
 export interface CpuInfo {

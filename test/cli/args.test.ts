@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../src/cli/args';
+import { parseBenchArgs } from '../../src/bench/run';
+import { closest } from '../../src/util/suggest';
+
+describe('the command line is strict', () => {
+  it('parses each command and its options', () => {
+    const cl = parseCommandLine(['train', '--config', 'c.json', '--seed', '3', '--fresh']);
+    expect(cl.command).toBe('train');
+    expect(cl.values).toEqual({ config: 'c.json', seed: '3', fresh: true });
+    expect(parseCommandLine([]).command).toBe('study');
+    expect(parseCommandLine(['--out', 'x']).values.out).toBe('x');
+    expect(parseCommandLine(['bench', 'hvp', '--repeats', '2']).positionals).toEqual(['hvp']);
+  });
+
+  it('rejects unknown flags and commands with a suggestion', () => {
+    expect(() => parseCommandLine(['--confg', 'x.json'])).toThrow(/study: unknown option '--confg' \(did you mean '--config'\?\); valid options: .*--config/);
+    expect(() => parseCommandLine(['train', '--sed', '1'])).toThrow(/unknown option '--sed' \(did you mean '--seed'\?\)/);
+    // A flag of another command is not silently accepted either.
+    expect(() => parseCommandLine(['study', '--checkpoint', 'a.ckpt'])).toThrow(/study: unknown option '--checkpoint'/);
+    expect(() => parseCommandLine(['stduy'])).toThrow(/unknown command 'stduy' \(did you mean 'study'\?\)/);
+    expect(() => parseCommandLine(['probe', 'extra'])).toThrow(/probe: Unexpected argument 'extra'/);
+    expect(() => parseCommandLine(['study', '--config'])).toThrow(/--config <value>' argument missing/);
+    expect(() => parseCommandLine(['bench', 'hvp', 'probe'])).toThrow(/bench: unexpected argument 'probe'/);
+  });
+
+  it('checks bench values before any GPU work', () => {
+    expect(() => parseBenchArgs(['probe', '--tol', 'abc'])).toThrow(/--tol must be a positive number, got 'abc'/);
+    expect(() => parseBenchArgs(['probe', '--tol', '-1'])).toThrow(/--tol must be a positive number/);
+    expect(parseBenchArgs(['probe', '--tol', '1e-3']).tol).toBe(1e-3);
+  });
+
+  it('suggests only plausible typos', () => {
+    expect(closest('epoch', ['epochs', 'seeds', 'hidden'])).toBe('epochs');
+    expect(closest('smaple', ['samples', 'tol'])).toBe('samples');
+    expect(closest('banana', ['epochs', 'seeds'])).toBeNull();
+  });
+});
