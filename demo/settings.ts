@@ -65,7 +65,8 @@ export const DEFAULTS: Settings = {
   lanczosSteps: p.lanczosSteps,
   densitySteps: p.densitySteps,
   sliceSteps: p.slice.steps,
-  gridSteps: 11,
+  // 41×41 = 1,681 points: the batched loss pass evaluates 16 per pass over the data (probe/slices.ts).
+  gridSteps: 41,
 };
 
 export const FIELDS: readonly Field[] = [

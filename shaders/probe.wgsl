@@ -57,3 +57,51 @@ fn combine(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   if (p.beta != 0.0) { result += p.beta * dst[i]; }
   dst[i] = result;
 }
+
+// gram: partial Gram matrices of the rows of two stacked row-major blocks, for the block solvers.
+// Rows 0..off−1 come from `basis`, rows off..rows−1 from `operand` (row r − off); both have length n.
+// Workgroup w sums the columns of its slice [w·span, (w+1)·span), span = the multiple of GRAM_TILE
+// nearest above n / groups, into dst[w·rows² + i·rows + j]; a column sum over workgroups finishes
+// it (src/probe/vector-ops.ts prepareGram), so the result is the same on every run. rows ≤ 64.
+const GRAM_TILE: u32 = 32u;
+const GRAM_ROWS: u32 = 64u;
+const GRAM_PAIRS: u32 = GRAM_ROWS * GRAM_ROWS / 256u;
+var<workgroup> gram_tile: array<f32, GRAM_ROWS * GRAM_TILE>;
+
+@compute @workgroup_size(256)
+fn gram(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let w = workgroup_index(wid, nwg);
+  let groups = nwg.x * nwg.y;
+  let span = ((p.n + groups - 1u) / groups + GRAM_TILE - 1u) / GRAM_TILE * GRAM_TILE;
+  let start = min(w * span, p.n);
+  let end = min(start + span, p.n);
+  let pairs = p.rows * p.rows;
+  var acc: array<f32, GRAM_PAIRS>;
+  for (var c0 = start; c0 < end; c0 += GRAM_TILE) {
+    for (var t = lid.x; t < p.rows * GRAM_TILE; t += 256u) {
+      let r = t / GRAM_TILE;
+      let c = c0 + t % GRAM_TILE;
+      var v = 0.0;
+      if (c < end) {
+        if (r < p.off) { v = basis[r * p.n + c]; } else { v = operand[(r - p.off) * p.n + c]; }
+      }
+      gram_tile[t] = v;
+    }
+    workgroupBarrier();
+    for (var q = 0u; q < GRAM_PAIRS; q++) {
+      let pair = lid.x + q * 256u;
+      if (pair < pairs) {
+        let i = pair / p.rows;
+        let j = pair % p.rows;
+        var s = 0.0;
+        for (var c = 0u; c < GRAM_TILE; c++) { s = fma(gram_tile[i * GRAM_TILE + c], gram_tile[j * GRAM_TILE + c], s); }
+        acc[q] += s;
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var q = 0u; q < GRAM_PAIRS; q++) {
+    let pair = lid.x + q * 256u;
+    if (pair < pairs) { dst[w * pairs + pair] = acc[q]; }
+  }
+}

@@ -6,6 +6,7 @@
  *   const { loss, accuracy } = await model.loss(data);
  *   await model.gradient(data, g);            // g: model.vector()
  *   await model.hvp(data, v, hv);             // hv = H·v, forward-over-backward
+ *   await model.hvpBlock(data, V, HV);        // k × P blocks: H·v_j for every row, one pass over the data
  *
  * Sharpness is about the data loss by default: the L2 term enters only with
  * { weightDecay, includeRegulariser: true }, and then exactly (wd·θ in the gradient, wd·v in H·v).
@@ -24,6 +25,7 @@ import { paramLayout, type ParamLayout } from './layout';
 import { initParams } from './init';
 import { ACTIVATIONS, isActivation, type Activation } from '../vocabulary';
 import { PassPlan, SLOT, type PassOptions } from './pass';
+import { BlockPassPlan, type BlockPassOptions } from './block-pass';
 
 export interface MlpSpec {
   widths: number[];
@@ -111,8 +113,30 @@ export class Mlp {
     return this.runAndRead(plan, data.count);
   }
 
+  /**
+   * HV ← H·[v₁ … v_k] for the k rows of V (k × P; k from V's size unless given), in one pass over
+   * the data (block-pass.ts). The plan is built per call and freed after it — its tangent buffers
+   * are k times a single pass's — so loops should use prepareBlockPass() and encode it themselves.
+   */
+  async hvpBlock(data: GpuDataset, V: Tensor, HV: Tensor, options: EvalOptions & { k?: number } = {}): Promise<LossResult> {
+    const plan = await this.prepareBlockPass({ data, directions: V, products: HV, ...options });
+    try {
+      const encoder = this.gpu.device.createCommandEncoder();
+      plan.encode(encoder);
+      this.gpu.device.queue.submit([encoder.finish()]);
+      return await this.readResult(plan, data.count);
+    } finally {
+      plan.destroy();
+    }
+  }
+
+  /** Prepare a block (k-direction) HVP pass to encode repeatedly (the caller owns and destroys it). */
+  prepareBlockPass(options: BlockPassOptions): Promise<BlockPassPlan> {
+    return BlockPassPlan.prepare(this, options);
+  }
+
   /** Read a pass's scalars after it ran. */
-  async readResult(plan: PassPlan, count: number): Promise<LossResult> {
+  async readResult(plan: { scalars: Tensor; options: EvalOptions }, count: number): Promise<LossResult> {
     const s = await plan.scalars.read();
     const wd = plan.options.includeRegulariser ? plan.options.weightDecay ?? 0 : 0;
     const dataLoss = s[SLOT.loss];

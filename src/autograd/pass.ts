@@ -64,18 +64,7 @@ export class PassPlan {
 
   static async prepare(model: ModelView, o: PassOptions): Promise<PassPlan> {
     const { gpu, layout } = model;
-    const order = o.order ?? o.data.identity;
-    const start = o.start ?? 0;
-    const count = o.count ?? order.size - start;
-    if (!Number.isInteger(count) || count < 1 || start + count > order.size) {
-      throw new Error(`pass over samples [${start}, ${start + count}) does not fit the ${order.size} indices given`);
-    }
-    if (o.data.features !== layout.widths[0]) {
-      throw new Error(`dataset '${o.data.name}' has ${o.data.features} features but the network's input width is ${layout.widths[0]}`);
-    }
-    if (o.data.classes !== layout.widths[layout.widths.length - 1]) {
-      throw new Error(`dataset '${o.data.name}' has ${o.data.classes} classes but the network has ${layout.widths[layout.widths.length - 1]} outputs`);
-    }
+    const { order, start, count } = passRange(layout, o);
     const tangent = o.kind === 'hvp';
     if (tangent && (!o.direction || !o.product)) throw new Error("an 'hvp' pass needs direction and product vectors");
     if (o.kind === 'gradient' && !o.gradient) throw new Error("a 'gradient' pass needs a gradient vector");
@@ -126,6 +115,25 @@ export class PassPlan {
     for (const ws of this.workspaces) ws.destroy();
     this.scalars.destroy();
   }
+}
+
+/** The samples a pass visits, checked against the dataset and the network's widths. */
+export function passRange(
+  layout: ParamLayout, o: Pick<PassOptions, 'data' | 'order' | 'start' | 'count'>,
+): { order: Tensor; start: number; count: number } {
+  const order = o.order ?? o.data.identity;
+  const start = o.start ?? 0;
+  const count = o.count ?? order.size - start;
+  if (!Number.isInteger(count) || count < 1 || start + count > order.size) {
+    throw new Error(`pass over samples [${start}, ${start + count}) does not fit the ${order.size} indices given`);
+  }
+  if (o.data.features !== layout.widths[0]) {
+    throw new Error(`dataset '${o.data.name}' has ${o.data.features} features but the network's input width is ${layout.widths[0]}`);
+  }
+  if (o.data.classes !== layout.widths[layout.widths.length - 1]) {
+    throw new Error(`dataset '${o.data.name}' has ${o.data.classes} classes but the network has ${layout.widths[layout.widths.length - 1]} outputs`);
+  }
+  return { order, start, count };
 }
 
 /** Everything after the gather for one chunk of `rows` samples. */

@@ -1,14 +1,19 @@
 /**
  * The composites over the same data, for the study's MLP shapes: one forward pass (loss), one
  * gradient and one Hessian-vector product — median times, GFLOP/s, GB/s and the HVP/gradient
- * ratio (target ≤ 2.5).
+ * ratio (target ≤ 2.5). And the block pass (hvpBlock, k directions in one pass over the data):
+ * its time per direction as a fraction of one single HVP, timed in the same process.
  */
 import type { Gpu } from '../gpu/context';
 import { Mlp } from '../autograd/mlp';
 import { passCost } from '../autograd/cost';
 import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples, type Dataset } from '../data/dataset';
+import { Tensor } from '../gpu/tensor';
 import { gbps, gflops, markdownTable, timeGpu, type Timing } from './harness';
+
+/** Directions per block pass in the block row. */
+export const BLOCK_K = 16;
 
 export interface HvpRow {
   widths: number[];
@@ -17,6 +22,8 @@ export interface HvpRow {
   gradient: Timing & { gflops: number; gbps: number };
   hvp: Timing & { gflops: number; gbps: number };
   ratio: number;
+  /** hvpBlock with k directions: its median time, and per direction as a fraction of one HVP. */
+  block: { k: number; medianMs: number; perDirection: number };
 }
 
 export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: number; shapes: number[][]; repeats: number }): Promise<HvpRow[]> {
@@ -42,7 +49,18 @@ export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: numbe
       const f = await time(lossPlan, 'forward');
       const g = await time(gradPlan, 'gradient');
       const h = await time(hvpPlan, 'hvp');
-      rows.push({ widths, samples, forward: f, gradient: g, hvp: h, ratio: h.medianMs / g.medianMs });
+      const P = model.layout.size;
+      const V = Tensor.create(gpu, [BLOCK_K, P], { label: 'bench:V', data: Float32Array.from({ length: BLOCK_K * P }, (_, i) => Math.sin(i)) });
+      const HV = Tensor.create(gpu, [BLOCK_K, P], { label: 'bench:HV' });
+      const blockPlan = await model.prepareBlockPass({ data, directions: V, products: HV, chunkSize: samples });
+      const b = await timeGpu(gpu, (enc) => blockPlan.encode(enc), { repeats: opts.repeats });
+      blockPlan.destroy();
+      V.destroy();
+      HV.destroy();
+      rows.push({
+        widths, samples, forward: f, gradient: g, hvp: h, ratio: h.medianMs / g.medianMs,
+        block: { k: BLOCK_K, medianMs: b.medianMs, perDirection: b.medianMs / BLOCK_K / h.medianMs },
+      });
       lossPlan.destroy();
       gradPlan.destroy();
       hvpPlan.destroy();
@@ -57,8 +75,10 @@ export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: numbe
 
 export function hvpTable(rows: HvpRow[]): string {
   return markdownTable(
-    [['MLP', 'l'], ['samples', 'r'], ['forward ms', 'r'], ['gradient ms', 'r'], ['GFLOP/s', 'r'], ['HVP ms', 'r'], ['GFLOP/s', 'r'], ['HVP / gradient', 'r']],
+    [['MLP', 'l'], ['samples', 'r'], ['forward ms', 'r'], ['gradient ms', 'r'], ['GFLOP/s', 'r'], ['HVP ms', 'r'], ['GFLOP/s', 'r'], ['HVP / gradient', 'r'],
+      [`block k=${BLOCK_K} ms`, 'r'], ['per direction / HVP', 'r']],
     rows.map((r) => [r.widths.join('-'), String(r.samples), r.forward.medianMs.toFixed(2), r.gradient.medianMs.toFixed(2),
-      r.gradient.gflops.toFixed(2), r.hvp.medianMs.toFixed(2), r.hvp.gflops.toFixed(2), r.ratio.toFixed(2)]),
+      r.gradient.gflops.toFixed(2), r.hvp.medianMs.toFixed(2), r.hvp.gflops.toFixed(2), r.ratio.toFixed(2),
+      r.block.medianMs.toFixed(2), r.block.perDirection.toFixed(3)]),
   );
 }

@@ -16,6 +16,7 @@ const SHADER_URLS = {
   'data.wgsl': new URL('../../shaders/data.wgsl', import.meta.url),
   'optim.wgsl': new URL('../../shaders/optim.wgsl', import.meta.url),
   'probe.wgsl': new URL('../../shaders/probe.wgsl', import.meta.url),
+  'block.wgsl': new URL('../../shaders/block.wgsl', import.meta.url),
 } as const;
 
 export type ShaderFile = keyof typeof SHADER_URLS;

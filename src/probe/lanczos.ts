@@ -24,6 +24,7 @@ import { prepareReduce } from '../gpu/ops/reduce';
 import { checkDims } from '../gpu/ops/operand';
 import { Rng } from '../util/rng';
 import type { LinearOperator } from './operator';
+import type { BlockOperator } from './block-operator';
 import { tridiagonalEigen, type TridiagonalEigen } from './tridiagonal';
 import { ritzWeights, spectralDensity, type DensityOptions, type SpectralDensity } from './density';
 import { copyVector, prepareCombine, prepareNormalize, prepareProject, randomVector } from './vector-ops';
@@ -87,11 +88,7 @@ export async function lanczos(op: LinearOperator, options: LanczosOptions): Prom
       gpu.encode(encoder, prepared[j + 1]);
       gpu.device.queue.submit([encoder.finish()]);
     }
-    const ab = await tri.read();
-    const { steps, invariant } = validSteps(ab, m, breakdownTol);
-    const alpha = Float64Array.from({ length: steps }, (_, j) => ab[2 * j]);
-    const beta = Float64Array.from({ length: steps }, (_, j) => Math.sqrt(ab[2 * j + 1]));
-    return { alpha, beta, steps, invariant, basis, hvps: m };
+    return { ...tridiagonalFrom(await tri.read(), m, breakdownTol), basis, hvps: m };
   } catch (err) {
     basis.destroy();
     throw err;
@@ -132,6 +129,14 @@ function createBasis(gpu: Gpu, m: number, n: number): Tensor {
   return Tensor.create(gpu, [m, n], { label: 'lanczos:basis' });
 }
 
+/** α and β of the valid steps from the GPU's [α_j, β_j²] pairs. */
+function tridiagonalFrom(ab: ArrayLike<number>, m: number, breakdownTol: number): Pick<LanczosResult, 'alpha' | 'beta' | 'steps' | 'invariant'> {
+  const { steps, invariant } = validSteps(ab, m, breakdownTol);
+  const alpha = Float64Array.from({ length: steps }, (_, j) => ab[2 * j]);
+  const beta = Float64Array.from({ length: steps }, (_, j) => Math.sqrt(ab[2 * j + 1]));
+  return { alpha, beta, steps, invariant };
+}
+
 /** The steps up to and including the first breakdown; a non-finite α or β before it is an error. */
 function validSteps(ab: ArrayLike<number>, m: number, tol: number): { steps: number; invariant: boolean } {
   let scale = 0;
@@ -149,7 +154,7 @@ function validSteps(ab: ArrayLike<number>, m: number, tol: number): { steps: num
 }
 
 /** Eigenpairs of the run's T (Ritz values descending, and the coefficients of the Ritz vectors in the basis). */
-function ritz(run: LanczosResult): TridiagonalEigen {
+function ritz(run: Pick<LanczosResult, 'alpha' | 'beta' | 'steps'>): TridiagonalEigen {
   return tridiagonalEigen(run.alpha, run.beta.subarray(0, run.steps - 1));
 }
 
@@ -267,4 +272,64 @@ export async function spectralDensityGpu(op: LinearOperator, options: SlqOptions
     hvps += run.hvps;
   }
   return { ...spectralDensity(results, densityOptions), runs: results, hvps };
+}
+
+/**
+ * SLQ with several runs advanced together on a block operator: run r's Lanczos vector j is row r of
+ * the block's input, so one block pass applies A to every run's vector, and each run's Gram–Schmidt
+ * then proceeds as in lanczos(). The start vectors are the Rademacher vectors spectralDensityGpu draws
+ * for the same seed, in the same order, so the two give the same runs up to float32 rounding; runs
+ * cost one block pass per step instead of one HVP per step each. Rows beyond `runs` are zero.
+ */
+export async function spectralDensityBlock(op: BlockOperator, options: SlqOptions = {}): Promise<SlqResult> {
+  const { runs = op.k, steps = 80, seed = 0, ...densityOptions } = options;
+  checkDims('spectralDensityBlock', { runs, steps });
+  if (runs > op.k) throw new Error(`spectralDensityBlock: ${runs} runs exceed the block of ${op.k} directions`);
+  const { gpu, size: n } = op;
+  const m = Math.min(steps, n);
+  const breakdownTol = FLOAT32_NOISE * Math.sqrt(n);
+  const rng = new Rng(seed);
+  const owned: Tensor[] = [];
+  const prepared: Dispatch[][] = [];
+  try {
+    const lanes = [];
+    for (let r = 0; r < runs; r++) {
+      const basis = createBasis(gpu, m, n);
+      owned.push(basis);
+      const w = Tensor.create(gpu, [n], { label: `slq${r}:w` });
+      const tri = Tensor.create(gpu, [2 * m], { label: `slq${r}:alpha-beta2` });
+      const coeffs = Tensor.create(gpu, [m], { label: `slq${r}:gram-schmidt` });
+      owned.push(w, tri, coeffs);
+      w.write(randomVector(rng, n, 'rademacher'));
+      const first = await prepareNormalize(gpu, n, { buffer: w }, { buffer: basis }, coeffs, 0);
+      const stepDispatches: Dispatch[][] = [];
+      for (let j = 0; j < m; j++) stepDispatches.push(await prepareStep(gpu, j, m, n, basis, w, tri, coeffs));
+      prepared.push(first, ...stepDispatches);
+      lanes.push({ basis, w, tri, first, steps: stepDispatches });
+    }
+    const start = gpu.device.createCommandEncoder();
+    if (runs < op.k) start.clearBuffer(op.input.buffer, runs * n * 4, (op.k - runs) * n * 4);
+    gpu.encode(start, lanes.flatMap((l) => l.first));
+    gpu.device.queue.submit([start.finish()]);
+    for (let j = 0; j < m; j++) {
+      const encoder = gpu.device.createCommandEncoder();
+      lanes.forEach((l, r) => copyVector(encoder, l.basis, op.input, n, j * n, r * n));
+      op.encode(encoder);
+      lanes.forEach((l, r) => {
+        copyVector(encoder, op.output, l.w, n, r * n);
+        gpu.encode(encoder, l.steps[j]);
+      });
+      gpu.device.queue.submit([encoder.finish()]);
+    }
+    const results: SlqResult['runs'] = [];
+    for (const l of lanes) {
+      const run = tridiagonalFrom(await l.tri.read(), m, breakdownTol);
+      const { values, vectors } = ritz(run);
+      results.push({ values: Array.from(values), weights: Array.from(ritzWeights(vectors, run.steps)) });
+    }
+    return { ...spectralDensity(results, densityOptions), runs: results, hvps: m * op.k };
+  } finally {
+    releaseDispatches(prepared.flat());
+    for (const t of owned) t.destroy();
+  }
 }

@@ -23,7 +23,8 @@
  *   ascentIncrease = L(θ + ε) − L(θ), 0 at a stationary point (ε = 0, as SAM's g/(‖g‖ + 0) gives).
  *
  * L is the model's loss under the given EvalOptions (the data loss unless includeRegulariser), and
- * every increase is measured against the same cached GPU pass, so ρ = 0 gives exactly 0.
+ * every increase is measured with the same float32 arithmetic as model.loss, so ρ = 0 gives
+ * exactly 0. All perturbed points are evaluated in batches, several per pass (lossAtPoints).
  */
 import type { EvalOptions, Mlp } from '../autograd/mlp';
 import type { ParamLayout } from '../autograd/layout';
@@ -32,7 +33,7 @@ import type { GpuDataset } from '../data/gpu-dataset';
 import { Rng } from '../util/rng';
 import { mean, std } from '../util/stats';
 import { filterNormalise, norm, normalise, randomDirection } from './directions';
-import { withDisplacement } from './slices';
+import { lossAtPoints } from './slices';
 
 export interface PerturbationOptions extends EvalOptions {
   /** Perturbation size relative to the weights (default 0.05). */
@@ -69,23 +70,17 @@ export async function perturbationSharpness(model: Mlp, data: GpuDataset, option
   const baseLoss = (await model.loss(data, evalOptions)).loss;
   const ascent = worstCase ? ascentDirection(await gradientAt(model, data, evalOptions), params) : undefined;
 
-  const size = model.layout.size;
-  return withDisplacement(model, data, [new Float32Array(size)], evalOptions, async ({ directions: [d], lossAt }) => {
-    const increaseAlong = async (direction: Float32Array) => {
-      d.write(direction);
-      return (await lossAt([rho])).loss - baseLoss;
-    };
-    const increases = [];
-    for (const direction of perturbationDirections(params, model.layout, { seed, samples, filterWise })) {
-      increases.push(await increaseAlong(direction));
-    }
-    const result: PerturbationResult = {
-      baseLoss, rho, samples, seed, filterWise, increases,
-      meanIncrease: mean(increases), stdIncrease: std(increases), maxIncrease: Math.max(...increases),
-    };
-    if (ascent) result.ascentIncrease = await increaseAlong(ascent);
-    return result;
-  });
+  // Every perturbed point θ + ρ·d_s (and the ascent point) in batches of points per pass.
+  const directions = [...perturbationDirections(params, model.layout, { seed, samples, filterWise }), ...(ascent ? [ascent] : [])];
+  const coefs = directions.map((_, s) => directions.map((__, t) => (s === t ? rho : 0)));
+  const losses = (await lossAtPoints(model, data, directions, coefs, evalOptions)).map((l) => l.loss - baseLoss);
+  const increases = losses.slice(0, samples);
+  const result: PerturbationResult = {
+    baseLoss, rho, samples, seed, filterWise, increases,
+    meanIncrease: mean(increases), stdIncrease: std(increases), maxIncrease: Math.max(...increases),
+  };
+  if (ascent) result.ascentIncrease = losses[samples];
+  return result;
 }
 
 /**

@@ -157,7 +157,7 @@ function finiteRayleigh(mu: number, iteration: number): number {
  * above float32 resolution (~1e-7·|λ|), so a pair closer than ~1e-3 relative can still pass with v
  * a mix of both eigenvectors; λ is then within the gap of both, and the residual shows the mix.
  */
-function hasSettled(mu: readonly number[], tol: number): boolean {
+export function hasSettled(mu: readonly number[], tol: number): boolean {
   const k = mu.length;
   if (k < 2) return false;
   const bound = tol * Math.abs(mu[k - 1]);

@@ -5,8 +5,8 @@
  * on the host from the seeded Rng, so a seed gives the same vectors in Node and in the browser.
  */
 import type { Dispatch, Gpu } from '../gpu/context';
-import type { Tensor } from '../gpu/tensor';
-import { prepareReduce } from '../gpu/ops/reduce';
+import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
+import { Tensor } from '../gpu/tensor';
 import { prepareAxpby, type VectorView } from '../gpu/ops/elementwise';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from '../gpu/ops/operand';
 import type { Rng } from '../util/rng';
@@ -67,6 +67,37 @@ export async function prepareCombine(
   return gpu.dispatch(kernel, [
     uniform(gpu, v, coeffOffset, alpha, beta), gpuBuffer(v.basis), gpuBuffer(coeffs), gpuBuffer(y),
   ], Math.ceil(v.n / WG));
+}
+
+/** Most rows one Gram product handles (shaders/probe.wgsl GRAM_ROWS). */
+export const GRAM_MAX_ROWS = 64;
+/** Column-slice workgroups of the Gram partial sums: enough to spread over a GPU, few enough to finish in one column sum. */
+const GRAM_GROUPS = 128;
+
+/**
+ * out[outOffset + i·r + j] = ⟨s_i, s_j⟩ for the r = top.rows + bottom.rows rows s of [top; bottom]
+ * (each a row-major block of vectors of length n): the Gram matrices of the block solvers,
+ * r ≤ GRAM_MAX_ROWS. Two dispatches (slice partials, then their column sum); owns its partials.
+ */
+export async function prepareGram(gpu: Gpu, top: BasisView, bottom: BasisView | undefined, out: BufferLike, outOffset = 0): Promise<Dispatch[]> {
+  const op = 'gram';
+  checkBasis(op, top);
+  if (bottom) {
+    checkBasis(op, bottom);
+    if (bottom.n !== top.n) throw new Error(`${op}: the two blocks have rows of ${top.n} and ${bottom.n}`);
+  }
+  const rows = top.rows + (bottom?.rows ?? 0);
+  if (rows > GRAM_MAX_ROWS) throw new Error(`${op}: ${rows} rows exceed the ${GRAM_MAX_ROWS} one Gram product handles; use a smaller block`);
+  checkExtent(op, 'out', out, outOffset, rows * rows);
+  const groups = Math.max(1, Math.min(GRAM_GROUPS, Math.ceil(top.n / 256)));
+  const partials = Tensor.create(gpu, [groups * rows * rows], { label: 'gram:partials' });
+  const kernel = await gpu.kernel({ file: 'probe.wgsl', entry: 'gram', bindings: BINDINGS, overrides: { WG } });
+  const partial = gpu.dispatch(kernel, [
+    gpu.uniform([{ u32: rows }, { u32: top.n }, { u32: top.rows }, { f32: 1 }, { f32: 0 }], op),
+    gpuBuffer(top.basis), gpuBuffer(bottom?.basis ?? top.basis), partials.buffer,
+  ], groups, [partials.buffer]);
+  const finish = await prepareColumnSum(gpu, { rows: groups, cols: rows * rows, a: partials, out, outOffset });
+  return [partial, finish];
 }
 
 function checkBasis(op: string, v: BasisView): void {

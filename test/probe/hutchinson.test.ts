@@ -4,7 +4,8 @@
  * early stopping on a tolerance.
  */
 import { describe, expect, it } from 'vitest';
-import { hutchinsonTrace } from '../../src/probe/hutchinson';
+import { blockHutchinsonTrace, hutchinsonTrace } from '../../src/probe/hutchinson';
+import { hessianBlockOperator } from '../../src/probe/block-operator';
 import { hessianOperator } from '../../src/probe/operator';
 import { randomVector } from '../../src/probe/vector-ops';
 import { refHessian } from '../../src/autograd/reference';
@@ -77,5 +78,27 @@ describe(`Hutchinson trace (seed ${seed})`, () => {
     expect(strict.standardError).toBeGreaterThan(1e-9 * strict.trace);
     expect(strict.estimates.slice(0, 10)).toEqual(loose.estimates);
     op.destroy();
+  });
+
+  it('k probes per block pass: the same probes and zᵀHz as the single path, and the float64 quadratic forms', async () => {
+    const g = gpu();
+    const { model, data, batch, ref, params } = await makeProblem(g, [9, 7, 5], 'tanh', 33, seed + 7);
+    const H = refHessian(params, batch, ref);
+    const single = await hessianOperator(model, data);
+    const block = await hessianBlockOperator(model, data, 4, { chunkSize: 10 });
+    // 10 samples in blocks of 4: the last pass carries two zero rows that must not count.
+    const a = await hutchinsonTrace(single, { samples: 10, seed });
+    const b = await blockHutchinsonTrace(block, { samples: 10, seed });
+    expect(b.samples).toBe(10);
+    expect(b.hvps).toBe(12);
+    const rng = new Rng(seed);
+    const want = Array.from({ length: 10 }, () => quadratic(H, randomVector(rng, model.layout.size, 'rademacher')));
+    const scale = Math.max(...want.map(Math.abs));
+    expectClose(b.estimates, a.estimates, { atol: 1e-5 * scale, rtol: 1e-4 }, 'block vs single zᵀHz');
+    expectClose(b.estimates, want, { atol: 1e-5 * scale, rtol: 1e-4 }, 'block zᵀHz vs float64');
+    single.destroy();
+    block.destroy();
+    model.destroy();
+    data.destroy();
   });
 });

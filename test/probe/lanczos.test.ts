@@ -5,7 +5,8 @@
  * vector's moments vᵀHᵖv).
  */
 import { describe, expect, it } from 'vitest';
-import { lanczos, lanczosEigen, spectralDensityGpu } from '../../src/probe/lanczos';
+import { lanczos, lanczosEigen, spectralDensityBlock, spectralDensityGpu } from '../../src/probe/lanczos';
+import { blockOf } from '../../src/probe/block-operator';
 import { hessianOperator } from '../../src/probe/operator';
 import { randomVector } from '../../src/probe/vector-ops';
 import { refHessian, symmetricEigenvalues } from '../../src/autograd/reference';
@@ -165,6 +166,23 @@ describe(`Lanczos (seed ${seed})`, () => {
     expect(r.density.reduce((a, b) => a + b, 0) * dx).toBeCloseTo(1, 6);
     expect(r.grid).toHaveLength(4096);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+    op.destroy();
+  });
+
+  it('SLQ runs advanced together on a block operator equal the runs done one by one', async () => {
+    const op = await knownSpectrum(gpu(), SPECTRUM, seed + 11);
+    const block = blockOf(op, 4);
+    const together = await spectralDensityBlock(block, { runs: 3, steps: 20, seed });
+    const alone = await spectralDensityGpu(op, { runs: 3, steps: 20, seed });
+    expect(together.runs).toHaveLength(3);
+    expect(together.hvps).toBe(20 * 4);
+    together.runs.forEach((run, r) => {
+      expectClose(run.values, alone.runs[r].values, { atol: 1e-4 * NORM, rtol: 1e-4 }, `run ${r} Ritz values`);
+      expectClose(run.weights, alone.runs[r].weights, { atol: 1e-4, rtol: 1e-3 }, `run ${r} weights`);
+    });
+    expectClose(together.density, alone.density, { atol: 1e-3 * Math.max(...alone.density), rtol: 1e-2 }, 'density');
+    await expect(spectralDensityBlock(block, { runs: 5 })).rejects.toThrow(/5 runs exceed the block of 4/);
+    block.destroy();
     op.destroy();
   });
 });

@@ -138,4 +138,32 @@ describe(`landscape slices (seed ${seed})`, () => {
     model.destroy();
     data.destroy();
   });
+
+  it('batched grids (several passes of POINTS_PER_PASS points) equal point-by-point evaluation', async () => {
+    const p = await makeProblem(gpu(), WIDTHS, 'gelu', 29, seed + 6);
+    const { model, data, params } = p;
+    const d1 = filterNormalise(randomDirection(model.layout, seed + 7), params, model.layout);
+    const d2 = randomNormal(model.layout.size, seed + 8, 0.1);
+    const alphas = { from: -1, to: 1, steps: 17 };
+    const betas = [-0.5, 0.25, 1];
+    const grid = await slice2d(model, data, d1, d2, { alphas, betas, chunkSize: 11 });
+    const one = await withDisplacement(model, data, [d1, d2], { chunkSize: 11 }, async ({ lossAt }) => {
+      const rows = [];
+      for (const b of grid.betas) {
+        const row = [];
+        for (const a of grid.alphas) row.push(await lossAt([a, b]));
+        rows.push(row);
+      }
+      return rows;
+    });
+    grid.loss.forEach((row, j) => row.forEach((l, i) => {
+      const what = `α = ${grid.alphas[i]}, β = ${grid.betas[j]}: batched ${l} vs single ${one[j][i].loss}`;
+      expect(relDiff(l, one[j][i].loss), what).toBeLessThan(1e-6);
+      expect(grid.accuracy[j][i], what).toBe(one[j][i].accuracy);
+    }));
+    expectReference(p, displaced(params, [grid.alphas[16], d1], [grid.betas[2], d2]), grid.loss[2][16], grid.accuracy[2][16], 'last point');
+    expect(bits(await model.getParams())).toEqual(bits(params));
+    model.destroy();
+    data.destroy();
+  });
 });

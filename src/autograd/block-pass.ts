@@ -1,0 +1,256 @@
+/**
+ * The block pass: H·[v₁ … v_k] for k directions in one pass over the data. The primal forward and
+ * backward are the same for every direction, so they run once per chunk; only the tangents are
+ * per direction, and they are batched into k-times wider GEMMs (the math of ../shared design
+ * mlp-hvp.md, "Forward-mode over backward", for k tangents at once).
+ *
+ * Layout. Directions and products are k × P buffers (row j = one flat parameter vector). Per chunk
+ * of R rows, layer l's tangents are column-blocked, R × (k·n_l) with row r = [ż_1[r] | … | ż_k[r]].
+ * That one buffer is also an (R·k) × n_l matrix with rows ordered (r, j), so every product with the
+ * primal W is ONE plain GEMM for all directions:
+ *   forward   Ż_l  = Ḣ_{l−1}·W_lᵀ  (M = R·k)   +   H_{l−1}·[V_1;…;V_k]ᵀ  (N = k·n_l, stacked weights)
+ *   backward  δ̇W   (M = R·k)       +   δ·[V_1 | … | V_k]  (N = k·n_{l−1}, side-by-side weights)
+ *   (Hv)_W    δ̇ᵀH_{l−1} (TN, M = k·n_l)  +  δᵀḢ_{l−1} (TN, N = k·n_{l−1})
+ * The k weight blocks are stacked once per pass (shaders/block.wgsl, k·P floats — nothing next to
+ * the GEMMs), the weight-gradient tangents accumulate over chunks in stacked scratch, and one
+ * scatter per layer at the end writes them (with the bias tangents) into the k product rows. No
+ * batched-GEMM support is needed, and every GEMM is at least as wide as the single-vector pass's.
+ *
+ * Same chunking, 1/N scaling and optional wd·v term as the single pass (pass.ts); each row of the
+ * result equals the single HVP of that direction up to float32 rounding. Scalars as in pass.ts.
+ */
+import { releaseDispatches, type Dispatch } from '../gpu/context';
+import { Tensor } from '../gpu/tensor';
+import { prepareMatmul } from '../gpu/ops/matmul';
+import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
+import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
+import { prepareGather } from '../gpu/ops/gather';
+import { prepareAxpby } from '../gpu/ops/elementwise';
+import { prepareStack, prepareTangentAct, prepareTangentGate, prepareTangentSoftmax, prepareUnstack } from '../gpu/ops/block-tangent';
+import type { GpuDataset } from '../data/gpu-dataset';
+import { DEFAULT_CHUNK, passRange, SCALAR_SLOTS, SLOT, type ModelView } from './pass';
+import { Workspace } from './workspace';
+
+export interface BlockPassOptions {
+  data: GpuDataset;
+  order?: Tensor;
+  start?: number;
+  count?: number;
+  /** Rows per chunk (default DEFAULT_CHUNK, lowered if k tangents of the widest layer would not fit one buffer). */
+  chunkSize?: number;
+  /** k × P directions, read only. */
+  directions: Tensor;
+  /** k × P products H·v_j, overwritten. */
+  products: Tensor;
+  /** Number of directions (default: directions.size / P). */
+  k?: number;
+  weightDecay?: number;
+  includeRegulariser?: boolean;
+}
+
+/** Per-layer buffers that live for the whole pass: stacked directions and stacked accumulators. */
+interface LayerScratch {
+  /** [V_1; …; V_k] weights, (k·out) × in. */
+  stacked: Tensor;
+  /** [V_1 | … | V_k] weights, out × (k·in) (layers above the first). */
+  side?: Tensor;
+  /** Σ δ̇ᵀH_{l−1}, (k·out) × in. */
+  accW: Tensor;
+  /** Σ δᵀḢ_{l−1}, out × (k·in) (layers above the first). */
+  accSide?: Tensor;
+  /** Σ_rows δ̇, k·out. */
+  accB: Tensor;
+}
+
+/** Tangent buffers of one chunk size: tan[l] = [Ż | Ḣ], ddel[l] = δ̇ (column-blocked), pre[l] = δ_{l+1}W_{l+1}. */
+class BlockWorkspace {
+  readonly primal: Workspace;
+  readonly tan: Tensor[];
+  readonly ddel: Tensor[];
+  readonly pre: Tensor[];
+
+  constructor(model: ModelView, readonly rows: number, k: number) {
+    const { gpu, layout } = model;
+    const outs = layout.widths.slice(1);
+    this.primal = new Workspace(gpu, layout.widths, rows, false);
+    this.tan = outs.map((n, l) => Tensor.create(gpu, [2 * rows * k * n], { label: `block:tangent${l + 1}` }));
+    this.ddel = outs.map((n, l) => Tensor.create(gpu, [rows * k * n], { label: `block:delta_dot${l + 1}` }));
+    this.pre = outs.slice(0, -1).map((n, l) => Tensor.create(gpu, [rows * n], { label: `block:pre${l + 1}` }));
+  }
+
+  destroy(): void {
+    this.primal.destroy();
+    for (const t of [...this.tan, ...this.ddel, ...this.pre]) t.destroy();
+  }
+}
+
+export class BlockPassPlan {
+  private constructor(
+    readonly options: BlockPassOptions,
+    readonly k: number,
+    readonly scalars: Tensor,
+    private readonly dispatches: Dispatch[],
+    private readonly clears: Tensor[],
+    private readonly owned: { destroy(): void }[],
+  ) {}
+
+  static async prepare(model: ModelView, o: BlockPassOptions): Promise<BlockPassPlan> {
+    const { gpu, layout } = model;
+    const P = layout.size;
+    const { order, start, count } = passRange(layout, o);
+    const k = o.k ?? o.directions.size / P;
+    if (!Number.isInteger(k) || k < 1) {
+      throw new Error(`a block of directions needs k × ${P} elements (k ≥ 1 whole rows of the network's parameters); got ${o.directions.size}`);
+    }
+    for (const [name, t] of [['directions', o.directions], ['products', o.products]] as const) {
+      if (t.size < k * P) throw new Error(`${name} has ${t.size} elements; ${k} directions of ${P} parameters need ${k * P}`);
+    }
+    if (o.directions.buffer === o.products.buffer) throw new Error('hvpBlock: directions and products must be different buffers');
+    // The widest tangent buffer holds 2·rows·k·n floats and must fit one storage binding.
+    const widest = Math.max(...layout.widths.slice(1));
+    const fit = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * 2 * k * widest));
+    if (fit < 1) throw new Error(`hvpBlock: k = ${k} tangents of a ${widest}-wide layer exceed one buffer on this adapter; use a smaller k`);
+    const chunk = Math.min(count, o.chunkSize ?? DEFAULT_CHUNK, fit);
+    const scalars = Tensor.create(gpu, [SCALAR_SLOTS], { label: 'block:scalars' });
+    const owned: { destroy(): void }[] = [scalars];
+    const dispatches: Dispatch[] = [];
+    try {
+      const scratch = layout.layers.map(({ inDim, outDim }, i): LayerScratch => {
+        const make = (n: number, label: string) => {
+          const t = Tensor.create(gpu, [n], { label: `block:${label}${i + 1}` });
+          owned.push(t);
+          return t;
+        };
+        return {
+          stacked: make(k * outDim * inDim, 'stacked'),
+          side: i > 0 ? make(k * outDim * inDim, 'side') : undefined,
+          accW: make(k * outDim * inDim, 'accW'),
+          accSide: i > 0 ? make(k * outDim * inDim, 'accSide') : undefined,
+          accB: make(k * outDim, 'accB'),
+        };
+      });
+      for (const [i, { inDim, outDim, weightOffset }] of layout.layers.entries()) {
+        const view = { directions: o.directions, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim };
+        dispatches.push(await prepareStack(gpu, view, scratch[i].stacked, 'vertical'));
+        if (scratch[i].side) dispatches.push(await prepareStack(gpu, view, scratch[i].side!, 'side'));
+      }
+      const workspaces = new Map<number, BlockWorkspace>();
+      const bodies = new Map<number, Dispatch[]>();
+      for (let s = 0; s < count; s += chunk) {
+        const rows = Math.min(chunk, count - s);
+        let ws = workspaces.get(rows);
+        if (!ws) {
+          ws = new BlockWorkspace(model, rows, k);
+          owned.push(ws);
+          workspaces.set(rows, ws);
+          bodies.set(rows, await chunkBody(model, o, k, ws, scratch, count, scalars));
+        }
+        dispatches.push(await prepareGather(gpu, {
+          rows, features: o.data.features, samples: o.data.count, packed: o.data.packed,
+          pixels: o.data.pixels, labels: o.data.labels, order, start: start + s, x: ws.primal.x, y: ws.primal.y,
+          scale: o.data.normalisation.scale, shift: o.data.normalisation.shift,
+        }));
+        dispatches.push(...bodies.get(rows)!);
+      }
+      for (const [i, { inDim, outDim, weightOffset, biasOffset }] of layout.layers.entries()) {
+        const { accW, accSide, accB } = scratch[i];
+        dispatches.push(await prepareUnstack(gpu, { directions: o.products, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim }, accW, accSide));
+        dispatches.push(await prepareUnstack(gpu, { directions: o.products, k, stride: P, offset: biasOffset, rows: 1, cols: outDim }, accB));
+      }
+      dispatches.push(...await prepareReduce(gpu, { kind: 'sqnorm', n: P, x: { buffer: model.params }, out: scalars, slot: SLOT.halfSqNorm, scale: 0.5 }));
+      const wd = o.weightDecay ?? 0;
+      if (o.includeRegulariser && wd !== 0) {
+        dispatches.push(await prepareAxpby(gpu, k * P, wd, { buffer: o.directions }, 1, { buffer: o.products }));
+      }
+      const clears = [scalars, ...scratch.flatMap((l) => [l.accW, l.accB, ...(l.accSide ? [l.accSide] : [])])];
+      return new BlockPassPlan(o, k, scalars, dispatches, clears, owned);
+    } catch (err) {
+      releaseDispatches(dispatches);
+      for (const t of owned) t.destroy();
+      throw err;
+    }
+  }
+
+  /** Record the whole pass (zeroing its accumulators first) into the encoder. */
+  encode(encoder: GPUCommandEncoder): void {
+    for (const t of this.clears) encoder.clearBuffer(t.buffer);
+    this.scalars.gpu.encode(encoder, this.dispatches);
+  }
+
+  destroy(): void {
+    releaseDispatches(this.dispatches);
+    for (const t of this.owned) t.destroy();
+  }
+}
+
+async function chunkBody(
+  model: ModelView, o: BlockPassOptions, k: number, ws: BlockWorkspace, scratch: LayerScratch[], total: number, scalars: Tensor,
+): Promise<Dispatch[]> {
+  const { gpu, layout, params, activation } = model;
+  const R = ws.rows;
+  const L = layout.layers.length;
+  const { x, act, del, stats, y } = ws.primal;
+  const out: Dispatch[] = [];
+  const input = (i: number) => (i === 0 ? { buffer: x, offset: 0 } : { buffer: act[i - 1], offset: R * layout.layers[i].inDim });
+  // Ḣ_{l−1}, the second half of tan[l−1].
+  const inputDot = (i: number) => ({ buffer: ws.tan[i - 1], offset: R * k * layout.layers[i].inDim });
+  const weights = (i: number, transpose: boolean) => ({ buffer: params, offset: layout.layers[i].weightOffset, transpose });
+
+  for (let i = 0; i < L; i++) {
+    const { inDim, outDim, biasOffset } = layout.layers[i];
+    const layerAct = i < L - 1 ? activation : 'identity';
+    out.push(await prepareMatmul(gpu, {
+      m: R, n: outDim, k: inDim, a: input(i), b: weights(i, true),
+      out: { buffer: act[i], offset: R * outDim },
+      epilogue: { kind: 'layer', activation: layerAct, biasOffset, zOffset: 0 },
+    }));
+    // Ż = H_{l−1}·[V_1;…;V_k]ᵀ (+ Ḣ_{l−1}·Wᵀ over the (R·k) × n_{l−1} view).
+    out.push(await prepareMatmul(gpu, {
+      m: R, n: k * outDim, k: inDim, a: input(i), b: { buffer: scratch[i].stacked, transpose: true },
+      out: { buffer: ws.tan[i] },
+    }));
+    if (i > 0) {
+      out.push(await prepareMatmul(gpu, {
+        m: R * k, n: outDim, k: inDim, a: inputDot(i), b: weights(i, true),
+        out: { buffer: ws.tan[i] }, epilogue: { kind: 'store', accumulate: true },
+      }));
+    }
+    out.push(await prepareTangentAct(gpu, {
+      k, rows: R, width: outDim, activation: layerAct, z: act[i], directions: o.directions, stride: layout.size, biasOffset, tangent: ws.tan[i],
+    }));
+  }
+  const classes = layout.widths[L];
+  out.push(await prepareSoftmaxCe(gpu, { rows: R, classes, logits: act[L - 1], labels: y, stats, delta: del[L - 1], scale: 1 / total }));
+  out.push(await prepareTangentSoftmax(gpu, {
+    k, rows: R, classes, logits: act[L - 1], logitsDot: ws.tan[L - 1], deltaDot: ws.ddel[L - 1], scale: 1 / total,
+  }));
+  out.push(...await prepareReduce(gpu, { kind: 'sum', n: R, x: { buffer: stats }, out: scalars, slot: SLOT.loss, scale: 1 / total, accumulate: true }));
+  out.push(...await prepareReduce(gpu, { kind: 'sum', n: R, x: { buffer: stats, offset: R }, out: scalars, slot: SLOT.hits, accumulate: true }));
+
+  for (let i = L - 1; i >= 0; i--) {
+    const { inDim, outDim } = layout.layers[i];
+    const s = scratch[i];
+    // (Hv_j)_W = δ̇_jᵀH_{l−1} + δᵀḢ_{l−1,j};  (Hv_j)_b = Σ_rows δ̇_j.
+    out.push(await prepareMatmul(gpu, {
+      m: k * outDim, n: inDim, k: R, a: { buffer: ws.ddel[i], transpose: true }, b: input(i),
+      out: { buffer: s.accW }, epilogue: { kind: 'store', accumulate: true },
+    }));
+    out.push(await prepareColumnSum(gpu, { rows: R, cols: k * outDim, a: ws.ddel[i], out: s.accB, accumulate: true }));
+    if (i === 0) break;
+    out.push(await prepareMatmul(gpu, {
+      m: outDim, n: k * inDim, k: R, a: { buffer: del[i], transpose: true }, b: inputDot(i),
+      out: { buffer: s.accSide! }, epilogue: { kind: 'store', accumulate: true },
+    }));
+    // g = δW;  δ̇_{l−1} = (δ̇W + δ·[V_1 | … | V_k]) ⊙ φ′ + g ⊙ φ″ ⊙ Ż_{l−1};  δ_{l−1} = g ⊙ φ′.
+    out.push(await prepareMatmul(gpu, { m: R, n: inDim, k: outDim, a: { buffer: del[i] }, b: weights(i, false), out: { buffer: ws.pre[i - 1] } }));
+    out.push(await prepareMatmul(gpu, { m: R * k, n: inDim, k: outDim, a: { buffer: ws.ddel[i] }, b: weights(i, false), out: { buffer: ws.ddel[i - 1] } }));
+    out.push(await prepareMatmul(gpu, {
+      m: R, n: k * inDim, k: outDim, a: { buffer: del[i] }, b: { buffer: s.side! },
+      out: { buffer: ws.ddel[i - 1] }, epilogue: { kind: 'store', accumulate: true },
+    }));
+    out.push(await prepareTangentGate(gpu, {
+      k, rows: R, width: inDim, activation, z: act[i - 1], pre: ws.pre[i - 1], zDot: ws.tan[i - 1], deltaDot: ws.ddel[i - 1], delta: del[i - 1],
+    }));
+  }
+  return out;
+}

@@ -1,0 +1,164 @@
+/**
+ * The loss at k parameter points θ_1 … θ_k (rows of a k × P buffer) in one pass over the data:
+ * each chunk is gathered once and the first layer — for MNIST-shaped nets nearly all the FLOPs —
+ * is ONE GEMM against the k points' stacked first-layer weights (N = k·n₁), leaving column-blocked
+ * activations R × (k·n₁). Deeper layers take one GEMM per point on its column block (offset j·n,
+ * ld k·n), and the softmax cross-entropy reads each point's logits the same way. Every element is
+ * the same float32 arithmetic as a single loss pass at θ_j (the same K-order of each dot product),
+ * so the losses equal point-by-point evaluation. Used by the landscape slices and perturbation
+ * sharpness, which evaluate dozens to thousands of points.
+ *
+ * Scalars (GPU): [2j] mean data loss at θ_j, [2j + 1] hits, [2k + j] ½‖θ_j‖².
+ */
+import { releaseDispatches, type Dispatch } from '../gpu/context';
+import { Tensor } from '../gpu/tensor';
+import { prepareMatmul } from '../gpu/ops/matmul';
+import { prepareReduce } from '../gpu/ops/reduce';
+import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
+import { prepareGather } from '../gpu/ops/gather';
+import { prepareStack } from '../gpu/ops/block-tangent';
+import type { GpuDataset } from '../data/gpu-dataset';
+import { DEFAULT_CHUNK, passRange, type ModelView } from './pass';
+
+export interface PointsPassOptions {
+  data: GpuDataset;
+  order?: Tensor;
+  start?: number;
+  count?: number;
+  chunkSize?: number;
+  /** k × P parameter points, read only. */
+  points: Tensor;
+  k: number;
+  weightDecay?: number;
+  includeRegulariser?: boolean;
+}
+
+export interface PointLoss {
+  /** Mean data loss, plus ½·wd·‖θ_j‖² when the regulariser is included. */
+  loss: number;
+  dataLoss: number;
+  accuracy: number;
+}
+
+export class PointsPassPlan {
+  private constructor(
+    readonly options: PointsPassOptions,
+    readonly count: number,
+    readonly scalars: Tensor,
+    private readonly dispatches: Dispatch[],
+    private readonly owned: Tensor[],
+  ) {}
+
+  static async prepare(model: ModelView, o: PointsPassOptions): Promise<PointsPassPlan> {
+    const { gpu, layout } = model;
+    const P = layout.size;
+    const { k } = o;
+    const { order, start, count } = passRange(layout, o);
+    if (!Number.isInteger(k) || k < 1) throw new Error(`a points pass needs k ≥ 1 points, got ${k}`);
+    if (o.points.size < k * P) throw new Error(`points has ${o.points.size} elements; ${k} points of ${P} parameters need ${k * P}`);
+    const widest = Math.max(...layout.widths.slice(1));
+    const fit = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * 2 * k * widest));
+    if (fit < 1) throw new Error(`loss at ${k} points: the activations of a ${widest}-wide layer exceed one buffer on this adapter; use fewer points per pass`);
+    const chunk = Math.min(count, o.chunkSize ?? DEFAULT_CHUNK, fit);
+    const owned: Tensor[] = [];
+    const make = (n: number, label: string, dtype: 'f32' | 'u32' = 'f32') => {
+      const t = Tensor.create(gpu, [n], { label: `points:${label}`, dtype });
+      owned.push(t);
+      return t;
+    };
+    const scalars = make(3 * k, 'scalars');
+    const dispatches: Dispatch[] = [];
+    try {
+      // The first layer's weights of every point stacked ((k·n₁) × n₀), then their biases (k·n₁).
+      const first = layout.layers[0];
+      const stacked = make(k * first.outDim * (first.inDim + 1), 'stacked');
+      const view = { directions: o.points, k, stride: P };
+      dispatches.push(await prepareStack(gpu, { ...view, offset: first.weightOffset, rows: first.outDim, cols: first.inDim }, stacked, 'vertical'));
+      dispatches.push(await prepareStack(gpu, { ...view, offset: first.biasOffset, rows: 1, cols: first.outDim }, stacked, 'vertical', k * first.outDim * first.inDim));
+      const bodies = new Map<number, { x: Tensor; y: Tensor; body: Dispatch[] }>();
+      for (let s = 0; s < count; s += chunk) {
+        const rows = Math.min(chunk, count - s);
+        let entry = bodies.get(rows);
+        if (!entry) {
+          const x = make(rows * layout.widths[0], 'x');
+          const y = make(rows, 'y', 'u32');
+          entry = { x, y, body: await chunkBody(model, o, rows, x, y, stacked, count, scalars, make) };
+          bodies.set(rows, entry);
+        }
+        dispatches.push(await prepareGather(gpu, {
+          rows, features: o.data.features, samples: o.data.count, packed: o.data.packed,
+          pixels: o.data.pixels, labels: o.data.labels, order, start: start + s, x: entry.x, y: entry.y,
+          scale: o.data.normalisation.scale, shift: o.data.normalisation.shift,
+        }));
+        dispatches.push(...entry.body);
+      }
+      for (let j = 0; j < k; j++) {
+        dispatches.push(...await prepareReduce(gpu, { kind: 'sqnorm', n: P, x: { buffer: o.points, offset: j * P }, out: scalars, slot: 2 * k + j, scale: 0.5 }));
+      }
+      return new PointsPassPlan(o, count, scalars, dispatches, owned);
+    } catch (err) {
+      releaseDispatches(dispatches);
+      for (const t of owned) t.destroy();
+      throw err;
+    }
+  }
+
+  encode(encoder: GPUCommandEncoder): void {
+    encoder.clearBuffer(this.scalars.buffer);
+    this.scalars.gpu.encode(encoder, this.dispatches);
+  }
+
+  /** The k losses, after the pass ran (one read). */
+  async read(): Promise<PointLoss[]> {
+    const { k } = this.options;
+    const s = await this.scalars.read();
+    const wd = this.options.includeRegulariser ? this.options.weightDecay ?? 0 : 0;
+    return Array.from({ length: k }, (_, j) => ({
+      loss: s[2 * j] + wd * s[2 * k + j], dataLoss: s[2 * j], accuracy: s[2 * j + 1] / this.count,
+    }));
+  }
+
+  destroy(): void {
+    releaseDispatches(this.dispatches);
+    for (const t of this.owned) t.destroy();
+  }
+}
+
+async function chunkBody(
+  model: ModelView, o: PointsPassOptions, R: number, x: Tensor, y: Tensor, stacked: Tensor, total: number, scalars: Tensor,
+  make: (n: number, label: string) => Tensor,
+): Promise<Dispatch[]> {
+  const { gpu, layout, activation } = model;
+  const { k } = o;
+  const P = layout.size;
+  const L = layout.layers.length;
+  // act[l] = [Z | H], each R × (k·n_l), column-blocked by point.
+  const act = layout.widths.slice(1).map((n, l) => make(2 * R * k * n, `act${l + 1}:${R}`));
+  const stats = make(2 * R, `stats:${R}`);
+  const out: Dispatch[] = [];
+  const first = layout.layers[0];
+  out.push(await prepareMatmul(gpu, {
+    m: R, n: k * first.outDim, k: first.inDim, a: { buffer: x }, b: { buffer: stacked, transpose: true },
+    out: { buffer: act[0], offset: R * k * first.outDim },
+    epilogue: { kind: 'layer', activation: L > 1 ? activation : 'identity', biasOffset: k * first.outDim * first.inDim, zOffset: 0 },
+  }));
+  for (let i = 1; i < L; i++) {
+    const { inDim, outDim, weightOffset, biasOffset } = layout.layers[i];
+    for (let j = 0; j < k; j++) {
+      out.push(await prepareMatmul(gpu, {
+        m: R, n: outDim, k: inDim,
+        a: { buffer: act[i - 1], offset: R * k * inDim + j * inDim, ld: k * inDim },
+        b: { buffer: o.points, offset: j * P + weightOffset, transpose: true },
+        out: { buffer: act[i], offset: R * k * outDim + j * outDim, ld: k * outDim },
+        epilogue: { kind: 'layer', activation: i < L - 1 ? activation : 'identity', biasOffset: j * P + biasOffset, zOffset: j * outDim },
+      }));
+    }
+  }
+  const classes = layout.widths[L];
+  for (let j = 0; j < k; j++) {
+    out.push(await prepareSoftmaxCe(gpu, { rows: R, classes, logits: act[L - 1], logitsOffset: j * classes, ld: k * classes, labels: y, stats }));
+    out.push(...await prepareReduce(gpu, { kind: 'sum', n: R, x: { buffer: stats }, out: scalars, slot: 2 * j, scale: 1 / total, accumulate: true }));
+    out.push(...await prepareReduce(gpu, { kind: 'sum', n: R, x: { buffer: stats, offset: R }, out: scalars, slot: 2 * j + 1, accumulate: true }));
+  }
+  return out;
+}

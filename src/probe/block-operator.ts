@@ -1,0 +1,101 @@
+/**
+ * A symmetric operator applied to k vectors at once — the block solvers' counterpart of
+ * LinearOperator. `input` and `output` are k × size row-major buffers; encode() records
+ * output ← A·input for every row. For the Hessian that is one block pass over the data
+ * (hvpBlock); any single-vector operator can be lifted to one (k applications, for tests and
+ * small operators), and a layer-restricted view keeps each row inside one parameter range.
+ */
+import type { Gpu } from '../gpu/context';
+import { Tensor } from '../gpu/tensor';
+import type { Mlp, EvalOptions } from '../autograd/mlp';
+import type { BlockPassPlan } from '../autograd/block-pass';
+import type { GpuDataset } from '../data/gpu-dataset';
+import type { LinearOperator } from './operator';
+import type { ParamBlock } from './layer';
+import { copyVector } from './vector-ops';
+
+export interface BlockOperator {
+  gpu: Gpu;
+  size: number;
+  k: number;
+  input: Tensor;
+  output: Tensor;
+  /** Record output ← A·input, row by row. */
+  encode(encoder: GPUCommandEncoder): void;
+  destroy(): void;
+}
+
+/** The Hessian of the model's loss over `data` on k directions per pass. */
+export async function hessianBlockOperator(
+  model: Mlp, data: GpuDataset, k: number, options: EvalOptions = {},
+): Promise<BlockOperator & { plan: BlockPassPlan }> {
+  const P = model.layout.size;
+  const input = Tensor.create(model.gpu, [k, P], { label: 'hessian-block:input' });
+  const output = Tensor.create(model.gpu, [k, P], { label: 'hessian-block:output' });
+  try {
+    const plan = await model.prepareBlockPass({ data, directions: input, products: output, k, ...options });
+    return {
+      gpu: model.gpu, size: P, k, input, output, plan,
+      encode: (encoder) => plan.encode(encoder),
+      destroy: () => {
+        plan.destroy();
+        input.destroy();
+        output.destroy();
+      },
+    };
+  } catch (err) {
+    input.destroy();
+    output.destroy();
+    throw err;
+  }
+}
+
+/** k applications of a single-vector operator, one row at a time (the caller keeps `op`). */
+export function blockOf(op: LinearOperator, k: number): BlockOperator {
+  const n = op.size;
+  const input = Tensor.create(op.gpu, [k, n], { label: 'block-of:input' });
+  const output = Tensor.create(op.gpu, [k, n], { label: 'block-of:output' });
+  return {
+    gpu: op.gpu, size: n, k, input, output,
+    encode(encoder) {
+      for (let j = 0; j < k; j++) {
+        copyVector(encoder, input, op.input, n, j * n);
+        op.encode(encoder);
+        copyVector(encoder, op.output, output, n, 0, j * n);
+      }
+    },
+    destroy() {
+      input.destroy();
+      output.destroy();
+    },
+  };
+}
+
+/**
+ * Row j of `op` restricted to ranges[j]: before and after each product every row is zeroed outside
+ * its range, so a solver iterating on it works on the diagonal blocks of A — several layers' Hessian
+ * blocks side by side in one block pass. Owns nothing; `op` stays the caller's.
+ */
+export function restrictRows(op: BlockOperator, ranges: readonly ParamBlock[]): BlockOperator {
+  if (ranges.length !== op.k) throw new Error(`restrictRows: ${ranges.length} ranges for a block of ${op.k} rows`);
+  for (const r of ranges) {
+    if (!(r.offset >= 0 && r.size >= 1 && r.offset + r.size <= op.size)) {
+      throw new Error(`restrictRows: range [${r.offset}, ${r.offset + r.size}) is outside the operator's ${op.size} entries`);
+    }
+  }
+  const mask = (encoder: GPUCommandEncoder, t: Tensor) => ranges.forEach(({ offset, size }, j) => {
+    const row = j * op.size;
+    if (offset > 0) encoder.clearBuffer(t.buffer, row * 4, offset * 4);
+    const end = offset + size;
+    if (end < op.size) encoder.clearBuffer(t.buffer, (row + end) * 4, (op.size - end) * 4);
+  });
+  return {
+    ...op,
+    encode(encoder) {
+      mask(encoder, op.input);
+      op.encode(encoder);
+      mask(encoder, op.output);
+    },
+    destroy() {},
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Block subspace iteration on the real adapter: against operators with a known spectrum (a
+ * near-degenerate top pair, a dominant negative eigenvalue), against the float64 dense Hessian of
+ * tiny MLPs through the block pass, and per-layer blocks side by side in one block.
+ */
+import { describe, expect, it } from 'vitest';
+import { blockEigen } from '../../src/probe/block-eigen';
+import { blockOf, hessianBlockOperator, restrictRows } from '../../src/probe/block-operator';
+import { layerBlock } from '../../src/probe/layer';
+import { refHessian, symmetricEigenvalues } from '../../src/autograd/reference';
+import type { ParamLayout } from '../../src/autograd/layout';
+import { relDiff } from '../support/compare';
+import { useGpu } from '../support/gpu';
+import { freshSeed } from '../support/random';
+import { makeProblem } from '../support/nets';
+import { alignment, gappedProblem, hostResidual, knownSpectrum, spread } from './spectra';
+
+const gpu = useGpu();
+const seed = freshSeed();
+
+describe(`block eigen-solver (seed ${seed})`, () => {
+  it('finds a near-degenerate top pair and the next ones of a known spectrum, with honest residuals', async () => {
+    const eigenvalues = [10, 9.999, 6, 5, ...spread(76, -1, 2)];
+    const op = await knownSpectrum(gpu(), eigenvalues, seed);
+    const block = blockOf(op, 8);
+    const r = await blockEigen(block, { want: 4, tol: 1e-6, maxIter: 200, seed: seed + 1, vectors: true });
+    const [group] = r.groups;
+    const v = await r.vectors!.read();
+    for (let i = 0; i < 4; i++) {
+      const what = `θ${i} = ${group.values[i]} vs ${op.eigenvalues[i]}, residual ${group.residuals[i]}, ${r.iterations} passes`;
+      expect(group.converged[i], what).toBe(true);
+      expect(relDiff(group.values[i], op.eigenvalues[i]), what).toBeLessThan(1e-5);
+      // Some eigenvalue lies within the residual of θ (plus float32 rounding of the products).
+      const nearest = Math.min(...Array.from(op.eigenvalues, (e) => Math.abs(e - group.values[i])));
+      expect(nearest, what).toBeLessThanOrEqual(group.residuals[i] + 1e-5 * 10);
+      const row = v.subarray(i * op.size, (i + 1) * op.size);
+      const host = hostResidual(op, row);
+      expect(Math.abs(host.residual * Math.abs(host.rayleigh) - group.residuals[i]), what).toBeLessThan(1e-4 + 0.05 * group.residuals[i]);
+      expect(Math.hypot(...row)).toBeCloseTo(1, 4);
+    }
+    // The tied pair's vectors span the pair's eigenspace; the others align with their eigenvectors.
+    expect(Math.hypot(alignment(op, v.subarray(0, op.size), 0), alignment(op, v.subarray(0, op.size), 1))).toBeGreaterThan(1 - 1e-4);
+    expect(alignment(op, v.subarray(2 * op.size, 3 * op.size), 2)).toBeGreaterThan(1 - 1e-4);
+    expect(r.hvps).toBe(8 * r.iterations);
+    expect(group.history).toHaveLength(r.iterations);
+    r.vectors!.destroy();
+    block.destroy();
+    op.destroy();
+  });
+
+  it('finds λmax under a dominant negative eigenvalue (shifting when the negative end dominates)', async () => {
+    const op = await knownSpectrum(gpu(), [-20, -19, -18, -17, 5, 4, ...spread(58, -3, 3)], seed + 2);
+    const block = blockOf(op, 4);
+    const r = await blockEigen(block, { tol: 1e-6, maxIter: 300, seed });
+    const [group] = r.groups;
+    const what = `λmax ${group.values[0]} (shift ${group.shift}, ${r.iterations} passes, residual ${group.residuals[0]})`;
+    expect(group.converged[0], what).toBe(true);
+    expect(relDiff(group.values[0], 5), what).toBeLessThan(1e-5);
+    expect(group.shift, what).toBeLessThan(0);
+    block.destroy();
+    op.destroy();
+  });
+
+  it('reports non-convergence honestly when the iteration budget is too small', async () => {
+    const op = await knownSpectrum(gpu(), [10, 9.9, 9.8, 9.7, ...spread(60, 0, 9.6)], seed + 3);
+    const block = blockOf(op, 2);
+    const r = await blockEigen(block, { tol: 1e-8, maxIter: 3, seed });
+    expect(r.iterations).toBe(3);
+    expect(r.groups[0].converged[0]).toBe(false);
+    expect(r.groups[0].residuals[0]).toBeGreaterThan(0);
+    block.destroy();
+    op.destroy();
+  });
+
+  for (const act of ['tanh', 'relu'] as const) {
+    it(`${act}: top-3 of the block-pass Hessian match the float64 dense Hessian of 6-12-8-3`, async () => {
+      const g = gpu();
+      const { model, data, batch, ref, params } = await makeProblem(g, [6, 12, 8, 3], act, 30, seed + 4);
+      const want = symmetricEigenvalues(refHessian(params, batch, ref), model.layout.size);
+      const op = await hessianBlockOperator(model, data, 16, { chunkSize: 11 });
+      const r = await blockEigen(op, { want: 3, tol: 1e-6, maxIter: 300, seed });
+      const [group] = r.groups;
+      for (let i = 0; i < 3; i++) {
+        const what = `${act} θ${i}: ${group.values[i]} vs ${want[i]}, residual ${group.residuals[i]}, ${r.iterations} passes`;
+        expect(Math.abs(group.values[i] - want[i]), what).toBeLessThan(1e-4 * Math.abs(want[0]) + group.residuals[i]);
+        if (group.converged[i]) expect(relDiff(group.values[i], want[i]), what).toBeLessThan(1e-4);
+      }
+      expect(group.converged[0]).toBe(true);
+      op.destroy();
+      model.destroy();
+      data.destroy();
+    });
+  }
+
+  it("every layer's λmax in one block: groups restricted to each layer's parameters", async () => {
+    const g = gpu();
+    const layers = (layout: ParamLayout) => layout.layers.map((_, l) => layerBlock(layout, l));
+    const { model, data, spectra, seed: used } = await gappedProblem(g, [6, 12, 8, 3], 'tanh', 30, seed + 5, layers);
+    const per = 4;
+    const full = await hessianBlockOperator(model, data, 3 * per);
+    const ranges = [0, 1, 2].flatMap((l) => Array(per).fill(layerBlock(model.layout, l)));
+    const r = await blockEigen(restrictRows(full, ranges), { groups: 3, tol: 1e-6, maxIter: 300, seed, vectors: true });
+    const v = await r.vectors!.read();
+    r.groups.forEach((group, l) => {
+      const what = `layer ${l} (net seed ${used}): ${group.values[0]} vs ${spectra[l][0]}, ${r.iterations} passes`;
+      expect(group.converged[0], what).toBe(true);
+      expect(relDiff(group.values[0], spectra[l][0]), what).toBeLessThan(1e-4);
+      // Each group's vectors stay inside its layer.
+      const { offset, size } = layerBlock(model.layout, l);
+      const row = v.subarray(l * per * model.layout.size, (l * per + 1) * model.layout.size);
+      expect(row.every((x, i) => (i >= offset && i < offset + size) || x === 0)).toBe(true);
+    });
+    r.vectors!.destroy();
+    full.destroy();
+    model.destroy();
+    data.destroy();
+  });
+
+  it('rejects blocks that do not split into the groups asked for, or are too large', async () => {
+    const op = await knownSpectrum(gpu(), spread(10, 1, 2), seed);
+    const block = blockOf(op, 6);
+    await expect(blockEigen(block, { groups: 4 })).rejects.toThrow(/a block of 6 cannot split into 4 equal groups/);
+    await expect(blockEigen(block, { groups: 3, want: 3 })).rejects.toThrow(/3 eigenpairs wanted from groups of 2 vectors/);
+    block.destroy();
+    const big = blockOf(op, 33);
+    await expect(blockEigen(big)).rejects.toThrow(/a block of 33 exceeds the 32/);
+    big.destroy();
+    op.destroy();
+  });
+});
