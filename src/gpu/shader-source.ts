@@ -10,6 +10,7 @@ const SHADER_URLS = {
   'activation.wgsl': new URL('../../shaders/activation.wgsl', import.meta.url),
   'grid.wgsl': new URL('../../shaders/grid.wgsl', import.meta.url),
   'matmul.wgsl': new URL('../../shaders/matmul.wgsl', import.meta.url),
+  'matmul_direct.wgsl': new URL('../../shaders/matmul_direct.wgsl', import.meta.url),
   'matmul_epilogue.wgsl': new URL('../../shaders/matmul_epilogue.wgsl', import.meta.url),
   'matmul_reduce.wgsl': new URL('../../shaders/matmul_reduce.wgsl', import.meta.url),
   'elementwise.wgsl': new URL('../../shaders/elementwise.wgsl', import.meta.url),

@@ -12,11 +12,27 @@ import { LimitError } from '../errors';
 import { fetchText } from '../shader-source';
 
 export interface MatmulTile {
-  /** Threads along M and N; each thread computes a 4×4 block, so the output tile is 4·wgM × 4·wgN. */
+  /**
+   * 'staged' (default, matmul.wgsl): k tiles staged in workgroup memory, each thread a 4×4 block,
+   * output tile 4·wgM × 4·wgN. 'direct' (matmul_direct.wgsl): no workgroup memory, wgM = 1,
+   * each thread an 8×8 block read straight from global memory, output tile 8 × 8·wgN.
+   */
+  variant?: 'staged' | 'direct';
+  /** Threads along M and N. */
   wgM: number;
   wgN: number;
-  /** Depth of the k tile staged in workgroup memory per barrier pair. */
+  /** Depth of the k tile staged in workgroup memory per barrier pair (1 for 'direct'). */
   tileK: number;
+}
+
+/** Register block per thread of the direct variant (TM × TN in matmul_direct.wgsl). */
+export const DIRECT_BLOCK = 8;
+
+/** Output rows and columns one workgroup covers. */
+export function tileExtent(t: MatmulTile): { rows: number; cols: number } {
+  return t.variant === 'direct'
+    ? { rows: DIRECT_BLOCK, cols: DIRECT_BLOCK * t.wgN }
+    : { rows: THREAD_BLOCK * t.wgM, cols: THREAD_BLOCK * t.wgN };
 }
 
 export interface SplitKRule {
@@ -53,6 +69,7 @@ export function adapterText(a: Pick<AdapterReport, 'vendor' | 'architecture' | '
 
 /** Bytes of workgroup memory a tile stages: A and B tiles (rows padded by one word), plus tangent tiles when present (1 float when absent). */
 export function tileBytes(t: MatmulTile, aDot: boolean, bDot: boolean): number {
+  if (t.variant === 'direct') return 0;
   const a = (THREAD_BLOCK * t.wgM + 1) * t.tileK;
   const b = (THREAD_BLOCK * t.wgN + 1) * t.tileK;
   return 4 * (a + b + (aDot ? a : 1) + (bDot ? b : 1));
@@ -62,21 +79,45 @@ type Limits = Pick<GPUSupportedLimits, 'maxComputeWorkgroupStorageSize' | 'maxCo
 
 /** Throws a LimitError naming the limit and the tile (and where the tile came from) unless the device can run it. */
 export function checkTile(limits: Limits, tile: MatmulTile, aDot: boolean, bDot: boolean, source: string): void {
-  const name = `matmul tile ${tile.wgM}×${tile.wgN}×${tile.tileK} (${source})`;
-  for (const [k, v] of Object.entries(tile)) {
-    if (!Number.isInteger(v) || v < 1) throw new LimitError(`${name}: ${k} = ${v} must be a positive integer`);
+  const name = `matmul tile ${describeTile(tile)} (${source})`;
+  for (const k of ['wgM', 'wgN', 'tileK'] as const) {
+    if (!Number.isInteger(tile[k]) || tile[k] < 1) throw new LimitError(`${name}: ${k} = ${tile[k]} must be a positive integer`);
+  }
+  if (tile.variant !== undefined && tile.variant !== 'staged' && tile.variant !== 'direct') {
+    throw new LimitError(`${name}: variant '${String(tile.variant)}' is neither 'staged' nor 'direct'`);
+  }
+  if (tile.variant === 'direct' && (tile.wgM !== 1 || tile.tileK !== 1)) {
+    throw new LimitError(`${name}: the direct variant has one row of threads and no k tile; use wgM = 1 and tileK = 1`);
   }
   const fail = (what: string, need: number, limit: string, have: number) => {
     throw new LimitError(`${name} needs ${what} ${need} but this device's ${limit} is ${have}. Fix: use a smaller tile (or rerun \`npm run bench -- kernels --tune\` on this adapter).`);
   };
-  const threads = tile.wgM * tile.wgN;
-  if (threads > limits.maxComputeInvocationsPerWorkgroup) fail('invocations', threads, 'maxComputeInvocationsPerWorkgroup', limits.maxComputeInvocationsPerWorkgroup);
   if (tile.wgN > limits.maxComputeWorkgroupSizeX) fail('workgroup size x (wgN)', tile.wgN, 'maxComputeWorkgroupSizeX', limits.maxComputeWorkgroupSizeX);
   if (tile.wgM > limits.maxComputeWorkgroupSizeY) fail('workgroup size y (wgM)', tile.wgM, 'maxComputeWorkgroupSizeY', limits.maxComputeWorkgroupSizeY);
+  const threads = tile.wgM * tile.wgN;
+  if (threads > limits.maxComputeInvocationsPerWorkgroup) fail('invocations', threads, 'maxComputeInvocationsPerWorkgroup', limits.maxComputeInvocationsPerWorkgroup);
   const bytes = tileBytes(tile, aDot, bDot);
   if (bytes > limits.maxComputeWorkgroupStorageSize) {
     fail(`${bytes} bytes of workgroup memory${aDot || bDot ? ' (dual: tangent tiles too)' : ''}`, bytes, 'maxComputeWorkgroupStorageSize', limits.maxComputeWorkgroupStorageSize);
   }
+}
+
+/**
+ * The small-N path: a table tile narrowed to the output's width (threads along N halved while a
+ * whole row of threads would still cover N), so a 10-class layer does not leave most of a 256-wide
+ * tile idle; the rows of work per workgroup stay, and more workgroups share the output.
+ */
+export function narrowTile(t: MatmulTile, n: number): MatmulTile {
+  const block = t.variant === 'direct' ? DIRECT_BLOCK : THREAD_BLOCK;
+  let wgN = t.wgN;
+  while (wgN > 1 && block * (wgN / 2) >= n) wgN /= 2;
+  if (wgN === t.wgN) return t;
+  // The staged kernel keeps its thread count by growing along M, where the MLP's narrow products are long.
+  return t.variant === 'direct' ? { ...t, wgN } : { ...t, wgN, wgM: Math.floor((t.wgM * t.wgN) / wgN) };
+}
+
+export function describeTile(t: MatmulTile): string {
+  return `${t.variant === 'direct' ? 'direct ' : ''}${t.wgM}×${t.wgN}×${t.tileK}`;
 }
 
 /** Halve the tile depth until the staged tiles fit the device's workgroup memory (dual kernels stage twice as much). */

@@ -11,7 +11,7 @@ import type { Dispatch, Gpu, UniformField } from '../context';
 import { LimitError, ShapeError } from '../errors';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 import {
-  THREAD_BLOCK, checkTile, entryFor, fitTile, loadTileTables, productClass, tileFor,
+  DIRECT_BLOCK, checkTile, entryFor, fitTile, loadTileTables, narrowTile, productClass, tileExtent, tileFor,
   type MatmulTile, type TileEntry,
 } from './matmul-tiles';
 
@@ -74,6 +74,7 @@ export function chooseSplits(tiles: number, k: number, rule: TileEntry['splitK']
 }
 
 const BINDINGS = ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'] as const;
+const DIRECT_BINDINGS = [...BINDINGS, 'read', 'read'] as const;
 
 export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatch> {
   const op = 'matmul';
@@ -83,7 +84,7 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
   const bDot = o.b.dot !== undefined;
   const dual = aDot || bDot;
   const tuning = await matmulTuning(gpu);
-  const tile = o.tile ?? fitTile(tileFor(tuning, productClass(!!o.a.transpose, !!o.b.transpose, dual)), aDot, bDot, gpu.limits.maxComputeWorkgroupStorageSize);
+  const tile = o.tile ?? fitTile(narrowTile(tileFor(tuning, productClass(!!o.a.transpose, !!o.b.transpose, dual)), o.n), aDot, bDot, gpu.limits.maxComputeWorkgroupStorageSize);
   checkTile(gpu.limits, tile, aDot, bDot, o.tile ? 'given by the caller' : `table entry '${tuning.name}'`);
   if (dual && !o.out.dot) throw new ShapeError(`${op}: a tangent operand was given but out.dot is missing`);
   if (!dual && o.out.dot) throw new ShapeError(`${op}: out.dot needs a.dot or b.dot`);
@@ -136,7 +137,8 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
     }
   }
 
-  const tiles = Math.ceil(o.m / (tile.wgM * THREAD_BLOCK)) * Math.ceil(o.n / (tile.wgN * THREAD_BLOCK));
+  const span = tileExtent(tile);
+  const tiles = Math.ceil(o.m / span.rows) * Math.ceil(o.n / span.cols);
   if (o.splitK !== undefined && (!Number.isInteger(o.splitK) || o.splitK < 1)) throw new ShapeError(`${op}: splitK = ${o.splitK} must be a positive integer`);
   // Each split's k range is a whole number of k tiles; the count is then what those chunks need.
   const wanted = Math.min(o.splitK ?? chooseSplits(tiles, o.k, tuning.splitK), o.k);
@@ -154,8 +156,14 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
     ACCUMULATE: epi.kind === 'store' && !!epi.accumulate,
     STORE_PRIMAL: epi.kind !== 'store' || epi.storePrimal !== false,
   };
+  const direct = tile.variant === 'direct';
+  // The direct kernel reads B as vec4s when every row of its 8-column blocks starts 16-byte aligned.
+  const vecB = direct && !o.b.transpose && o.n >= DIRECT_BLOCK && o.n % 4 === 0 && ldb % 4 === 0 && bOff % 4 === 0 &&
+    gpuBuffer(o.b.buffer).size % 16 === 0 && (!o.b.dot || gpuBuffer(o.b.dot).size % 16 === 0);
+  const file = direct ? 'matmul_direct.wgsl' : 'matmul.wgsl';
+  const bindings = direct ? DIRECT_BINDINGS : BINDINGS;
   const product = {
-    WG_M: tile.wgM, WG_N: tile.wgN, TILE_K: tile.tileK,
+    ...(direct ? { WG: tile.wgN, VEC_B: vecB } : { WG_M: tile.wgM, WG_N: tile.wgN, TILE_K: tile.tileK }),
     TRANS_A: !!o.a.transpose, TRANS_B: !!o.b.transpose, A_DOT: aDot, B_DOT: bDot,
   };
   const uniform = gpu.uniform(fields, op);
@@ -170,9 +178,13 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
     o.out.buffer ? gpuBuffer(o.out.buffer) : gpu.placeholder('write'),
     o.out.dot ? gpuBuffer(o.out.dot) : gpu.placeholder('write', 1),
   ];
+  // The direct kernel also sees B (and Ḃ) as vec4s; bound to placeholders when it reads scalars.
+  const vec4Views = direct
+    ? [vecB ? gpuBuffer(o.b.buffer) : gpu.placeholder('read'), vecB && o.b.dot ? gpuBuffer(o.b.dot) : gpu.placeholder('read')]
+    : [];
   if (splits === 1) {
-    const kernel = await gpu.kernel({ file: 'matmul.wgsl', entry: 'main', bindings: BINDINGS, overrides: { ...product, ...epilogue } });
-    return gpu.dispatch(kernel, [...operands, aux, auxDot, ...outputs], tiles);
+    const kernel = await gpu.kernel({ file, entry: 'main', bindings, overrides: { ...product, ...epilogue } });
+    return gpu.dispatch(kernel, [...operands, aux, auxDot, ...outputs, ...vec4Views], tiles);
   }
 
   // Split K: raw partials into scratch (the epilogue overrides do not matter there, so one
@@ -185,11 +197,11 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
   const partial = scratch('matmul split-K partials');
   const partialDot = dual ? scratch('matmul split-K tangent partials') : gpu.placeholder('write', 1);
   const [splitKernel, reduceKernel] = await Promise.all([
-    gpu.kernel({ file: 'matmul.wgsl', entry: 'main', bindings: BINDINGS, overrides: { ...product, SPLIT_K: true } }),
+    gpu.kernel({ file, entry: 'main', bindings, overrides: { ...product, SPLIT_K: true } }),
     gpu.kernel({ file: 'matmul_reduce.wgsl', entry: 'main', bindings: BINDINGS, overrides: epilogue }),
   ]);
   const placeholders = [gpu.placeholder('read'), gpu.placeholder('read')];
-  const first = gpu.dispatch(splitKernel, [...operands, ...placeholders, partial, partialDot], tiles * splits, dual ? [partial, partialDot] : [partial]);
+  const first = gpu.dispatch(splitKernel, [...operands, ...placeholders, partial, partialDot, ...vec4Views], tiles * splits, dual ? [partial, partialDot] : [partial]);
   const reduce = gpu.dispatch(reduceKernel, [
     uniform, partial, gpuBuffer(o.b.buffer), dual ? partialDot : gpu.placeholder('read'),
     o.b.dot ? gpuBuffer(o.b.dot) : gpu.placeholder('read'), aux, auxDot, ...outputs,
