@@ -98,7 +98,7 @@ export function checkTile(limits: Limits, tile: MatmulTile, aDot: boolean, bDot:
   if (threads > limits.maxComputeInvocationsPerWorkgroup) fail('invocations', threads, 'maxComputeInvocationsPerWorkgroup', limits.maxComputeInvocationsPerWorkgroup);
   const bytes = tileBytes(tile, aDot, bDot);
   if (bytes > limits.maxComputeWorkgroupStorageSize) {
-    fail(`${bytes} bytes of workgroup memory${aDot || bDot ? ' (dual: tangent tiles too)' : ''}`, bytes, 'maxComputeWorkgroupStorageSize', limits.maxComputeWorkgroupStorageSize);
+    fail(`bytes of workgroup memory${aDot || bDot ? ' (dual: tangent tiles too)' : ''}`, bytes, 'maxComputeWorkgroupStorageSize', limits.maxComputeWorkgroupStorageSize);
   }
 }
 
