@@ -187,7 +187,8 @@ export async function tuneMatmul(gpu: Gpu, opts: { rows: number; squares: number
   const classes: TuneResult['classes'] = {};
   for (const [cls, list] of groups) {
     const results: { tile: MatmulTile; ms: number; gflops: number }[] = [];
-    for (const tile of CANDIDATES) {
+    // Dual classes try only the staged kernel: the direct one's dual block compiles ~15× slower on lavapipe.
+    for (const tile of list[0].dual ? CANDIDATES.filter((t) => t.variant !== 'direct') : CANDIDATES) {
       try {
         checkTile(gpu.limits, tile, list[0].dual, list[0].dual, 'tune candidate');
       } catch {
