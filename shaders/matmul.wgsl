@@ -17,10 +17,19 @@
 //   GATE  (2): z = aux[z_off..]; out[c] = p·act'(z).
 //              DUAL: out_dot[c] = ṗ·act'(z) + p·act''(z)·aux_dot[z_off..].
 // Overwrites its outputs unless ACCUMULATE. The grid is 1-D over output tiles, folded into x/y.
+//
+// SPLIT_K: the grid is splits × tiles; workgroup (tile, p) sums k in [p·k_chunk, (p+1)·k_chunk)
+// and writes its raw partial (no alpha, no epilogue) to out/out_dot at p·M·N + i·N + j — scratch
+// buffers that matmul_reduce.wgsl then sums in a fixed order before applying the epilogue.
+//
+// Workgroup tiles are stored k-major with a row stride padded by one word, so the staging writes
+// (consecutive threads walk k in the untransposed A and the transposed B) fall in distinct banks.
 
 //#include "grid.wgsl"
 
 //#include "activation.wgsl"
+
+//#include "matmul_epilogue.wgsl"
 
 struct Shape {
   M: u32, N: u32, K: u32,
@@ -30,6 +39,8 @@ struct Shape {
   z_off: u32,
   bias_off: u32,
   alpha: f32,
+  splits: u32,
+  k_chunk: u32,
 }
 
 @group(0) @binding(0) var<uniform> s: Shape;
@@ -54,6 +65,7 @@ override STORE_PRIMAL: bool = true;
 override EPILOGUE: u32 = 0u;
 override ACT: u32 = 0u;
 override ACCUMULATE: bool = false;
+override SPLIT_K: bool = false;
 
 // Each thread owns a TM×TN block of C, spread with stride WG so neighbouring threads touch
 // neighbouring columns (coalesced stores, conflict-free tile reads).
@@ -61,11 +73,13 @@ const TM: u32 = 4u;
 const TN: u32 = 4u;
 override TILE_M: u32 = WG_M * TM;
 override TILE_N: u32 = WG_N * TN;
+override STRIDE_A: u32 = TILE_M + 1u;
+override STRIDE_B: u32 = TILE_N + 1u;
 
-var<workgroup> tile_a: array<f32, TILE_M * TILE_K>;
-var<workgroup> tile_b: array<f32, TILE_K * TILE_N>;
-var<workgroup> tile_ad: array<f32, select(1u, TILE_M * TILE_K, A_DOT)>;
-var<workgroup> tile_bd: array<f32, select(1u, TILE_K * TILE_N, B_DOT)>;
+var<workgroup> tile_a: array<f32, STRIDE_A * TILE_K>;
+var<workgroup> tile_b: array<f32, TILE_K * STRIDE_B>;
+var<workgroup> tile_ad: array<f32, select(1u, STRIDE_A * TILE_K, A_DOT)>;
+var<workgroup> tile_bd: array<f32, select(1u, TILE_K * STRIDE_B, B_DOT)>;
 
 fn a_index(m: u32, k: u32) -> u32 {
   if (TRANS_A) { return s.a_off + k * s.lda + m; }
@@ -83,8 +97,13 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
         @builtin(num_workgroups) nwg: vec3u) {
   let tiles_n = (s.N + TILE_N - 1u) / TILE_N;
   let tiles_m = (s.M + TILE_M - 1u) / TILE_M;
-  let tile = workgroup_index(wid, nwg);
-  if (tile >= tiles_m * tiles_n) { return; }
+  let tiles = tiles_m * tiles_n;
+  let index = workgroup_index(wid, nwg);
+  let tile = index % tiles;
+  let split = index / tiles;
+  if (split >= s.splits) { return; }
+  let k_begin = split * s.k_chunk;
+  let k_end = min(s.K, k_begin + s.k_chunk);
   let row0 = (tile / tiles_n) * TILE_M;
   let col0 = (tile % tiles_n) * TILE_N;
   let tid = lid.y * WG_N + lid.x;
@@ -97,7 +116,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
   var adr: array<f32, TM>;
   var bdr: array<f32, TN>;
 
-  for (var k0 = 0u; k0 < s.K; k0 += TILE_K) {
+  for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
     // Stage A and B tiles; the index order follows the stored layout so global reads coalesce.
     for (var i = tid; i < TILE_M * TILE_K; i += threads) {
       var m = i / TILE_K;
@@ -107,13 +126,13 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
       let gk = k0 + k;
       var v = 0.0;
       var vd = 0.0;
-      if (gm < s.M && gk < s.K) {
+      if (gm < s.M && gk < k_end) {
         let idx = a_index(gm, gk);
         v = a[idx];
         if (A_DOT) { vd = a_dot[idx]; }
       }
-      tile_a[k * TILE_M + m] = v;
-      if (A_DOT) { tile_ad[k * TILE_M + m] = vd; }
+      tile_a[k * STRIDE_A + m] = v;
+      if (A_DOT) { tile_ad[k * STRIDE_A + m] = vd; }
     }
     for (var i = tid; i < TILE_K * TILE_N; i += threads) {
       var k = i / TILE_N;
@@ -123,24 +142,24 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
       let gn = col0 + n;
       var v = 0.0;
       var vd = 0.0;
-      if (gk < s.K && gn < s.N) {
+      if (gk < k_end && gn < s.N) {
         let idx = b_index(gk, gn);
         v = b[idx];
         if (B_DOT) { vd = b_dot[idx]; }
       }
-      tile_b[k * TILE_N + n] = v;
-      if (B_DOT) { tile_bd[k * TILE_N + n] = vd; }
+      tile_b[k * STRIDE_B + n] = v;
+      if (B_DOT) { tile_bd[k * STRIDE_B + n] = vd; }
     }
     workgroupBarrier();
 
     for (var kk = 0u; kk < TILE_K; kk++) {
       for (var i = 0u; i < TM; i++) {
-        ar[i] = tile_a[kk * TILE_M + lid.y + i * WG_M];
-        if (A_DOT) { adr[i] = tile_ad[kk * TILE_M + lid.y + i * WG_M]; }
+        ar[i] = tile_a[kk * STRIDE_A + lid.y + i * WG_M];
+        if (A_DOT) { adr[i] = tile_ad[kk * STRIDE_A + lid.y + i * WG_M]; }
       }
       for (var j = 0u; j < TN; j++) {
-        br[j] = tile_b[kk * TILE_N + lid.x + j * WG_N];
-        if (B_DOT) { bdr[j] = tile_bd[kk * TILE_N + lid.x + j * WG_N]; }
+        br[j] = tile_b[kk * STRIDE_B + lid.x + j * WG_N];
+        if (B_DOT) { bdr[j] = tile_bd[kk * STRIDE_B + lid.x + j * WG_N]; }
       }
       for (var i = 0u; i < TM; i++) {
         for (var j = 0u; j < TN; j++) {
@@ -159,31 +178,12 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
     for (var j = 0u; j < TN; j++) {
       let gn = col0 + lid.x + j * WG_N;
       if (gn >= s.N) { continue; }
-      let p = s.alpha * acc[i * TN + j];
-      let pd = s.alpha * acc_dot[i * TN + j];
-      let ci = s.c_off + gm * s.ldc + gn;
-      let zi = s.z_off + gm * s.ldc + gn;
-      switch EPILOGUE {
-        case 1u: {
-          let z = p + b[s.bias_off + gn];
-          out[zi] = z;
-          out[ci] = act_value(ACT, z);
-          if (DUAL) {
-            let zd = pd + b_dot[s.bias_off + gn];
-            out_dot[zi] = zd;
-            out_dot[ci] = act_grad(ACT, z) * zd;
-          }
-        }
-        case 2u: {
-          let z = aux[zi];
-          let g = act_grad(ACT, z);
-          out[ci] = p * g;
-          if (DUAL) { out_dot[ci] = pd * g + p * act_curv(ACT, z) * aux_dot[zi]; }
-        }
-        default: {
-          if (!DUAL || STORE_PRIMAL) { out[ci] = select(p, out[ci] + p, ACCUMULATE); }
-          if (DUAL) { out_dot[ci] = select(pd, out_dot[ci] + pd, ACCUMULATE); }
-        }
+      if (SPLIT_K) {
+        let pi = split * s.M * s.N + gm * s.N + gn;
+        out[pi] = acc[i * TN + j];
+        if (DUAL) { out_dot[pi] = acc_dot[i * TN + j]; }
+      } else {
+        finish(gm, gn, acc[i * TN + j], acc_dot[i * TN + j]);
       }
     }
   }

@@ -6,7 +6,8 @@
 import type { Dispatch, Gpu } from '../gpu/context';
 import { releaseDispatches } from '../gpu/context';
 import { Tensor } from '../gpu/tensor';
-import { prepareMatmul, tileBytes, type MatmulTile } from '../gpu/ops/matmul';
+import { matmulTuning, prepareMatmul, type MatmulTile } from '../gpu/ops/matmul';
+import { adapterText, checkTile, describeTile, productClass, type TileEntry } from '../gpu/ops/matmul-tiles';
 import { prepareActivate, prepareAxpby } from '../gpu/ops/elementwise';
 import { prepareReduce } from '../gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
@@ -63,7 +64,26 @@ async function matmulCase(gpu: Gpu, name: string, m: number, n: number, k: numbe
   };
 }
 
-export async function benchKernels(gpu: Gpu, opts: { repeats: number; large: number[]; roof: Roofline; batch: number }): Promise<KernelRow[]> {
+interface GemmShape { name: string; m: number; n: number; k: number; ta: boolean; tb: boolean; dual: boolean }
+
+/** The study MLPs' GEMMs over one chunk of `rows`: forward NT, weight-gradient TN (K = rows), δ propagation NN; the HVP's dual twins. */
+export function MLP_SHAPES(rows: number): GemmShape[] {
+  const out: GemmShape[] = [];
+  for (const dual of [false, true]) {
+    const d = dual ? 'dual ' : '';
+    out.push(
+      { name: `${d}forward NT ${rows}×64×784`, m: rows, n: 64, k: 784, ta: false, tb: true, dual },
+      { name: `${d}forward NT ${rows}×10×256`, m: rows, n: 10, k: 256, ta: false, tb: true, dual },
+      { name: `${d}weight-grad TN 64×784×${rows}`, m: 64, n: 784, k: rows, ta: true, tb: false, dual },
+      { name: `${d}weight-grad TN 10×256×${rows}`, m: 10, n: 256, k: rows, ta: true, tb: false, dual },
+      { name: `${d}delta NN ${rows}×256×256`, m: rows, n: 256, k: 256, ta: false, tb: false, dual },
+      { name: `${d}delta NN ${rows}×64×10`, m: rows, n: 64, k: 10, ta: false, tb: false, dual },
+    );
+  }
+  return out;
+}
+
+export async function benchKernels(gpu: Gpu, opts: { repeats: number; large: number[]; roof: Roofline; batch: number; chunk: number }): Promise<KernelRow[]> {
   const B = opts.batch;
   const P = 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10;
   const builders: (() => Promise<Case>)[] = [
@@ -71,6 +91,7 @@ export async function benchKernels(gpu: Gpu, opts: { repeats: number; large: num
     () => matmulCase(gpu, `weight-grad TN 256×784×${B}`, 256, 784, B, true, false, false),
     () => matmulCase(gpu, `delta NN ${B}×256×256`, B, 256, 256, false, false, false),
     () => matmulCase(gpu, `dual forward NT ${B}×256×256`, B, 256, 256, false, true, true),
+    ...MLP_SHAPES(opts.chunk).map((c) => () => matmulCase(gpu, c.name, c.m, c.n, c.k, c.ta, c.tb, c.dual)),
     ...opts.large.map((s) => () => matmulCase(gpu, `NN ${s}³`, s, s, s, false, false, false)),
     async () => {
       const n = 4 * 1024 * 1024;
@@ -133,29 +154,82 @@ export function row(family: string, name: string, flops: number, bytes: number, 
   return { family, name, timing, gflops: gf, gbps: gbps(bytes, timing.medianMs), rooflineFraction: gf / attainable };
 }
 
-/** Matmul tile sweep over the override constants; returns every candidate and the best. */
-export async function tuneMatmul(gpu: Gpu, size: number, repeats: number): Promise<{ tile: MatmulTile; ms: number; gflops: number }[]> {
-  const storage = gpu.limits.maxComputeWorkgroupStorageSize;
-  const maxThreads = gpu.limits.maxComputeInvocationsPerWorkgroup;
-  const out: { tile: MatmulTile; ms: number; gflops: number }[] = [];
-  for (const wgM of [8, 16, 32]) {
-    for (const wgN of [8, 16, 32]) {
-      for (const tileK of [8, 16, 32]) {
-        const tile = { wgM, wgN, tileK };
-        // Plain kernels stage A and B tiles: (4·wgM + 4·wgN)·tileK floats.
-        if (wgM * wgN > maxThreads || tileBytes(tile, false, false) > storage) continue;
-        const c = await matmulCase(gpu, 'tune', size, size, size, false, false, false, tile);
+/** Tiles the sweep tries: the staged kernel at two depths, the direct kernel at two widths (64 lanes lost every shape on lavapipe). */
+const CANDIDATES: MatmulTile[] = [
+  { wgM: 16, wgN: 16, tileK: 32 }, { wgM: 16, wgN: 16, tileK: 16 },
+  { variant: 'direct', wgM: 1, wgN: 16, tileK: 1 }, { variant: 'direct', wgM: 1, wgN: 32, tileK: 1 },
+];
+
+export interface TuneResult {
+  adapter: string;
+  rows: number;
+  /** Per product class: every candidate's summed median time over the class's shapes, best first. */
+  classes: Record<string, { tile: MatmulTile; ms: number; gflops: number }[]>;
+  entry: TileEntry;
+}
+
+/**
+ * Matmul tile sweep: for each product class (nn/nt/tn, plain and dual) the MLP shapes over a chunk
+ * of `rows` (plus the square sizes for the default), every candidate tile timed; the winner per
+ * class, summed over its shapes, goes into a table entry for this adapter.
+ */
+export async function tuneMatmul(gpu: Gpu, opts: { rows: number; squares: number[]; repeats: number }): Promise<TuneResult> {
+  const shipped = await matmulTuning(gpu);
+  const shapes = [
+    ...MLP_SHAPES(opts.rows),
+    ...opts.squares.map((s) => ({ name: `NN ${s}³`, m: s, n: s, k: s, ta: false, tb: false, dual: false, square: true })),
+  ];
+  const groups = new Map<string, GemmShape[]>();
+  for (const sh of shapes) {
+    const cls = 'square' in sh ? 'default' : productClass(sh.ta, sh.tb, sh.dual);
+    groups.set(cls, [...(groups.get(cls) ?? []), sh]);
+  }
+  const classes: TuneResult['classes'] = {};
+  for (const [cls, list] of groups) {
+    const results: { tile: MatmulTile; ms: number; gflops: number }[] = [];
+    // Dual classes try only the staged kernel: the direct one's dual block compiles ~15× slower on lavapipe.
+    for (const tile of list[0].dual ? CANDIDATES.filter((t) => t.variant !== 'direct') : CANDIDATES) {
+      try {
+        checkTile(gpu.limits, tile, list[0].dual, list[0].dual, 'tune candidate');
+      } catch {
+        continue;
+      }
+      let ms = 0;
+      let flops = 0;
+      for (const sh of list) {
+        const c = await matmulCase(gpu, 'tune', sh.m, sh.n, sh.k, sh.ta, sh.tb, sh.dual, tile);
         try {
-          const t = await timeGpu(gpu, (enc) => gpu.encode(enc, c.dispatches), { repeats, warmup: 1 });
-          out.push({ tile, ms: t.medianMs, gflops: gflops(c.flops, t.medianMs) });
+          const t = await timeGpu(gpu, (enc) => gpu.encode(enc, c.dispatches), { repeats: opts.repeats, warmup: 1 });
+          ms += t.medianMs;
+          flops += c.flops;
         } finally {
           releaseDispatches(c.dispatches);
           for (const t of c.tensors) t.destroy();
         }
       }
+      results.push({ tile, ms, gflops: gflops(flops, ms) });
     }
+    classes[cls] = results.sort((a, b) => a.ms - b.ms);
   }
-  return out.sort((a, b) => a.ms - b.ms);
+  const tiles = Object.fromEntries(Object.entries(classes).map(([cls, r]) => [cls, r[0].tile]));
+  const entry: TileEntry = {
+    name: `tuned: ${gpu.adapter.description}`,
+    pattern: escapeRegExp(adapterText(gpu.adapter)),
+    tiles: { ...tiles, default: tiles.default ?? shipped.tiles.default },
+    splitK: shipped.splitK,
+  };
+  return { adapter: adapterText(gpu.adapter), rows: opts.rows, classes, entry };
+}
+
+function escapeRegExp(s: string): string {
+  return `^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
+export function tuneTable(r: TuneResult): string {
+  return markdownTable(
+    [['class', 'l'], ['tile', 'l'], ['summed median ms', 'r'], ['GFLOP/s', 'r']],
+    Object.entries(r.classes).flatMap(([cls, list]) => list.map((x, i) => [i === 0 ? `**${cls}**` : cls, describeTile(x.tile), x.ms.toFixed(2), x.gflops.toFixed(2)])),
+  );
 }
 
 export function kernelTable(rows: KernelRow[]): string {

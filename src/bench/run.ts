@@ -13,7 +13,8 @@ import type { Gpu } from '../gpu/context';
 import { benchHvp, hvpTable } from './hvp';
 import { benchTrain, trainTable } from './train';
 import { benchProbe, probeTable } from './probe';
-import { benchKernels, kernelTable, tuneMatmul } from './kernels';
+import { benchKernels, kernelTable, tuneMatmul, tuneTable } from './kernels';
+import { saveTuning } from './tune-store';
 import { roofline, type CpuInfo } from './roofline';
 import { select, type Dataset } from '../data/dataset';
 import { Rng } from '../util/rng';
@@ -21,6 +22,8 @@ import { Rng } from '../util/rng';
 const SUITES = ['kernels', 'hvp', 'train', 'probe', 'peers', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 const STUDY_SHAPES = [[784, 64, 10], [784, 256, 256, 10]];
+/** Rows per chunk in the study's HVPs and gradients: the matmul shapes the tile sweep tunes for. */
+const CHUNK = 2048;
 
 export interface BenchArgs {
   suite: Suite;
@@ -80,14 +83,17 @@ export async function runBench(gpu: Gpu, args: BenchArgs, env: BenchEnv, print: 
   const want = (s: Suite) => args.suite === s || args.suite === 'all';
   const out: Record<string, unknown> = {};
   if (want('kernels')) {
-    const rows = await benchKernels(gpu, { repeats: args.repeats, large: args.large, roof, batch: 128 });
+    const rows = await benchKernels(gpu, { repeats: args.repeats, large: args.large, roof, batch: 128, chunk: args.samples ?? CHUNK });
     print(`roofline: ${roof.source}\n${kernelTable(rows)}`);
     out.kernels = { roofline: roof, rows };
     if (args.tune) {
-      const size = args.large[0] ?? 512;
-      const sweep = await tuneMatmul(gpu, size, Math.max(2, Math.floor(args.repeats / 2)));
-      print(`matmul tiles at ${size}³, best first: ` + sweep.slice(0, 5).map((s) => `${s.tile.wgM}×${s.tile.wgN}×${s.tile.tileK} ${s.gflops.toFixed(2)} GFLOP/s`).join('; '));
-      out.matmulTuning = { adapter: gpu.adapter.description, size, best: sweep[0], sweep };
+      const rows = args.samples ?? CHUNK;
+      const tuning = await tuneMatmul(gpu, { rows, squares: args.large.slice(0, 1), repeats: Math.max(2, Math.floor(args.repeats / 2)) });
+      // Only a sweep of the study's real chunk is worth keeping; smaller ones are reported, not saved.
+      const saved = rows === CHUNK ? await saveTuning(tuning.entry) : null;
+      print(`matmul tile sweep (${rows}-row chunk), winners in bold:\n${tuneTable(tuning)}\n` +
+        (saved ? `saved the winners for this adapter to ${saved} (the engine prefers it to the shipped table)` : `not saved (the study's chunk is ${CHUNK} rows)`));
+      out.matmulTuning = { ...tuning, saved };
     }
   }
   if (want('hvp')) {

@@ -45,10 +45,15 @@ export interface Dispatch {
   grid: [number, number, number];
   /** Buffers made for this dispatch alone (its uniforms, scratch); freed by releaseDispatches. */
   owned: GPUBuffer[];
+  /** Dispatches that complete this one (e.g. a split-K GEMM's reduction), encoded right after it in the same pass. */
+  then?: Dispatch[];
 }
 
 export function releaseDispatches(dispatches: Iterable<Dispatch>): void {
-  for (const d of dispatches) for (const b of d.owned.splice(0)) b.destroy();
+  for (const d of dispatches) {
+    for (const b of d.owned.splice(0)) b.destroy();
+    if (d.then) releaseDispatches(d.then);
+  }
 }
 
 export type BufferBinding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
@@ -226,11 +231,13 @@ export class Gpu {
   /** Record dispatches into one compute pass. */
   encode(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[], timestampWrites?: GPUComputePassTimestampWrites): void {
     const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : undefined);
-    for (const d of dispatches) {
+    const record = (d: Dispatch) => {
       pass.setPipeline(d.kernel.pipeline);
       pass.setBindGroup(0, d.bindGroup);
       pass.dispatchWorkgroups(d.grid[0], d.grid[1], d.grid[2]);
-    }
+      d.then?.forEach(record);
+    };
+    dispatches.forEach(record);
     pass.end();
   }
 

@@ -10,6 +10,9 @@ const SHADER_URLS = {
   'activation.wgsl': new URL('../../shaders/activation.wgsl', import.meta.url),
   'grid.wgsl': new URL('../../shaders/grid.wgsl', import.meta.url),
   'matmul.wgsl': new URL('../../shaders/matmul.wgsl', import.meta.url),
+  'matmul_direct.wgsl': new URL('../../shaders/matmul_direct.wgsl', import.meta.url),
+  'matmul_epilogue.wgsl': new URL('../../shaders/matmul_epilogue.wgsl', import.meta.url),
+  'matmul_reduce.wgsl': new URL('../../shaders/matmul_reduce.wgsl', import.meta.url),
   'elementwise.wgsl': new URL('../../shaders/elementwise.wgsl', import.meta.url),
   'reduce.wgsl': new URL('../../shaders/reduce.wgsl', import.meta.url),
   'softmax_ce.wgsl': new URL('../../shaders/softmax_ce.wgsl', import.meta.url),
@@ -68,7 +71,8 @@ function readRaw(file: string): Promise<string> {
   return pending;
 }
 
-async function fetchText(url: URL): Promise<string> {
+/** Text of a file next to the sources (Node: from disk; browser: over fetch). */
+export async function fetchText(url: URL): Promise<string> {
   if (url.protocol === 'file:') {
     const fsModule = 'node:fs/promises';
     const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ fsModule);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { prepareMatmul, type ActivationName } from '../../src/gpu/ops/matmul';
+import { prepareMatmul, type ActivationName, type MatmulTile } from '../../src/gpu/ops/matmul';
 import { Tensor } from '../../src/gpu/tensor';
 import { refActivate, refMatmul } from '../../src/gpu/reference';
-import { ShapeError } from '../../src/gpu/errors';
+import { LimitError, ShapeError } from '../../src/gpu/errors';
 import { expectClose } from '../support/compare';
 import { useGpu } from '../support/gpu';
 import { freshSeed, randomNormal } from '../support/random';
@@ -15,36 +15,50 @@ const SHAPES: [number, number, number][] = [
   [1, 1, 1], [7, 7, 7], [33, 33, 33], [257, 1, 7], [1, 257, 33], [7, 33, 257], [300, 130, 517],
 ];
 const seed = freshSeed();
+// Both kernel variants, each with a small tile so the awkward sizes cross several tile edges.
+const VARIANTS: [string, MatmulTile][] = [
+  ['staged', { wgM: 8, wgN: 8, tileK: 16 }],
+  ['direct', { variant: 'direct', wgM: 1, wgN: 8, tileK: 1 }],
+];
+const TRANSPOSES = [[false, false], [false, true], [true, false], [true, true]] as const;
 
-/** Stored operand for op(X) of shape rows×cols, with optional transpose, an offset and padding in ld. */
-function operand(rows: number, cols: number, transpose: boolean, s: number) {
+/**
+ * Stored operand for op(X) of shape rows×cols, with optional transpose, an offset and padding in
+ * ld: odd ones by default (never the vec4 path), multiples of 4 when aligned (the vec4 path).
+ */
+function operand(rows: number, cols: number, transpose: boolean, s: number, aligned = false) {
   const storedRows = transpose ? cols : rows;
   const storedCols = transpose ? rows : cols;
-  const ld = storedCols + 3;
-  const offset = 5;
+  const ld = aligned ? storedCols + 4 : storedCols + 3;
+  const offset = aligned ? 8 : 5;
   const data = randomNormal(offset + storedRows * ld, s);
   return { data, ld, offset, transpose };
 }
 
 describe(`matmul (seed ${seed})`, () => {
-  for (const [m, n, k] of SHAPES) {
-    for (const [ta, tb] of [[false, false], [false, true], [true, false]] as const) {
-      it(`${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${n}×${k}, accumulate, alpha`, async () => {
+  const aligned: [number, number, number][] = [[7, 36, 33], [33, 260, 257], [1, 8, 7]];
+  const cases = [
+    ...SHAPES.map((s) => [...s, false] as const),
+    ...aligned.map((s) => [...s, true] as const),
+  ];
+  for (const [variant, tile] of VARIANTS) for (const [m, n, k, vec] of cases) {
+    for (const [ta, tb] of TRANSPOSES) {
+      it(`${variant} ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${n}×${k}${vec ? ' (ld, offset, n multiples of 4)' : ''}, accumulate, alpha`, async () => {
         const g = gpu();
-        const a = operand(m, k, ta, seed + m);
-        const b = operand(k, n, tb, seed + n + 1);
+        const a = operand(m, k, ta, seed + m, vec);
+        const b = operand(k, n, tb, seed + n + 1, vec);
         const A = Tensor.create(g, [a.data.length], { data: a.data });
         const B = Tensor.create(g, [b.data.length], { data: b.data });
         const prior = randomNormal(m * n, seed + 2);
         const C = Tensor.create(g, [m * n], { fill: NaN });
-        const plain = await prepareMatmul(g, { m, n, k, a: { buffer: A, ...a }, b: { buffer: B, ...b }, out: { buffer: C } });
+        const plain = await prepareMatmul(g, { m, n, k, tile, a: { buffer: A, ...a }, b: { buffer: B, ...b }, out: { buffer: C } });
         g.run([plain]);
         const want = refMatmul(m, n, k, a, b);
         expectClose(await C.read(), want, tolFor(k), `C ${m}×${n}×${k}`);
 
         C.write(prior);
         const acc = await prepareMatmul(g, {
-          m, n, k, alpha: -0.5, a: { buffer: A, ...a }, b: { buffer: B, ...b }, out: { buffer: C },
+          m, n, k, tile, alpha: -0.5, a: { buffer: A, ...a }, b: { buffer: B, ...b }, out: { buffer: C },
           epilogue: { kind: 'store', accumulate: true },
         });
         g.run([acc]);
@@ -54,8 +68,10 @@ describe(`matmul (seed ${seed})`, () => {
     }
   }
 
-  for (const act of ['identity', 'relu', 'tanh', 'gelu'] as ActivationName[]) {
-    it(`layer epilogue (bias + ${act}) and gate epilogue, dual`, async () => {
+  const epilogueCases = VARIANTS.flatMap(([variant, tile]) => (['identity', 'relu', 'tanh', 'gelu'] as ActivationName[])
+    .flatMap((act) => [1, 3].map((splitK) => ({ variant, tile, act, splitK }))));
+  for (const { variant, tile, act, splitK } of epilogueCases) {
+    it(`${variant}: layer epilogue (bias + ${act}) and gate epilogue, dual${splitK > 1 ? `, K split ${splitK} ways` : ''}`, async () => {
       const g = gpu();
       const [m, n, k] = [33, 70, 257];
       // Forward layer: z = h Wᵀ + b, ż = ḣ Wᵀ + h Vᵀ + c; params hold W (n×k) then b.
@@ -70,7 +86,7 @@ describe(`matmul (seed ${seed})`, () => {
       const out = Tensor.create(g, [2 * m * n], { fill: NaN });
       const outDot = Tensor.create(g, [2 * m * n], { fill: NaN });
       const layer = await prepareMatmul(g, {
-        m, n, k,
+        m, n, k, tile, splitK,
         a: { buffer: H, dot: Hd },
         b: { buffer: P, transpose: true, dot: V },
         out: { buffer: out, offset: m * n, dot: outDot },
@@ -101,7 +117,7 @@ describe(`matmul (seed ${seed})`, () => {
       const gate = Tensor.create(g, [m * k], { fill: NaN });
       const gateDot = Tensor.create(g, [m * k], { fill: NaN });
       const back = await prepareMatmul(g, {
-        m, n: k, k: n,
+        m, n: k, k: n, tile, splitK,
         a: { buffer: D, dot: Dd },
         b: { buffer: P, dot: V },
         out: { buffer: gate, dot: gateDot },
@@ -119,7 +135,7 @@ describe(`matmul (seed ${seed})`, () => {
     });
   }
 
-  it('dual store with one tangent (Ȧ only), accumulate, primal skipped', async () => {
+  for (const [variant, tile, splitK] of VARIANTS.flatMap(([v, t]) => [1, 4].map((sk) => [v, t, sk] as const))) it(`${variant}: dual store with one tangent (Ȧ only), accumulate, primal skipped${splitK > 1 ? `, K split ${splitK} ways` : ''}`, async () => {
     const g = gpu();
     const [m, n, k] = [7, 257, 33];
     const a = randomNormal(k * m, seed + 20);
@@ -131,7 +147,7 @@ describe(`matmul (seed ${seed})`, () => {
     const C = Tensor.create(g, [m * n], { fill: NaN });
     const Cd = Tensor.create(g, [m * n], { fill: 0 });
     const gradW = await prepareMatmul(g, {
-      m, n, k, a: { buffer: A, transpose: true, dot: Ad }, b: { buffer: B },
+      m, n, k, tile, splitK, a: { buffer: A, transpose: true, dot: Ad }, b: { buffer: B },
       out: { buffer: C, dot: Cd }, epilogue: { kind: 'store', accumulate: true, storePrimal: false },
     });
     g.run([gradW, gradW]);
@@ -141,14 +157,18 @@ describe(`matmul (seed ${seed})`, () => {
     for (const t of [A, Ad, B, C, Cd]) t.destroy();
   });
 
-  for (const tile of [{ wgM: 8, wgN: 8, tileK: 8 }, { wgM: 16, wgN: 8, tileK: 16 }, { wgM: 8, wgN: 32, tileK: 4 }]) {
-    it(`tile override ${tile.wgM}×${tile.wgN}×${tile.tileK} (dual, transposed)`, async () => {
+  const overrides: [MatmulTile, boolean][] = [
+    [{ wgM: 8, wgN: 8, tileK: 8 }, false], [{ wgM: 16, wgN: 8, tileK: 16 }, false], [{ wgM: 8, wgN: 32, tileK: 4 }, false],
+    [{ variant: 'direct', wgM: 1, wgN: 4, tileK: 1 }, true], [{ variant: 'direct', wgM: 1, wgN: 64, tileK: 1 }, false],
+  ];
+  for (const [tile, vec] of overrides) {
+    it(`tile override ${tile.variant ?? 'staged'} ${tile.wgM}×${tile.wgN}×${tile.tileK} (dual, transposed A${vec ? ', vec4 B' : ''})`, async () => {
       const g = gpu();
-      const [m, n, k] = [33, 70, 57];
-      const a = operand(m, k, true, seed + 30);
-      const ad = operand(m, k, true, seed + 31);
-      const b = operand(k, n, false, seed + 32);
-      const bd = operand(k, n, false, seed + 33);
+      const [m, n, k] = [33, vec ? 72 : 70, 57];
+      const a = operand(m, k, true, seed + 30, vec);
+      const ad = operand(m, k, true, seed + 31, vec);
+      const b = operand(k, n, false, seed + 32, vec);
+      const bd = operand(k, n, false, seed + 33, vec);
       const T = (x: Float32Array) => Tensor.create(g, [x.length], { data: x });
       const [A, Ad, B, Bd] = [T(a.data), T(ad.data), T(b.data), T(bd.data)];
       const C = Tensor.create(g, [m * n], { fill: NaN });
@@ -163,6 +183,50 @@ describe(`matmul (seed ${seed})`, () => {
       for (const t of [A, Ad, B, Bd, C, Cd]) t.destroy();
     });
   }
+
+  for (const [variant, tile] of VARIANTS) {
+    it(`${variant}: split K is bit-identical run to run and matches the reference and the unsplit product (weight-gradient TN shape)`, async () => {
+      const g = gpu();
+      // ∇W = δᵀ h over a chunk: the output is small, K (rows) long.
+      const [m, n, k] = [10, 64, 2048];
+      const a = operand(m, k, true, seed + 40);
+      const b = operand(k, n, false, seed + 41);
+      const prior = randomNormal(m * n, seed + 42);
+      const A = Tensor.create(g, [a.data.length], { data: a.data });
+      const B = Tensor.create(g, [b.data.length], { data: b.data });
+      const C = Tensor.create(g, [m * n], { fill: NaN });
+      const want = refMatmul(m, n, k, a, b).map((x, i) => prior[i] + 0.25 * x);
+      const runs: Float32Array[] = [];
+      for (const splitK of [5, 5, 1]) {
+        C.write(prior);
+        g.run([await prepareMatmul(g, {
+          m, n, k, tile, splitK, alpha: 0.25, a: { buffer: A, ...a }, b: { buffer: B, ...b }, out: { buffer: C },
+          epilogue: { kind: 'store', accumulate: true },
+        })]);
+        runs.push(Float32Array.from(await C.read()));
+        expectClose(runs.at(-1)!, want, tolFor(k), `C += αAB, K split ${splitK} ways`);
+      }
+      expect(Buffer.from(runs[1].buffer).equals(Buffer.from(runs[0].buffer))).toBe(true);
+      expectClose(runs[0], runs[2], tolFor(k), 'split vs unsplit');
+      for (const t of [A, B, C]) t.destroy();
+    });
+  }
+
+  it('refuses tiles over the device limits, naming the limit and the tile', async () => {
+    const g = gpu();
+    const A = Tensor.create(g, [64]);
+    const C = Tensor.create(g, [64]);
+    const mm = (tile: MatmulTile) => prepareMatmul(g, { m: 8, n: 8, k: 8, tile, a: { buffer: A }, b: { buffer: A }, out: { buffer: C } });
+    const lim = g.limits;
+    const side = 2 ** Math.ceil(Math.log2(Math.sqrt(lim.maxComputeInvocationsPerWorkgroup) + 1));
+    await expect(mm({ wgM: side, wgN: side, tileK: 1 })).rejects.toThrow(LimitError);
+    await expect(mm({ wgM: side, wgN: side, tileK: 1 })).rejects.toThrow(new RegExp(`tile ${side}×${side}×1 \\(given by the caller\\) needs invocations ${side * side} but this device's maxComputeInvocationsPerWorkgroup is ${lim.maxComputeInvocationsPerWorkgroup}`));
+    const deep = Math.ceil(lim.maxComputeWorkgroupStorageSize / (4 * 2 * 33)) + 1;
+    await expect(mm({ wgM: 8, wgN: 8, tileK: deep })).rejects.toThrow(/maxComputeWorkgroupStorageSize/);
+    await expect(mm({ variant: 'direct', wgM: 1, wgN: lim.maxComputeWorkgroupSizeX + 1, tileK: 1 })).rejects.toThrow(/maxComputeWorkgroupSizeX/);
+    await expect(mm({ variant: 'direct', wgM: 2, wgN: 8, tileK: 1 })).rejects.toThrow(/use wgM = 1 and tileK = 1/);
+    for (const t of [A, C]) t.destroy();
+  });
 
   it('rejects mismatched shapes with a message naming the operand', async () => {
     const g = gpu();

@@ -67,8 +67,11 @@ export interface MeasuredRow extends RowKey {
   /** Engine, median by timeGpu (method in oursGpuMethod), run back to back: on a CPU adapter warmer caches than the alternating wall clock. */
   oursGpuMs: number;
   oursGpuMethod: Timing['method'];
+  /** Interquartile range over the median of the engine's wall clock samples. */
+  oursIqr: number;
   /** Peer, median wall clock. */
   theirsMs: number;
+  theirsIqr: number;
   /** theirsMs / oursMs: above 1 the engine is faster. */
   ratio: number;
   /** max |theirs − ours| / max |ours| on the same inputs. */
@@ -134,10 +137,10 @@ export async function closePeers(): Promise<void> {
 
 export function peersTable(report: PeerReport): string {
   const table = markdownTable(
-    [['peer', 'l'], ['op', 'l'], ['shape', 'l'], ['ours ms (wall)', 'r'], ['ours ms (GPU)', 'r'], ['theirs ms (wall)', 'r'], ['theirs / ours', 'r'], ['max rel err', 'r']],
+    [['peer', 'l'], ['op', 'l'], ['shape', 'l'], ['ours ms (wall)', 'r'], ['IQR/median', 'r'], ['ours ms (GPU)', 'r'], ['theirs ms (wall)', 'r'], ['IQR/median', 'r'], ['theirs / ours', 'r'], ['max rel err', 'r']],
     report.rows.map((r) => 'unavailable' in r
       ? [r.peer, r.op, r.shape, `unavailable: ${r.unavailable}`]
-      : [r.peer, r.op, r.shape, r.oursMs.toFixed(2), r.oursGpuMs.toFixed(2), r.theirsMs.toFixed(2), r.ratio.toFixed(2), r.maxRelErr.toExponential(1)]),
+      : [r.peer, r.op, r.shape, r.oursMs.toFixed(2), r.oursIqr.toFixed(2), r.oursGpuMs.toFixed(2), r.theirsMs.toFixed(2), r.theirsIqr.toFixed(2), r.ratio.toFixed(2), r.maxRelErr.toExponential(1)]),
   );
   return `peers' adapter: ${report.peerAdapter}\n\n${table}`;
 }
@@ -167,9 +170,11 @@ async function compare<T extends { errors: DeviceErrors }>(
   return {
     ...key,
     oursMs: oursWall.medianMs,
+    oursIqr: oursWall.relativeIqr,
     oursGpuMs: ours.gpu.medianMs,
     oursGpuMethod: ours.gpu.method,
     theirsMs: theirsWall.medianMs,
+    theirsIqr: theirsWall.relativeIqr,
     ratio: theirsWall.medianMs / oursWall.medianMs,
     maxRelErr: maxRelErr(theirs.result, ours.result),
   };

@@ -1,11 +1,21 @@
 /**
- * prepareMatmul: one GEMM dispatch (shaders/matmul.wgsl) with its bind group built once.
+ * prepareMatmul: one GEMM (shaders/matmul.wgsl) with its bind groups built once.
  * Covers the MLP's three products — forward (NT), weight gradient (TN), δ propagation (NN) —
  * their tangents by the product rule, and the bias/activation/gate epilogues.
+ * Tiles come from the adapter's table (matmul-tiles.ts) unless the caller gives one. When the
+ * output has too few tiles to keep the adapter busy and K is long (the weight gradient over a
+ * 2,048-row chunk), K is split: the returned dispatch writes partial products to scratch and
+ * carries, in `then`, the fixed-order reduction (matmul_reduce.wgsl) that applies the epilogue.
  */
 import type { Dispatch, Gpu, UniformField } from '../context';
-import { ShapeError } from '../errors';
+import { LimitError, ShapeError } from '../errors';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
+import {
+  DIRECT_BLOCK, checkTile, entryFor, fitTile, loadTileTables, narrowTile, productClass, tileExtent, tileFor,
+  type MatmulTile, type TileEntry,
+} from './matmul-tiles';
+
+export { tileBytes, type MatmulTile } from './matmul-tiles';
 
 import { ACTIVATION_CODE, type ActivationName } from '../../vocabulary';
 export { ACTIVATION_CODE, type ActivationName };
@@ -28,16 +38,6 @@ export type Epilogue =
   /** C = AB ⊙ act'(z) with z read from aux (tangent: + AB ⊙ act''(z) ⊙ ż from aux.dot). */
   | { kind: 'gate'; activation: ActivationName; aux: BufferLike; auxDot?: BufferLike; zOffset: number };
 
-export interface MatmulTile {
-  wgM: number;
-  wgN: number;
-  tileK: number;
-}
-
-/** 64×64 output tiles, 32-deep: the best of `npm run bench -- kernels --tune` on lavapipe for the MLP shapes. */
-export const DEFAULT_TILE: MatmulTile = { wgM: 16, wgN: 16, tileK: 32 };
-/** Per-thread block size fixed in the shader (TM × TN). */
-const THREAD_BLOCK = 4;
 
 export interface MatmulOptions {
   m: number;
@@ -49,24 +49,32 @@ export interface MatmulOptions {
   out: { buffer?: BufferLike; offset?: number; ld?: number; dot?: BufferLike };
   epilogue?: Epilogue;
   alpha?: number;
+  /** Workgroup tile; default: the adapter's table entry for this product class, fitted to workgroup memory. */
   tile?: MatmulTile;
+  /** Number of K splits (1: never split); default: the adapter's split-K rule. */
+  splitK?: number;
 }
 
-/** Bytes of workgroup memory a tile stages: A and B tiles, plus tangent tiles when present (1 float when absent). */
-export function tileBytes(t: MatmulTile, aDot: boolean, bDot: boolean): number {
-  const a = THREAD_BLOCK * t.wgM * t.tileK;
-  const b = THREAD_BLOCK * t.wgN * t.tileK;
-  return 4 * (a + b + (aDot ? a : 1) + (bDot ? b : 1));
+const entries = new WeakMap<Gpu, Promise<TileEntry>>();
+
+/** The tile-table entry for this device's adapter, loaded on its first matmul. */
+export function matmulTuning(gpu: Gpu): Promise<TileEntry> {
+  let e = entries.get(gpu);
+  if (!e) {
+    e = loadTileTables().then((tables) => entryFor(tables, gpu.adapter));
+    entries.set(gpu, e);
+  }
+  return e;
 }
 
-/** Halve the tile depth until the staged tiles fit the device's workgroup memory (dual kernels stage twice as much). */
-function fitTile(tile: MatmulTile, aDot: boolean, bDot: boolean, limit: number): MatmulTile {
-  let t = tile;
-  while (tileBytes(t, aDot, bDot) > limit && t.tileK > 1) t = { ...t, tileK: t.tileK / 2 };
-  return t;
+/** K splits for an output of `tiles` tiles: enough to reach the rule's workgroup count, each split at least minChunk long. */
+export function chooseSplits(tiles: number, k: number, rule: TileEntry['splitK']): number {
+  if (tiles >= rule.minWorkgroups) return 1;
+  return Math.max(1, Math.min(Math.ceil(rule.minWorkgroups / tiles), Math.floor(k / rule.minChunk), 64));
 }
 
 const BINDINGS = ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'] as const;
+const DIRECT_BINDINGS = [...BINDINGS, 'read', 'read'] as const;
 
 export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatch> {
   const op = 'matmul';
@@ -74,8 +82,10 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
   const epi = o.epilogue ?? { kind: 'store' };
   const aDot = o.a.dot !== undefined;
   const bDot = o.b.dot !== undefined;
-  const tile = o.tile ?? fitTile(DEFAULT_TILE, aDot, bDot, gpu.limits.maxComputeWorkgroupStorageSize);
   const dual = aDot || bDot;
+  const tuning = await matmulTuning(gpu);
+  const tile = o.tile ?? fitTile(narrowTile(tileFor(tuning, productClass(!!o.a.transpose, !!o.b.transpose, dual)), o.n), aDot, bDot, gpu.limits.maxComputeWorkgroupStorageSize);
+  checkTile(gpu.limits, tile, aDot, bDot, o.tile ? 'given by the caller' : `table entry '${tuning.name}'`);
   if (dual && !o.out.dot) throw new ShapeError(`${op}: a tangent operand was given but out.dot is missing`);
   if (!dual && o.out.dot) throw new ShapeError(`${op}: out.dot needs a.dot or b.dot`);
 
@@ -127,35 +137,78 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
     }
   }
 
-  const kernel = await gpu.kernel({
-    file: 'matmul.wgsl',
-    entry: 'main',
-    bindings: BINDINGS,
-    overrides: {
-      WG_M: tile.wgM, WG_N: tile.wgN, TILE_K: tile.tileK,
-      TRANS_A: !!o.a.transpose, TRANS_B: !!o.b.transpose,
-      A_DOT: aDot, B_DOT: bDot,
-      EPILOGUE: epi.kind === 'store' ? 0 : epi.kind === 'layer' ? 1 : 2,
-      ACT: act,
-      ACCUMULATE: epi.kind === 'store' && !!epi.accumulate,
-      STORE_PRIMAL: epi.kind !== 'store' || epi.storePrimal !== false,
-    },
-  });
+  const span = tileExtent(tile);
+  const tiles = Math.ceil(o.m / span.rows) * Math.ceil(o.n / span.cols);
+  if (o.splitK !== undefined && (!Number.isInteger(o.splitK) || o.splitK < 1)) throw new ShapeError(`${op}: splitK = ${o.splitK} must be a positive integer`);
+  // Each split's k range is a whole number of k tiles; the count is then what those chunks need.
+  const wanted = Math.min(o.splitK ?? chooseSplits(tiles, o.k, tuning.splitK), o.k);
+  const kChunk = Math.ceil(Math.ceil(o.k / wanted) / tile.tileK) * tile.tileK;
+  const splits = Math.ceil(o.k / kChunk);
   const fields: UniformField[] = [
     { u32: o.m }, { u32: o.n }, { u32: o.k },
     { u32: aOff }, { u32: lda }, { u32: bOff }, { u32: ldb }, { u32: cOff }, { u32: ldc },
-    { u32: zOff }, { u32: biasOff }, { f32: o.alpha ?? 1 },
+    { u32: zOff }, { u32: biasOff }, { f32: o.alpha ?? 1 }, { u32: splits }, { u32: splits > 1 ? kChunk : o.k },
   ];
-  const tiles = Math.ceil(o.m / (tile.wgM * THREAD_BLOCK)) * Math.ceil(o.n / (tile.wgN * THREAD_BLOCK));
-  return gpu.dispatch(kernel, [
-    gpu.uniform(fields, op),
+  const epilogue = {
+    A_DOT: aDot, B_DOT: bDot,
+    EPILOGUE: epi.kind === 'store' ? 0 : epi.kind === 'layer' ? 1 : 2,
+    ACT: act,
+    ACCUMULATE: epi.kind === 'store' && !!epi.accumulate,
+    STORE_PRIMAL: epi.kind !== 'store' || epi.storePrimal !== false,
+  };
+  const direct = tile.variant === 'direct';
+  // The direct kernel reads B as vec4s when every row of its 8-column blocks starts 16-byte aligned.
+  const vecB = direct && !o.b.transpose && o.n >= DIRECT_BLOCK && o.n % 4 === 0 && ldb % 4 === 0 && bOff % 4 === 0 &&
+    gpuBuffer(o.b.buffer).size % 16 === 0 && (!o.b.dot || gpuBuffer(o.b.dot).size % 16 === 0);
+  const file = direct ? 'matmul_direct.wgsl' : 'matmul.wgsl';
+  const bindings = direct ? DIRECT_BINDINGS : BINDINGS;
+  const product = {
+    ...(direct ? { WG: tile.wgN, VEC_B: vecB } : { WG_M: tile.wgM, WG_N: tile.wgN, TILE_K: tile.tileK }),
+    TRANS_A: !!o.a.transpose, TRANS_B: !!o.b.transpose, A_DOT: aDot, B_DOT: bDot,
+  };
+  const uniform = gpu.uniform(fields, op);
+  const operands = [
+    uniform,
     gpuBuffer(o.a.buffer),
     gpuBuffer(o.b.buffer),
     o.a.dot ? gpuBuffer(o.a.dot) : gpu.placeholder('read'),
     o.b.dot ? gpuBuffer(o.b.dot) : gpu.placeholder('read'),
-    aux,
-    auxDot,
+  ];
+  const outputs = [
     o.out.buffer ? gpuBuffer(o.out.buffer) : gpu.placeholder('write'),
     o.out.dot ? gpuBuffer(o.out.dot) : gpu.placeholder('write', 1),
-  ], tiles);
+  ];
+  // The direct kernel also sees B (and Ḃ) as vec4s; bound to placeholders when it reads scalars.
+  const vec4Views = direct
+    ? [vecB ? gpuBuffer(o.b.buffer) : gpu.placeholder('read'), vecB && o.b.dot ? gpuBuffer(o.b.dot) : gpu.placeholder('read')]
+    : [];
+  if (splits === 1) {
+    const kernel = await gpu.kernel({ file, entry: 'main', bindings, overrides: { ...product, ...epilogue } });
+    return gpu.dispatch(kernel, [...operands, aux, auxDot, ...outputs, ...vec4Views], tiles);
+  }
+
+  // Split K: raw partials into scratch (the epilogue overrides do not matter there, so one
+  // pipeline serves every epilogue), then the reduction applies the epilogue to their sum.
+  const bytes = 4 * splits * o.m * o.n;
+  if (bytes > gpu.limits.maxStorageBufferBindingSize) {
+    throw new LimitError(`${op}: ${splits} K splits of a ${o.m}×${o.n} output need ${bytes} bytes of scratch, over maxStorageBufferBindingSize ${gpu.limits.maxStorageBufferBindingSize}. Fix: pass splitK: 1 or fewer splits.`);
+  }
+  const scratch = (label: string) => gpu.device.createBuffer({ label, size: bytes, usage: GPUBufferUsage.STORAGE });
+  const partial = scratch('matmul split-K partials');
+  const partialDot = dual ? scratch('matmul split-K tangent partials') : gpu.placeholder('write', 1);
+  const [splitKernel, reduceKernel] = await Promise.all([
+    gpu.kernel({ file, entry: 'main', bindings, overrides: { ...product, SPLIT_K: true } }),
+    gpu.kernel({ file: 'matmul_reduce.wgsl', entry: 'main', bindings: BINDINGS, overrides: epilogue }),
+  ]);
+  const placeholders = [gpu.placeholder('read'), gpu.placeholder('read')];
+  const first = gpu.dispatch(splitKernel, [...operands, ...placeholders, partial, partialDot, ...vec4Views], tiles * splits, dual ? [partial, partialDot] : [partial]);
+  const reduce = gpu.dispatch(reduceKernel, [
+    uniform, partial, gpuBuffer(o.b.buffer), dual ? partialDot : gpu.placeholder('read'),
+    o.b.dot ? gpuBuffer(o.b.dot) : gpu.placeholder('read'), aux, auxDot, ...outputs,
+  ], Math.ceil((o.m * o.n) / REDUCE_WG));
+  reduce.owned.length = 0; // the uniform is owned (and freed) by the first dispatch
+  return { ...first, then: [reduce] };
 }
+
+/** Threads per workgroup of the split-K reduction (its WG override default). */
+const REDUCE_WG = 64;
