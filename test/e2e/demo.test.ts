@@ -220,10 +220,10 @@ describe('demo site in Chromium', () => {
     const status = await finalStatus(page, log, 240_000);
     if (status !== 'done') throw new Error(`the bench page ended with '${status}'; its console:\n${log.slice(-20).join('\n')}`);
     const cells = await page.locator('[data-testid="tables"] td').allInnerTexts();
-    // Two MLP shapes × (shape, samples, forward ms, 2 × (ms, GFLOP/s), ratio).
-    expect(cells).toHaveLength(16);
+    // Two MLP shapes × (shape, samples, forward ms, 2 × (ms, GFLOP/s), ratio, block ms, per-direction ratio).
+    expect(cells).toHaveLength(20);
     for (const c of cells.filter((c) => /^[\d.]+$/.test(c))) expect(Number(c)).toBeGreaterThan(0);
-    expect(cells.filter((c) => /^[\d.]+$/.test(c)).length).toBeGreaterThanOrEqual(14);
+    expect(cells.filter((c) => /^[\d.]+$/.test(c)).length).toBeGreaterThanOrEqual(18);
     await page.close();
   }, 300_000);
 
