@@ -2,7 +2,7 @@
 // import its file extension, which Node's ESM loader requires and the sources (bundler resolution)
 // leave out. Plain Node, no tsx, so `npm pack` works from a bare checkout with its devDependencies.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,5 +31,9 @@ function walk(dir) {
   }
 }
 walk(out);
+// Data that modules read by URL next to themselves (the shipped matmul tile table) goes beside their build.
+for (const rel of readdirSync(join(root, 'src'), { recursive: true })) {
+  if (rel.endsWith('.json')) copyFileSync(join(root, 'src', rel), join(out, rel));
+}
 chmodSync(join(out, 'cli', 'main.js'), 0o755);
 console.log(`built ${out}`);
