@@ -13,6 +13,7 @@ const SHADER_URLS = {
   'matmul_direct.wgsl': new URL('../../shaders/matmul_direct.wgsl', import.meta.url),
   'matmul_epilogue.wgsl': new URL('../../shaders/matmul_epilogue.wgsl', import.meta.url),
   'matmul_reduce.wgsl': new URL('../../shaders/matmul_reduce.wgsl', import.meta.url),
+  'matmul_io.wgsl': new URL('../../shaders/matmul_io.wgsl', import.meta.url),
   'elementwise.wgsl': new URL('../../shaders/elementwise.wgsl', import.meta.url),
   'reduce.wgsl': new URL('../../shaders/reduce.wgsl', import.meta.url),
   'softmax_ce.wgsl': new URL('../../shaders/softmax_ce.wgsl', import.meta.url),
