@@ -36,18 +36,29 @@ describe(`bootstrap intervals (seed ${seed})`, () => {
     expect(covered / trials).toBeLessThan(0.99);
   });
 
-  it('the slope interval covers the true slope of a noisy line and narrows with more points', () => {
+  it('the slope interval covers the true slope of noisy lines about 95 % of the time and narrows with more points', () => {
     const rng = new Rng(seed + 1);
-    const fit = (n: number) => {
+    const fit = (n: number, t: number) => {
       const x = Float64Array.from({ length: n }, () => rng.uniform() * 4 - 2);
       const y = x.map((xi) => 1.5 * xi - 0.7 + 0.3 * rng.normal());
-      return bootstrapInterval(n, (c) => olsSlope(x, y, c), { seed });
+      return bootstrapInterval(n, (c) => olsSlope(x, y, c), { resamples: 400, seed: seed + t });
     };
-    const small = fit(20);
-    const large = fit(500);
-    expect(small.low).toBeLessThan(1.5);
-    expect(small.high).toBeGreaterThan(1.5);
-    expect(large.high - large.low).toBeLessThan((small.high - small.low) / 2);
+    const trials = 200;
+    let covered = 0;
+    let widthSmall = 0;
+    let widthLarge = 0;
+    for (let t = 0; t < trials; t++) {
+      const small = fit(30, t);
+      if (small.low <= 1.5 && 1.5 <= small.high) covered++;
+      widthSmall += small.high - small.low;
+      const large = fit(480, t);
+      widthLarge += large.high - large.low;
+    }
+    expect(covered / trials).toBeGreaterThan(0.85);
+    expect(covered / trials).toBeLessThan(0.995);
+    // Width shrinks like 1/√n: 16× the points, a quarter of the width on average.
+    expect(widthLarge / widthSmall).toBeGreaterThan(0.18);
+    expect(widthLarge / widthSmall).toBeLessThan(0.33);
   });
 
   it('olsSlope recovers an exact line and is NaN for constant x', () => {
