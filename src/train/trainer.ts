@@ -16,6 +16,16 @@
  * inside both (measured, 4 epochs, seeds 0–1: ‖θ‖ grows 1.00–1.26×, the largest logged loss is 2.4
  * against a bound of at least 23), while SGD at lr 10⁴ crosses the loss bound at its first log.
  *
+ * Convergence (`target`): with a target train loss, `epochs` is a budget. After each evaluation the
+ * full training set's mean data loss (not the running minibatch average, which lags and is noisy)
+ * is compared with the target; at or below it the run stops there and `converged` records the step.
+ * A run that spends the budget above it returns converged: false. Why a loss level rather than a
+ * small change between evaluations: at a small learning rate the loss falls slowly everywhere, so
+ * a per-evaluation change can look negligible on a slope far from any minimum, while a level
+ * cannot be reached by descending slowly; and cross-entropy without weight decay has no minimum at
+ * finite θ at all (it falls towards 0 as ‖θ‖ grows), so "trained to a stated train loss" is what
+ * a minimum means there, and it compares every run at the same fit (Jiang et al. 2019 stop at 0.01).
+ *
  * Batches: floor(N / batchSize) full batches per epoch; the remainder of each shuffled epoch is
  * skipped (drop_last), so every step sees the same batch size.
  */
@@ -30,7 +40,10 @@ import { lrAt, type Schedule } from '../optim/schedule';
 import { Rng } from '../util/rng';
 
 export interface TrainOptions {
+  /** Epochs to run; with `target`, the most epochs (the budget). */
   epochs: number;
+  /** Stop at the first evaluation whose full-training-set data loss is ≤ trainLoss (see the header). */
+  target?: { trainLoss: number };
   batchSize: number;
   optimizer: OptimizerConfig;
   schedule?: Schedule;
@@ -83,6 +96,8 @@ export interface TrainResult {
   evals: EvalLog[];
   diverged: Divergence | null;
   stopped: boolean;
+  /** With a target: the evaluation that reached it, or null when the budget ran out first. Absent without a target. */
+  converged?: { step: number; epoch: number; trainLoss: number } | null;
   optimizer: Optimizer;
 }
 
@@ -107,6 +122,7 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
   const evals: EvalLog[] = [];
   let diverged: Divergence | null = null;
   let stopped = false;
+  let converged: TrainResult['converged'] = o.target ? null : undefined;
   let lastFinite: number | null = null;
   let step = 0;
   const lossFactor = o.divergence?.lossFactor ?? 10;
@@ -124,7 +140,7 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
     const startEpoch = Math.floor(step / stepsPerEpoch);
     for (let e = 0; e < startEpoch; e++) rng.permutation(data.count);
     let sinceLog = 0;
-    for (let epoch = startEpoch; epoch < o.epochs && !diverged && !stopped; epoch++) {
+    for (let epoch = startEpoch; epoch < o.epochs && !diverged && !stopped && !converged; epoch++) {
       permutation.write(rng.permutation(data.count));
       for (let s = step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
         if (o.signal?.aborted) {
@@ -180,6 +196,7 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
       if (!diverged && o.evaluate !== false && ((epoch + 1) % evalEvery === 0 || epoch === o.epochs - 1 || stopped)) {
         const entry = await evaluate(model, data, o, step, epoch);
         evals.push(entry);
+        if (o.target && !stopped && entry.train.loss <= o.target.trainLoss) converged = { step, epoch, trainLoss: entry.train.loss };
         await o.onProgress?.({ kind: 'eval', totalSteps, ...entry });
       }
     }
@@ -188,7 +205,7 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
     releaseDispatches([accumulate]);
     for (const t of [permutation, batchOrder, grad, running]) t.destroy();
   }
-  return { steps: step, history, evals, diverged, stopped, optimizer };
+  return { steps: step, history, evals, diverged, stopped, ...(o.target ? { converged } : {}), optimizer };
 }
 
 async function evaluate(model: Mlp, data: GpuDataset, o: TrainOptions, step: number, epoch: number): Promise<EvalLog> {
@@ -207,4 +224,8 @@ function validate(o: TrainOptions, data: GpuDataset): void {
   }
   if (o.logEvery !== undefined && !positiveInt(o.logEvery)) throw new Error(`train: logEvery must be a positive integer, got ${o.logEvery}`);
   if (o.evalEvery !== undefined && !positiveInt(o.evalEvery)) throw new Error(`train: evalEvery must be a positive integer, got ${o.evalEvery}`);
+  if (o.target) {
+    if (!(o.target.trainLoss > 0) || !Number.isFinite(o.target.trainLoss)) throw new Error(`train: target.trainLoss must be a positive number, got ${o.target.trainLoss}`);
+    if (o.evaluate === false) throw new Error('train: a target train loss needs the evaluations (evaluate: false was given)');
+  }
 }

@@ -85,6 +85,45 @@ describe('training on the GPU', () => {
     data.destroy();
   });
 
+  it('with a target train loss, stops at the first evaluation at or below it, or spends the budget and says unconverged', async () => {
+    const g = gpu();
+    const d = await digits();
+    const data = GpuDataset.fromDataset(g, take(d.train, 640));
+    const spec = { widths: [784, 16, 10], activation: 'relu' as const, seed: 6 };
+    const options = { batchSize: 32, optimizer: { kind: 'adam' as const, lr: 1e-2 }, seed: 2, logEvery: 5 };
+    const stepsPerEpoch = 640 / 32;
+    const model = await Mlp.create(g, spec);
+    const reached = await train(model, data, { ...options, epochs: 50, target: { trainLoss: 0.3 } });
+    reached.optimizer.destroy();
+    const evals = reached.evals;
+    // Stopped early, at the first evaluation whose full-set loss is at or below the target, and says so.
+    expect(reached.converged).not.toBeNull();
+    expect(reached.steps).toBeLessThan(50 * stepsPerEpoch);
+    expect(reached.steps).toBe(evals.length * stepsPerEpoch);
+    expect(reached.converged).toEqual({ step: reached.steps, epoch: evals.length - 1, trainLoss: evals.at(-1)!.train.loss });
+    expect(evals.at(-1)!.train.loss).toBeLessThanOrEqual(0.3);
+    for (const e of evals.slice(0, -1)) expect(e.train.loss).toBeGreaterThan(0.3);
+    // The loss it reports is the model's full-set loss at the stopping point.
+    expect((await model.loss(data)).loss).toBeCloseTo(reached.converged!.trainLoss, 6);
+    model.destroy();
+    // A target out of reach: the whole budget is spent and the run is marked unconverged.
+    const short = await Mlp.create(g, spec);
+    const budget = await train(short, data, { ...options, epochs: 2, target: { trainLoss: 1e-6 } });
+    budget.optimizer.destroy();
+    expect(budget.converged).toBeNull();
+    expect(budget.steps).toBe(2 * stepsPerEpoch);
+    expect(budget.evals.at(-1)!.train.loss).toBeGreaterThan(1e-6);
+    short.destroy();
+    // Without a target nothing is claimed either way.
+    const plain = await Mlp.create(g, spec);
+    const fixed = await train(plain, data, { ...options, epochs: 1 });
+    fixed.optimizer.destroy();
+    expect(fixed.converged).toBeUndefined();
+    plain.destroy();
+    await expect(train(plain, data, { ...options, epochs: 1, target: { trainLoss: 0 } })).rejects.toThrow(/target\.trainLoss must be a positive number/);
+    data.destroy();
+  });
+
   it('stops a diverging run and reports the step and the last finite loss', async () => {
     const g = gpu();
     const d = await digits();
