@@ -136,13 +136,14 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
     const result = await runStudy(gpu, config, out, {
       log: (l) => progress.line(l),
       progress: (run, f, note) => progress.update(run, f, note),
+      stage: (run, text) => progress.stage(run, `probing: ${text}`),
       signal: abort.signal,
       probe: command === 'study',
     });
     if (command === 'study') {
       const files = await writeStudyOutputs(result, out);
       console.log(summaryTable(result.runs));
-      console.log('');
+      console.log(`\n${result.answer}\n`);
       for (const f of result.findings) console.log(`- ${f}`);
       console.log(`\nwrote ${files.join(', ')}`);
     } else {

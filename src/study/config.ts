@@ -17,16 +17,26 @@ export interface RunConfig {
   optimizer: OptimizerConfig;
 }
 
+/** Any source: train on the first N samples of its (shuffled) training split only; 0 or absent = all. */
+interface TrainSubset {
+  trainSamples?: number;
+}
+
 export interface StudyConfig {
   data:
-    | { source: 'mnist-10k'; testFraction: number; splitSeed: number }
-    | { source: 'mnist' }
-    | { source: 'idx'; path: string };
+    | ({ source: 'mnist-10k'; testFraction: number; splitSeed: number } & TrainSubset)
+    | ({ source: 'mnist' } & TrainSubset)
+    | ({ source: 'idx'; path: string } & TrainSubset);
   /** Hidden widths; input and output widths come from the data. */
   hidden: number[];
   activation: Activation;
   batchSize: number;
-  epochs: number;
+  /**
+   * When a run stops: at the first end of epoch whose full-training-set data loss is ≤ lossTarget
+   * (converged), or after maxEpochs (the budget; the run is then marked unconverged and left out of
+   * the correlations). src/train/trainer.ts says why a loss level rather than a change between epochs.
+   */
+  train: { maxEpochs: number; lossTarget: number };
   seeds: number[];
   configurations: RunConfig[];
   /** Steps between loss readbacks (and divergence checks). */
@@ -51,12 +61,12 @@ export interface StudyConfig {
 }
 
 export const DEFAULT_CONFIG: StudyConfig = {
-  data: { source: 'mnist-10k', testFraction: 0.2, splitSeed: 0 },
+  data: { source: 'mnist-10k', testFraction: 0.2, splitSeed: 0, trainSamples: 1000 },
   hidden: [64],
   activation: 'relu',
-  batchSize: 64,
-  epochs: 4,
-  seeds: [0, 1],
+  batchSize: 32,
+  train: { maxEpochs: 40, lossTarget: 0.05 },
+  seeds: [0, 1, 2],
   configurations: [
     { name: 'Adam_Default', optimizer: { kind: 'adam', lr: 1e-3 } },
     { name: 'Sharp_SGD_HighLR', optimizer: { kind: 'sgd', lr: 0.1 } },
@@ -105,11 +115,13 @@ export function validateConfig(c: StudyConfig): void {
     nonNegInt('data.splitSeed', c.data.splitSeed);
   }
   if (c.data.source === 'idx' && (typeof c.data.path !== 'string' || c.data.path === '')) fail('data.path', 'must name a folder of IDX files');
+  if (c.data.trainSamples !== undefined) nonNegInt('data.trainSamples', c.data.trainSamples);
   if (!Array.isArray(c.hidden)) fail('hidden', 'must be a list of layer widths, e.g. [256, 256]');
   c.hidden.forEach((w, i) => posInt(`hidden[${i}]`, w));
   if (!isActivation(c.activation)) fail('activation', `is ${JSON.stringify(c.activation)}; valid values are ${quoted(ACTIVATIONS)}`);
   posInt('batchSize', c.batchSize);
-  posInt('epochs', c.epochs);
+  posInt('train.maxEpochs', c.train.maxEpochs);
+  positive('train.lossTarget', c.train.lossTarget);
   posInt('logEvery', c.logEvery);
   if (!Array.isArray(c.seeds) || c.seeds.length === 0) fail('seeds', 'must be a non-empty list of integers');
   c.seeds.forEach((s, i) => nonNegInt(`seeds[${i}]`, s));
@@ -156,7 +168,12 @@ export function validateConfig(c: StudyConfig): void {
 }
 
 /** The keys each data source takes (its fields depend on the source). */
-const DATA_KEYS: Record<string, readonly string[]> = { 'mnist-10k': ['source', 'testFraction', 'splitSeed'], mnist: ['source'], idx: ['source', 'path'] };
+const DATA_KEYS: Record<string, readonly string[]> = {
+  'mnist-10k': ['source', 'testFraction', 'splitSeed', 'trainSamples'], mnist: ['source', 'trainSamples'], idx: ['source', 'path', 'trainSamples'],
+};
+
+/** Keys of earlier config files, and where their setting lives now. */
+const MOVED: Record<string, string> = { epochs: "'train.maxEpochs' (the budget; a run stops earlier once its train loss reaches 'train.lossTarget')" };
 
 /**
  * Unknown keys anywhere in the config are errors: a misspelt key would otherwise leave its default
@@ -169,6 +186,7 @@ function checkKeys(c: StudyConfig, fail: (field: string, why: string) => never):
     const known = Object.keys(template);
     for (const key of Object.keys(value)) {
       const at = path ? `${path}.${key}` : key;
+      if (!path && MOVED[key]) fail(at, `is now ${MOVED[key]}`);
       if (!known.includes(key)) fail(at, `is not a known setting${didYouMean(key, known)}; valid keys${path ? ` of '${path}'` : ''}: ${known.join(', ')}`);
       if (key !== 'data' && key !== 'configurations') walk(value[key], (template as Record<string, unknown>)[key], at);
     }

@@ -1,10 +1,24 @@
 /**
- * Turns study results into the summary table, the rank correlations between sharpness and
- * generalisation, plain-language findings, and report.md. The findings are computed from the
- * numbers — they say whether "flatter generalises better" held in this run, whichever way it went.
+ * Turns study results into report.md: a one-paragraph answer to the two questions (does flatness
+ * predict generalisation here; which knobs select the basin), then the evidence — the summary
+ * table, unconverged and failed runs, rank correlations, findings, the reference study, plots.
+ *
+ * Every number that carries a conclusion has a 95 % percentile-bootstrap interval
+ * (src/util/bootstrap.ts, seeded, so the report is the same on every machine): means over seeds
+ * resample seeds; rank correlations resample runs with their (measure, target) pairs kept together.
+ * Verdicts are read off intervals, never point estimates: supported when the interval lies above 0,
+ * contradicted when below, undecided when it contains 0 (or is undefined: too few runs).
+ *
+ * Only converged runs enter the correlations and the answer: a run that spent its budget above the
+ * train-loss target was measured on a slope, not at a minimum, and is listed separately.
+ *
+ * The report is REPORT_SECTIONS, in order: each section is a function of the results returning its
+ * markdown lines ([] to leave itself out). A new section is one function (in its own module) and
+ * one entry in that list.
  */
-import { kendallTau, mean, spearmanRho, std } from '../util/stats';
-import type { Correlation, RunResult, StudyResult } from './results';
+import { bootstrapInterval, meanInterval } from '../util/bootstrap';
+import { kendallTau, mean, spearmanRho } from '../util/stats';
+import type { Correlation, Estimate, RunResult, StudyResult } from './results';
 
 /** The reference study's numbers, shown beside ours. */
 export const REFERENCE = [
@@ -13,54 +27,138 @@ export const REFERENCE = [
   { configuration: 'Flat_SGD_LowLR', testAccuracy: 91.72, lambdaMax: 246.19 },
 ];
 
-const MEASURES: { name: string; get: (r: RunResult) => number | undefined }[] = [
+/** Bootstrap settings of every interval in the report: fixed, so a report is reproducible to the digit. */
+export const INTERVALS = { level: 0.95, resamples: 2000, seed: 0 } as const;
+
+export const MEASURES: { name: string; get: (r: RunResult) => number | undefined }[] = [
   { name: 'λmax', get: (r) => r.sharpness?.lambdaMax },
   { name: 'trace', get: (r) => r.sharpness?.trace },
   { name: 'perturbation sharpness', get: (r) => r.sharpness?.perturbationMean },
 ];
-const TARGETS: { name: string; get: (r: RunResult) => number }[] = [
+export const TARGETS: { name: string; get: (r: RunResult) => number }[] = [
   { name: 'generalisation gap', get: (r) => r.genGap },
   { name: 'test error', get: (r) => 1 - r.test.accuracy },
 ];
 
+/** Runs that count: finished training without diverging and reached the train-loss target (or had no target). */
+export function convergedRuns(runs: RunResult[]): RunResult[] {
+  return runs.filter((r) => !r.diverged && r.converged !== false);
+}
+
+/** Runs that spent their budget above the train-loss target: listed, never correlated. */
+export function unconvergedRuns(runs: RunResult[]): RunResult[] {
+  return runs.filter((r) => !r.diverged && r.converged === false);
+}
+
 export function correlations(runs: RunResult[]): Correlation[] {
-  const ok = runs.filter((r) => !r.diverged && r.sharpness);
+  const ok = convergedRuns(runs).filter((r) => r.sharpness);
   const out: Correlation[] = [];
   for (const m of MEASURES) {
     for (const t of TARGETS) {
       const pairs = ok.map((r) => [m.get(r), t.get(r)] as const).filter((p): p is [number, number] => Number.isFinite(p[0]) && Number.isFinite(p[1]));
       const x = pairs.map((p) => p[0]);
       const y = pairs.map((p) => p[1]);
-      out.push({ measure: m.name, target: t.name, n: pairs.length, kendallTau: kendallTau(x, y), spearmanRho: spearmanRho(x, y) });
+      const ci = bootstrapInterval(pairs.length, (cases) => kendallTau(pick(x, cases), pick(y, cases)), INTERVALS);
+      out.push({
+        measure: m.name, target: t.name, n: pairs.length, kendallTau: kendallTau(x, y), spearmanRho: spearmanRho(x, y),
+        tauInterval: { value: ci.estimate, low: ci.low, high: ci.high },
+      });
     }
   }
   return out;
 }
 
-export function findings(runs: RunResult[], corr: Correlation[]): string[] {
+const pick = (v: number[], cases: ArrayLike<number>) => Array.from(cases, (i) => v[i]);
+
+export type Verdict = 'supported' | 'contradicted' | 'undecided';
+
+/** Read off the interval only: above 0 → supported, below 0 → contradicted, containing 0 or undefined → undecided. */
+export function verdictOf(interval: Estimate): Verdict {
+  if (interval.low > 0) return 'supported';
+  if (interval.high < 0) return 'contradicted';
+  return 'undecided';
+}
+
+/** Mean over seeds with its bootstrap interval (NaN bounds for fewer than two values). */
+export function meanEstimate(values: number[]): Estimate {
+  const v = values.filter(Number.isFinite);
+  if (v.length === 0) return { value: NaN, low: NaN, high: NaN };
+  const ci = meanInterval(v, INTERVALS);
+  return { value: ci.estimate, low: ci.low, high: ci.high };
+}
+
+/** "m [lo, hi]", or "m" when the interval is undefined, or "n/a". */
+export function formatEstimate(e: Estimate, digits: number, scale = 1): string {
+  if (!Number.isFinite(e.value)) return 'n/a';
+  const f = (x: number) => (x * scale).toFixed(digits);
+  return Number.isFinite(e.low) && Number.isFinite(e.high) ? `${f(e.value)} [${f(e.low)}, ${f(e.high)}]` : f(e.value);
+}
+
+const interval = (e: Estimate) => (Number.isFinite(e.low) ? `[${e.low.toFixed(2)}, ${e.high.toFixed(2)}]` : 'undefined (too few runs)');
+
+type TrainRule = StudyResult['config']['train'];
+
+/**
+ * The report's opening paragraph, decided by intervals: the verdict on λmax vs test error (and the
+ * other measures), then which configurations' minima differ in sharpness beyond the seed-to-seed
+ * spread (disjoint intervals of mean λmax), then what was left out as unconverged.
+ */
+export function answerParagraph(runs: RunResult[], corr: Correlation[], rule: TrainRule): string {
+  const parts: string[] = [];
+  const main = corr.find((c) => c.measure === 'λmax' && c.target === 'test error');
+  if (!main || main.n < 3) {
+    parts.push(`**Does flatness predict generalisation here?** Undecided: only ${main?.n ?? 0} converged, probed runs — too few to rank.`);
+  } else {
+    const v = verdictOf(main.tauInterval);
+    const meaning = {
+      supported: 'the interval lies above 0: sharper minima had higher test error',
+      contradicted: 'the interval lies below 0: sharper minima had lower test error, the opposite of the hypothesis',
+      undecided: 'the interval contains 0, so these runs cannot tell',
+    }[v];
+    const others = corr.filter((c) => c.target === 'test error' && c.measure !== 'λmax')
+      .map((c) => `${c.measure} ${verdictOf(c.tauInterval)} (τ ${fmt(c.kendallTau)}, ${interval(c.tauInterval)})`);
+    parts.push(`**Does flatness predict generalisation here?** ${capital(v)}: across ${main.n} converged runs, Kendall τ between λmax ` +
+      `and test error is ${fmt(main.kendallTau)} (95 % bootstrap interval ${interval(main.tauInterval)}); ${meaning}.` +
+      (others.length ? ` Other measures against test error: ${others.join('; ')}.` : ''));
+  }
+  const groups = [...groupByConfiguration(convergedRuns(runs).filter((r) => r.sharpness))].map(([name, rs]) => ({
+    name, optimizer: rs[0].optimizer, lambda: meanEstimate(rs.map((r) => r.sharpness!.lambdaMax)), acc: meanEstimate(rs.map((r) => r.test.accuracy)),
+  })).sort((a, b) => b.lambda.value - a.lambda.value);
+  const describe = (g: (typeof groups)[number]) => `${g.name} — ${g.optimizer}: λmax ${formatEstimate(g.lambda, 2)}, test accuracy ${formatEstimate(g.acc, 2, 100)} %`;
+  if (groups.length < 2) {
+    parts.push('**Which knobs select the basin?** Not answerable here: fewer than two configurations have converged runs.');
+  } else {
+    const apart = groups.flatMap((a, i) => groups.slice(i + 1).filter((b) => a.lambda.low > b.lambda.high).map((b) => `${a.name} over ${b.name}`));
+    parts.push(`**Which knobs select the basin?** ` + (apart.length
+      ? `The optimizer settings do, by sharpness: mean λmax intervals over seeds separate ${apart.join(', ')}`
+      : 'None, by sharpness, at this number of seeds: every configuration\'s mean-λmax interval overlaps another\'s') +
+      ` (${groups.map(describe).join('; ')}).`);
+  }
+  const left = [...groupByConfiguration(unconvergedRuns(runs))];
+  if (left.length) {
+    parts.push(`Left out: ${left.map(([name, rs]) => `${name} (${rs.length} of ${runs.filter((r) => r.configuration === name).length} seeds)`).join(', ')} ` +
+      `did not reach train loss ≤ ${rule.lossTarget} within ${rule.maxEpochs} epochs, so the study says nothing about ${left.length > 1 ? 'their basins' : 'its basin'}.`);
+  }
+  return parts.join(' ');
+}
+
+export function findings(runs: RunResult[], corr: Correlation[], rule: TrainRule): string[] {
   const lines: string[] = [];
-  const diverged = runs.filter((r) => r.diverged);
-  for (const r of diverged) lines.push(`${r.configuration} (seed ${r.seed}) diverged at step ${r.diverged!.step}; it is left out of the correlations.`);
+  for (const r of runs.filter((x) => x.diverged)) lines.push(`${r.configuration} (seed ${r.seed}) diverged at step ${r.diverged!.step}; it is left out of the correlations.`);
+  for (const [name, rs] of groupByConfiguration(unconvergedRuns(runs))) {
+    lines.push(`${name}: ${rs.length} of ${runs.filter((r) => r.configuration === name).length} seeds did not reach train loss ≤ ${rule.lossTarget} ` +
+      `within ${rule.maxEpochs} epochs (${rs[0].steps} steps; mean train loss ${meanOf(rs, (r) => r.train.loss).toFixed(3)}): measured on a slope, ` +
+      'not at a minimum, so left out of the correlations (see Unconverged runs).');
+  }
   const main = corr.find((c) => c.measure === 'λmax' && c.target === 'test error');
   if (!main || main.n < 3 || !Number.isFinite(main.kendallTau)) {
-    lines.push('Too few finished runs to rank sharpness against test error.');
+    lines.push('Too few converged runs to rank sharpness against test error.');
     return lines;
   }
-  const verdict = main.kendallTau > 0.3 ? 'held' : main.kendallTau < -0.3 ? 'was reversed' : 'was not supported';
-  lines.push(
-    `"Flatter minima generalise better" ${verdict} in this study: across ${main.n} runs, Kendall τ between λmax and test error is ` +
-      `${main.kendallTau.toFixed(2)} (Spearman ρ ${main.spearmanRho.toFixed(2)}); a positive value means sharper minima had higher test error.`,
-  );
-  const byConfig = groupByConfiguration(runs);
-  const bestTrainLoss = Math.min(...[...byConfig.values()].map((rs) => meanOf(rs, (r) => (r.diverged ? undefined : r.train.loss))));
-  for (const [name, rs] of byConfig) {
-    const loss = meanOf(rs, (r) => (r.diverged ? undefined : r.train.loss));
-    // A run whose loss is still far above the others' has not reached a minimum: its "sharpness" is that of a slope.
-    if (loss > 3 * bestTrainLoss && loss - bestTrainLoss > 0.1) {
-      lines.push(`${name} has not converged in ${rs[0].steps} steps (mean train loss ${loss.toFixed(3)} vs ${bestTrainLoss.toFixed(3)} for the best ` +
-        'configuration): its sharpness is measured at a point still descending, not at a minimum; train it longer (epochs) before comparing.');
-    }
-  }
+  lines.push(`"Flatter minima generalise better" is ${verdictOf(main.tauInterval)} by this study: across ${main.n} converged runs, Kendall τ between ` +
+    `λmax and test error is ${main.kendallTau.toFixed(2)} (95 % bootstrap interval ${interval(main.tauInterval)}; Spearman ρ ${main.spearmanRho.toFixed(2)}); ` +
+    'a positive value means sharper minima had higher test error.');
+  const byConfig = groupByConfiguration(convergedRuns(runs));
   const sharpest = [...byConfig].filter(([, rs]) => rs.some((r) => r.sharpness)).sort((a, b) => meanOf(b[1], (r) => r.sharpness?.lambdaMax) - meanOf(a[1], (r) => r.sharpness?.lambdaMax))[0];
   const best = [...byConfig].sort((a, b) => meanOf(b[1], (r) => r.test.accuracy) - meanOf(a[1], (r) => r.test.accuracy))[0];
   if (sharpest && best) {
@@ -88,36 +186,43 @@ function groupByConfiguration(runs: RunResult[]): Map<string, RunResult[]> {
   return m;
 }
 
-const pm = (values: number[], digits: number, scale = 1) => {
-  const v = values.filter(Number.isFinite).map((x) => x * scale);
-  if (v.length === 0) return 'n/a';
-  return v.length > 1 ? `${mean(v).toFixed(digits)} ± ${std(v).toFixed(digits)}` : v[0].toFixed(digits);
-};
-
+/**
+ * One row per configuration over its converged runs, and a separate row for its unconverged ones
+ * (never averaged together): means with their 95 % bootstrap intervals over seeds.
+ */
 export function summaryTable(runs: RunResult[]): string {
   const rows = [
-    '| Configuration | Optimizer | Test acc. (%) | Train loss | Gen. gap (pp) | λmax | top-k | trace | perturbation sharpness | 2/η |',
-    '| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+    '| Configuration | Optimizer | Runs | Steps | Test acc. (%) | Train loss | Gen. gap (pp) | λmax | top-k | trace | perturbation sharpness | 2/η |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
   ];
-  for (const [name, rs] of groupByConfiguration(runs)) {
-    const ok = rs.filter((r) => !r.diverged);
-    const s = ok.filter((r) => r.sharpness).map((r) => r.sharpness!);
-    const topK = s.length ? s[0].topK.map((_, i) => mean(s.map((x) => x.topK[i]))).map((x) => x.toFixed(2)).join(', ') : 'n/a';
-    const eta = s[0]?.twoOverEta;
-    const note = rs.length > ok.length ? ` (${rs.length - ok.length} of ${rs.length} diverged)` : '';
-    rows.push(`| ${name}${note} | ${rs[0].optimizer} | ${pm(ok.map((r) => r.test.accuracy), 2, 100)} | ${pm(ok.map((r) => r.train.loss), 4)} | ` +
-      `${pm(ok.map((r) => r.genGap), 2, 100)} | ${pm(s.map((x) => x.lambdaMax), 2)} | ${topK} | ${pm(s.map((x) => x.trace), 1)} | ` +
-      `${pm(s.map((x) => x.perturbationMean), 4)} | ${eta == null ? '—' : eta.toFixed(1)} |`);
+  for (const [name, all] of groupByConfiguration(runs)) {
+    const diverged = all.length - all.filter((r) => !r.diverged).length;
+    const sets: [string, RunResult[]][] = [[name, convergedRuns(all)], [`${name} (unconverged)`, unconvergedRuns(all)]];
+    for (const [label, rs] of sets.filter(([, rs], i) => rs.length > 0 || (i === 0 && unconvergedRuns(all).length === 0))) {
+      const s = rs.filter((r) => r.sharpness).map((r) => r.sharpness!);
+      const topK = s.length ? s[0].topK.map((_, i) => mean(s.map((x) => x.topK[i]))).map((x) => x.toFixed(2)).join(', ') : 'n/a';
+      const eta = s[0]?.twoOverEta;
+      const note = diverged && label === name ? ` (${diverged} of ${all.length} diverged)` : '';
+      const est = (get: (r: RunResult) => number, digits: number, scale = 1) => formatEstimate(meanEstimate(rs.map(get)), digits, scale);
+      const steps = rs.length ? `${Math.min(...rs.map((r) => r.steps))}–${Math.max(...rs.map((r) => r.steps))}` : 'n/a';
+      rows.push(`| ${label}${note} | ${all[0].optimizer} | ${rs.length} | ${steps} | ${est((r) => r.test.accuracy, 2, 100)} | ${est((r) => r.train.loss, 4)} | ` +
+        `${est((r) => r.genGap, 2, 100)} | ${formatEstimate(meanEstimate(s.map((x) => x.lambdaMax)), 2)} | ${topK} | ` +
+        `${formatEstimate(meanEstimate(s.map((x) => x.trace)), 1)} | ${formatEstimate(meanEstimate(s.map((x) => x.perturbationMean)), 4)} | ${eta == null ? '—' : eta.toFixed(1)} |`);
+    }
   }
   return rows.join('\n');
 }
 
-export function reportMarkdown(result: StudyResult, charts: string[]): string {
+/** A report section: markdown lines from the results ([] leaves the section out). */
+export type ReportSection = (result: StudyResult, charts: string[]) => string[];
+
+function headerSection(result: StudyResult): string[] {
   const a = result.adapter;
   const c = result.config;
   const missing = result.missing ?? [];
-  const troubled = result.runs.filter((r) => r.diverged || r.failure);
-  const lines = [
+  const trainS = result.runs.reduce((s, r) => s + (r.trainSeconds ?? 0), 0);
+  const totalS = result.runs.reduce((s, r) => s + r.seconds, 0);
+  return [
     '# Sharpness vs generalisation',
     '',
     ...(missing.length === 0 ? [] : [
@@ -126,29 +231,80 @@ export function reportMarkdown(result: StudyResult, charts: string[]): string {
       '',
     ]),
     `Adapter: **${a.description || a.device}** (vendor ${a.vendor}, architecture ${a.architecture}${a.software ? ', a software adapter' : ''}), ` +
-      `${a.runtime}. Report written ${result.finishedAt}; the ${result.runs.length} runs took ` +
-      `${result.runs.reduce((s, r) => s + r.seconds, 0).toFixed(0)} s of training and probing in all.`,
+      `${a.runtime}. Report written ${result.finishedAt}; the ${result.runs.length} runs took ${totalS.toFixed(0)} s in all ` +
+      `(${trainS.toFixed(0)} s of training, ${(totalS - trainS).toFixed(0)} s of checkpointing and probing).`,
     '',
-    `Data: ${JSON.stringify(c.data)}. MLP: ${c.hidden.join('-')} hidden, ${c.activation}; batch ${c.batchSize}, ${c.epochs} epochs, ` +
-      `seeds ${c.seeds.join(', ')}. Sharpness on ${c.probe.samples || 'all'} training samples, data loss only (no L2 term).`,
+    `Data: ${JSON.stringify(c.data)}. MLP: ${c.hidden.join('-')} hidden, ${c.activation}; batch ${c.batchSize}; each run trains until the ` +
+      `full training set's loss is ≤ ${c.train.lossTarget} (checked every epoch; converged) or for at most ${c.train.maxEpochs} epochs ` +
+      `(unconverged: listed, left out of the correlations); seeds ${c.seeds.join(', ')}. Sharpness on ${c.probe.samples || 'all'} training samples, ` +
+      'data loss only (no L2 term). Intervals: 95 % percentile bootstrap (seeds for means, runs for correlations).',
     '',
-    '## Results (mean ± sd over seeds)',
+  ];
+}
+
+function answerSection(result: StudyResult): string[] {
+  return ['## Answer', '', result.answer, ''];
+}
+
+function resultsSection(result: StudyResult): string[] {
+  const c = result.config;
+  return [
+    '## Results (mean [95 % bootstrap interval] over seeds)',
     '',
     summaryTable(result.runs),
     '',
-    'Gen. gap = train accuracy − test accuracy, in percentage points. λmax by power iteration (tolerance ' +
-      `${c.probe.tol}), top-k by Lanczos, trace by Hutchinson (${c.probe.traceSamples} Rademacher vectors), perturbation ` +
+    'Gen. gap = train accuracy − test accuracy, in percentage points. Steps = the range over seeds. λmax by block subspace iteration (tolerance ' +
+      `${c.probe.tol}), top-k (means) alongside it, trace by Hutchinson (${c.probe.traceSamples} Rademacher vectors), perturbation ` +
       `sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.probe.perturbation.rho}.`,
     '',
-    ...(troubled.length === 0 ? [] : [
-      '## Diverged and failed runs',
-      '',
-      ...troubled.map((r) => `- ${r.configuration} seed ${r.seed}: ` +
-        (r.diverged ? `diverged at step ${r.diverged.step} (${r.diverged.reason})` : '') +
-        (r.diverged && r.failure ? '; ' : '') +
-        (r.failure ? `${r.failure.stage} failed: ${r.failure.message}` : '')),
-      '',
-    ]),
+  ];
+}
+
+function unconvergedSection(result: StudyResult): string[] {
+  const left = unconvergedRuns(result.runs);
+  if (left.length === 0) return [];
+  return [
+    '## Unconverged runs (left out of the correlations)',
+    '',
+    ...left.map((r) => `- ${r.configuration} seed ${r.seed}: train loss ${r.train.loss.toFixed(4)} > target ${result.config.train.lossTarget} ` +
+      `after ${r.steps} steps (the budget, ${result.config.train.maxEpochs} epochs); test accuracy ${(100 * r.test.accuracy).toFixed(2)} %` +
+      (r.sharpness ? `, λmax ${r.sharpness.lambdaMax.toFixed(2)} (of a slope, not a minimum)` : '') + '.'),
+    '',
+  ];
+}
+
+function troubleSection(result: StudyResult): string[] {
+  const troubled = result.runs.filter((r) => r.diverged || r.failure);
+  if (troubled.length === 0) return [];
+  return [
+    '## Diverged and failed runs',
+    '',
+    ...troubled.map((r) => `- ${r.configuration} seed ${r.seed}: ` +
+      (r.diverged ? `diverged at step ${r.diverged.step} (${r.diverged.reason})` : '') +
+      (r.diverged && r.failure ? '; ' : '') +
+      (r.failure ? `${r.failure.stage} failed: ${r.failure.message}` : '')),
+    '',
+  ];
+}
+
+function evidenceSection(result: StudyResult): string[] {
+  return [
+    '## Does flatter generalise better?',
+    '',
+    ...result.findings.map((f) => `- ${f}`),
+    '',
+    '| Measure | Target | n | Kendall τ | 95 % interval | verdict | Spearman ρ |',
+    '| --- | --- | ---: | ---: | --- | --- | ---: |',
+    ...result.correlations.map((k) => `| ${k.measure} | ${k.target} | ${k.n} | ${fmt(k.kendallTau)} | ${interval(k.tauInterval)} | ` +
+      `${verdictOf(k.tauInterval)} | ${fmt(k.spearmanRho)} |`),
+    '',
+    'Verdict per row: supported when the interval lies above 0 (sharper ↔ worse), contradicted below 0, undecided when it contains 0.',
+    '',
+  ];
+}
+
+function referenceSection(): string[] {
+  return [
     '## Reference study',
     '',
     'The numbers this study is compared with (full MNIST; their architecture and training length are not ours, so compare trends, not values):',
@@ -157,20 +313,21 @@ export function reportMarkdown(result: StudyResult, charts: string[]): string {
     '| --- | ---: | ---: |',
     ...REFERENCE.map((r) => `| ${r.configuration} | ${r.testAccuracy} | ${r.lambdaMax} |`),
     '',
-    '## Does flatter generalise better?',
-    '',
-    ...result.findings.map((f) => `- ${f}`),
-    '',
-    '| Measure | Target | n | Kendall τ | Spearman ρ |',
-    '| --- | --- | ---: | ---: | ---: |',
-    ...result.correlations.map((k) => `| ${k.measure} | ${k.target} | ${k.n} | ${fmt(k.kendallTau)} | ${fmt(k.spearmanRho)} |`),
-    '',
-    '## Plots',
-    '',
-    ...charts.map((f) => `![${f}](${f})`),
-    '',
   ];
-  return lines.join('\n');
+}
+
+function plotsSection(_result: StudyResult, charts: string[]): string[] {
+  return ['## Plots', '', ...charts.map((f) => `![${f}](${f})`), ''];
+}
+
+/** The report, in order. Add a section here (a function in its own module) to extend it. */
+export const REPORT_SECTIONS: ReportSection[] = [
+  headerSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, referenceSection, plotsSection,
+];
+
+export function reportMarkdown(result: StudyResult, charts: string[]): string {
+  return REPORT_SECTIONS.flatMap((section) => section(result, charts)).join('\n');
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+const capital = (s: string) => s[0].toUpperCase() + s.slice(1);

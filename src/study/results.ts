@@ -26,6 +26,13 @@ export interface RunResult {
   optimizer: string;
   seed: number;
   steps: number;
+  /**
+   * Whether training reached the config's train.lossTarget within train.maxEpochs (false: budget
+   * spent, or diverged). Absent where no stopping rule applied (the demo, imported models).
+   */
+  converged?: boolean;
+  /** Wall-clock seconds of training (with the λmax checks during it); `seconds` is the whole run (training, checkpoint, probes). */
+  trainSeconds?: number;
   seconds: number;
   diverged: Divergence | null;
   train: { loss: number; accuracy: number };
@@ -49,12 +56,22 @@ export interface RunFailure {
   message: string;
 }
 
+/** A statistic with its bootstrap interval (src/util/bootstrap.ts); low/high NaN when undefined (too few cases). */
+export interface Estimate {
+  value: number;
+  low: number;
+  high: number;
+}
+
 export interface Correlation {
   measure: string;
   target: string;
+  /** Converged, finished runs that have both numbers. */
   n: number;
   kendallTau: number;
   spearmanRho: number;
+  /** 95 % bootstrap interval of Kendall τ, resampling runs (pairs kept together). */
+  tauInterval: Estimate;
 }
 
 export interface StudyResult {
@@ -67,5 +84,7 @@ export interface StudyResult {
   /** Runs of the config that did not finish (an interrupted study); empty when complete. */
   missing: { configuration: string; seed: number }[];
   correlations: Correlation[];
+  /** The one-paragraph answer the report leads with (report.ts answerParagraph). */
+  answer: string;
   findings: string[];
 }

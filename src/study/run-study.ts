@@ -32,12 +32,15 @@ import type { RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
 import { OPTIMIZER_LABELS } from '../vocabulary';
-import { correlations, findings } from './report';
+import { answerParagraph, correlations, findings } from './report';
+import { roundForStorage } from './rounding';
 
 export interface StudyHooks {
   log: (line: string) => void;
-  /** Called as training advances: fraction of this run done, for progress bars. */
+  /** Called as training advances: fraction of this run's budget done, for progress bars. */
   progress?: (run: string, fraction: number, note: string) => void;
+  /** Called as each measure of a trained minimum starts (probeMinimum's stage names). */
+  stage?: (run: string, text: string) => void;
   signal?: AbortSignal;
   /** false: train and checkpoint only (the `train` command), no sharpness measures. */
   probe?: boolean;
@@ -92,17 +95,18 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
         missing.push({ configuration: run.name, seed });
         continue;
       }
-      const withInputs: RunResult = { ...result, inputsHash: p.hash, inputs: p.inputs };
+      // Rounded before it is kept, so a resumed study reports exactly what a straight one does.
+      const withInputs: RunResult = { ...roundForStorage(result), inputsHash: p.hash, inputs: p.inputs };
       await writeFileAtomic(file, JSON.stringify(withInputs) + '\n');
       runs.push(withInputs);
     }
   } finally {
     for (const d of [trainData, testData, probeData, duringData]) d.destroy();
   }
-  const corr = correlations(runs);
+  const corr = roundForStorage(correlations(runs));
   return {
     startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, runs, missing,
-    correlations: corr, findings: findings(runs, corr),
+    correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train),
   };
 }
 
@@ -114,7 +118,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
 export function runInputs(config: StudyConfig, run: RunConfig, seed: number, dataHash: string, probed: boolean): Record<string, unknown> {
   return {
     engine: ENGINE_VERSION, data: config.data, dataHash, hidden: config.hidden, activation: config.activation,
-    batchSize: config.batchSize, epochs: config.epochs, logEvery: config.logEvery, configuration: run.name,
+    batchSize: config.batchSize, train: config.train, logEvery: config.logEvery, configuration: run.name,
     optimizer: resolveOptimizerConfig(run.optimizer), seed, probe: probed ? config.probe : null,
   };
 }
@@ -158,6 +162,7 @@ interface RunData {
 async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: number, d: RunData, outDir: string, hooks: StudyHooks): Promise<RunResult | null> {
   const label = `${run.name} seed ${seed}`;
   const t0 = performance.now();
+  const { maxEpochs, lossTarget } = config.train;
   const widths = [d.features, ...config.hidden, d.classes];
   const spec = { widths, activation: config.activation, seed };
   const model = await Mlp.create(gpu, spec);
@@ -168,10 +173,10 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   let failure: RunFailure | null = null;
   try {
     const result = await train(model, d.trainData, {
-      epochs: config.epochs, batchSize: config.batchSize, optimizer: run.optimizer, seed, logEvery: config.logEvery,
-      test: d.testData, evalChunkSize: p.chunkSize, signal: hooks.signal,
+      epochs: maxEpochs, target: { trainLoss: lossTarget }, batchSize: config.batchSize, optimizer: run.optimizer, seed,
+      logEvery: config.logEvery, test: d.testData, evalChunkSize: p.chunkSize, signal: hooks.signal,
       onProgress: (e) => {
-        if (e.kind === 'log') hooks.progress?.(label, e.step / e.totalSteps, `epoch ${e.epoch + 1}/${config.epochs}, loss ${e.loss.toFixed(4)}`);
+        if (e.kind === 'log') hooks.progress?.(label, e.step / e.totalSteps, `epoch ${e.epoch + 1}/${maxEpochs}, loss ${e.loss.toFixed(4)} (target ${lossTarget})`);
       },
       onCheck: async (step) => {
         if (!during || step < nextProbe || failure) return;
@@ -187,6 +192,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
         }
       },
     });
+    const trainSeconds = (performance.now() - t0) / 1000;
     const optimizerState = await result.optimizer.state();
     result.optimizer.destroy();
     if (result.stopped) {
@@ -194,7 +200,8 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       return null;
     }
     const base = {
-      configuration: run.name, optimizer: describeOptimizer(run), seed, steps: result.steps, duringTraining, history: result.history,
+      configuration: run.name, optimizer: describeOptimizer(run), seed, steps: result.steps, converged: !!result.converged, trainSeconds,
+      duringTraining, history: result.history,
     };
     if (result.diverged) {
       hooks.log(`${label}: diverged at step ${result.diverged.step} (${result.diverged.reason})`);
@@ -207,13 +214,14 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     const last = result.evals.at(-1)!;
     await saveCheckpoint(join(outDir, 'checkpoints', `${run.name}-s${seed}.ckpt`), {
       step: result.steps, model: spec, params: await model.getParams(), optimizerState,
-      meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize: config.batchSize, epochs: config.epochs },
+      meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize: config.batchSize, train: config.train },
     });
-    hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'probing');
+    if (!result.converged) hooks.log(`${label}: train loss ${last.train.loss.toFixed(4)} is still above the target ${lossTarget} after ${maxEpochs} epochs: unconverged`);
+    hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'trained');
     let probed: Pick<RunResult, 'sharpness' | 'slice' | 'density'> = { sharpness: null, slice: null, density: null };
     if (hooks.probe !== false) {
       try {
-        probed = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) });
+        probed = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) }, (text) => hooks.stage?.(label, text));
       } catch (err) {
         failure = { stage: 'probe of the minimum', message: (err as Error).message };
         hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
@@ -244,11 +252,12 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
 
 export async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; test: Dataset }> {
   const d = config.data;
-  if (d.source === 'mnist-10k') return loadDataset({ source: 'mnist-10k', testFraction: d.testFraction, seed: d.splitSeed });
   if (d.source === 'idx' && !existsSync(d.path)) {
     throw new Error(`config: 'data.path' ${d.path} does not exist; point it at a folder of IDX files (e.g. /usr/share/datasets/fashion-mnist)`);
   }
-  return loadDataset(d);
+  const split = await loadDataset(d.source === 'mnist-10k' ? { source: 'mnist-10k', testFraction: d.testFraction, seed: d.splitSeed } : d);
+  // The training split comes out shuffled (stratified), so its first N samples are a random subset; the test split is kept whole.
+  return { train: firstSamples(split.train, d.trainSamples ?? 0), test: split.test };
 }
 
 /** A saved network must fit the data it is measured on; the error names the file it came from. */

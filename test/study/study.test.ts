@@ -18,7 +18,7 @@ const gpu = useGpu();
 
 /** The default pipeline, shrunk: same code path, tiny sizes. */
 const TINY: StudyConfig = mergeConfig(DEFAULT_CONFIG, {
-  hidden: [8], epochs: 1, seeds: [0, 1], batchSize: 100, logEvery: 20,
+  hidden: [8], train: { maxEpochs: 1, lossTarget: 5 }, seeds: [0, 1], batchSize: 100, logEvery: 20,
   data: { source: 'mnist-10k', testFraction: 0.05, splitSeed: 0 },
   probe: {
     samples: 300, chunkSize: 300, maxIter: 20, topK: 2, lanczosSteps: 6, traceSamples: 3, densitySteps: 6,
@@ -33,7 +33,11 @@ describe('the study pipeline', SLOW, () => {
   it('runs end to end and writes a report consistent with results.json; a re-run resumes', async () => {
     const g = gpu();
     const out = await mkdtemp(join(tmpdir(), 'study-'));
-    const result = await runStudy(g, TINY, out, { log: () => {} });
+    const stages = new Set<string>();
+    const result = await runStudy(g, TINY, out, { log: () => {}, stage: (run, text) => stages.add(`${run}: ${text}`) });
+    // What is being probed reaches the progress hook, run by run.
+    expect([...stages].filter((t) => t.startsWith('Flat_SGD_LowLR seed 1: ')).map((t) => t.split(': ')[1].split(' (')[0]))
+      .toEqual(['λmax and top-2', 'trace', 'spectral density', 'per-layer λmax', '1D slice along the top eigenvector', 'perturbation sharpness']);
     const files = await writeStudyOutputs(result, out);
     expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
       'lambda-during-training.svg', 'lambda-vs-accuracy.svg', 'report.md', 'results.json', 'slice-top-eigenvector.svg', 'spectral-density.svg',
@@ -48,12 +52,16 @@ describe('the study pipeline', SLOW, () => {
       const row = report.split('\n').find((l) => l.startsWith(`| ${name}`))!;
       expect(row, `${name} row`).toBeDefined();
       const cells = row.split('|').map((c) => c.trim());
-      // Test accuracy and λmax cells show the mean over seeds of what results.json holds.
+      // Test accuracy and λmax cells show the mean over seeds of what results.json holds, and its interval around it.
       const meanAcc = runs.reduce((s, r) => s + 100 * r.test.accuracy, 0) / runs.length;
       const meanLambda = runs.reduce((s, r) => s + r.sharpness!.lambdaMax, 0) / runs.length;
-      expect(cells[3].split(' ± ')[0]).toBe(meanAcc.toFixed(2));
-      expect(cells[6].split(' ± ')[0]).toBe(meanLambda.toFixed(2));
+      const [acc, accLow, accHigh] = cells[5].match(/^([\d.]+) \[([\d.]+), ([\d.]+)\]$/)!.slice(1).map(Number);
+      expect(cells[5].split(' [')[0]).toBe(meanAcc.toFixed(2));
+      expect(accLow <= acc && acc <= accHigh).toBe(true);
+      expect(cells[8].split(' [')[0]).toBe(meanLambda.toFixed(2));
+      expect(cells[3]).toBe(String(runs.length));
       for (const r of runs) {
+        expect(r.converged).toBe(true);
         expect(Number.isFinite(r.sharpness!.lambdaMax)).toBe(true);
         expect(r.sharpness!.topK[0]).toBeGreaterThanOrEqual(r.sharpness!.topK[1]);
         expect(r.sharpness!.perLayer).toHaveLength(2);
@@ -63,6 +71,17 @@ describe('the study pipeline', SLOW, () => {
     }
     for (const c of saved.correlations) expect(report).toContain(`| ${c.measure} | ${c.target} | ${c.n} |`);
     for (const f of saved.findings) expect(report).toContain(f);
+    // The report leads with the answer, before the evidence.
+    expect(report.indexOf('## Answer')).toBeLessThan(report.indexOf('## Results'));
+    expect(report).toContain(saved.answer);
+    expect(saved.answer).toMatch(/^\*\*Does flatness predict generalisation here\?\*\* (Supported|Contradicted|Undecided)/);
+    // Stored floats carry 6 significant digits at most.
+    const text = await readFile(join(out, 'results.json'), 'utf8');
+    const runText = await readFile(join(out, 'runs', 'Adam_Default-s0.json'), 'utf8');
+    for (const t of [text, runText]) {
+      const long = (t.replace(/"inputs":\{[^}]*\}/g, '').match(/-?\d+\.\d+(e-?\d+)?/g) ?? []).filter((n) => n.replace(/^-?0\.0*|[-.]|e.*$/g, '').length > 6);
+      expect(long).toEqual([]);
+    }
     const svg = await readFile(join(out, 'lambda-vs-accuracy.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
 
@@ -111,7 +130,13 @@ describe('the study pipeline', SLOW, () => {
 
   it('rejects unknown config keys with a suggestion and bad optimizer settings at start-up', () => {
     const bad = (patch: unknown) => () => validateConfig(mergeConfig(DEFAULT_CONFIG, patch));
-    expect(bad({ epoch: 1 })).toThrow(/config: 'epoch' is not a known setting \(did you mean 'epochs'\?\)/);
+    expect(bad({ seed: [1] })).toThrow(/config: 'seed' is not a known setting \(did you mean 'seeds'\?\)/);
+    expect(bad({ train: { maxEpoch: 3 } })).toThrow(/'train\.maxEpoch' is not a known setting \(did you mean 'maxEpochs'\?\); valid keys of 'train'/);
+    expect(bad({ epochs: 4 })).toThrow(/config: 'epochs' is now 'train\.maxEpochs' \(the budget/);
+    expect(bad({ train: { lossTarget: 0 } })).toThrow(/'train\.lossTarget' must be a positive number/);
+    expect(bad({ train: { maxEpochs: 2.5 } })).toThrow(/'train\.maxEpochs' must be a positive integer/);
+    expect(bad({ data: { source: 'mnist-10k', testFraction: 0.2, splitSeed: 0, trainSamples: -1 } })).toThrow(/'data\.trainSamples' must be a non-negative integer/);
+    expect(bad({ data: { source: 'mnist', trainSample: 10 } })).toThrow(/'data\.trainSample' .*did you mean 'trainSamples'/);
     expect(bad({ probe: { sample: 100 } })).toThrow(/'probe\.sample' is not a known setting \(did you mean 'samples'\?\); valid keys of 'probe'/);
     expect(bad({ probe: { slice: { step: 3 } } })).toThrow(/'probe\.slice\.step' is not a known setting \(did you mean 'steps'\?\)/);
     expect(bad({ data: { source: 'mnist-10k', testfraction: 0.1, splitSeed: 0 } })).toThrow(/'data\.testfraction' .*did you mean 'testFraction'/);
@@ -163,7 +188,7 @@ describe('a study never mixes, loses or hides runs', SLOW, () => {
     await expect(runStudy(g, changed, out, { log: () => {} }))
       .rejects.toThrow(/Adam_Default-s0\.json was made with different settings \(changed: optimizer .*"lr":0\.001.* → .*"lr":0\.003.*\).*Fix: re-run with --fresh/);
     expect(g.memory()).toEqual(before);
-    await expect(runStudy(g, mergeConfig(MICRO, { epochs: 2 }), out, { log: () => {} })).rejects.toThrow(/changed: epochs 1 → 2/);
+    await expect(runStudy(g, mergeConfig(MICRO, { train: { maxEpochs: 2 } }), out, { log: () => {} })).rejects.toThrow(/changed: train \{"lossTarget":5,"maxEpochs":1\} → \{"lossTarget":5,"maxEpochs":2\}/);
     // The same settings written differently (a default made explicit) resume.
     const explicit = mergeConfig(MICRO, { configurations: [{ name: 'Adam_Default', optimizer: { kind: 'adam', lr: 1e-3, beta1: 0.9 } }] });
     const again = await runStudy(g, explicit, out, { log: () => {} });
@@ -239,8 +264,8 @@ describe('a study never mixes, loses or hides runs', SLOW, () => {
     const config = mergeConfig(MICRO, { probe: { duringEvery: 0 } });
     const outOne = await mkdtemp(join(tmpdir(), 'study-'));
     const outTwo = await mkdtemp(join(tmpdir(), 'study-'));
-    await runStudy(g, config, outOne, { log: () => {}, probe: false });
-    await runStudy(g, mergeConfig(config, { epochs: 2 }), outTwo, { log: () => {}, probe: false });
+    await runStudy(g, mergeConfig(config, { train: { maxEpochs: 1, lossTarget: 1e-6 } }), outOne, { log: () => {}, probe: false });
+    await runStudy(g, mergeConfig(config, { train: { maxEpochs: 2, lossTarget: 1e-6 } }), outTwo, { log: () => {}, probe: false });
     const half = await loadCheckpoint(join(outOne, 'checkpoints', 'Adam_Default-s0.ckpt'));
     const full = await loadCheckpoint(join(outTwo, 'checkpoints', 'Adam_Default-s0.ckpt'));
     expect(half.optimizerState.map((a) => a.name)).toEqual(['exp_avg', 'exp_avg_sq']);
