@@ -149,7 +149,8 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
     } else {
       for (const r of result.runs) {
         console.log(`${r.configuration} seed ${r.seed}: ` + (r.diverged ? `diverged at step ${r.diverged.step}` :
-          `train loss ${r.train.loss.toFixed(4)}, test accuracy ${(100 * r.test.accuracy).toFixed(2)}%`));
+          `train loss ${r.train.loss.toFixed(4)}, test accuracy ${(100 * r.test.accuracy).toFixed(2)}% after ${r.steps} steps` +
+          (r.converged ? ' (converged)' : ` (unconverged: the budget ran out above the target ${config.train.lossTarget})`)));
       }
       console.log(`checkpoints in ${out}/checkpoints`);
     }

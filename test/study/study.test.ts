@@ -96,7 +96,9 @@ describe('the study pipeline', SLOW, () => {
     expect(await read('default.json')).toEqual(JSON.parse(JSON.stringify(DEFAULT_CONFIG)));
     const full = mergeConfig(DEFAULT_CONFIG, await read('full.json'));
     expect(() => validateConfig(full)).not.toThrow();
-    expect(full.data).toEqual({ source: 'mnist' });
+    expect(full.data).toEqual({ source: 'mnist', trainSamples: 0 });
+    expect(full.seeds.length).toBeGreaterThanOrEqual(3);
+    expect(DEFAULT_CONFIG.seeds.length).toBeGreaterThanOrEqual(3);
     expect(full.configurations.map((c) => c.name)).toEqual(['Adam_Default', 'Sharp_SGD_HighLR', 'Flat_SGD_LowLR']);
   });
 
@@ -124,6 +126,11 @@ describe('the study pipeline', SLOW, () => {
     model.destroy();
     const ckpt = await loadCheckpoint(file);
     const split = await loadSplit(TINY);
+    // data.trainSamples keeps the first N of the (shuffled) training split and the whole test split.
+    const subset = await loadSplit(mergeConfig(TINY, { data: { ...TINY.data, trainSamples: 500 } }));
+    expect(subset.train.count).toBe(500);
+    expect(subset.train.pixels).toEqual(split.train.pixels.slice(0, 500 * 784));
+    expect(subset.test.count).toBe(split.test.count);
     expect(() => checkModelFitsData(file, ckpt.model.widths, TINY.data, split.train))
       .toThrow(new RegExp(`small\\.ckpt: the network \\[20, 8, 3\\] does not fit the data .*784 features, 10 classes`));
   });
@@ -197,6 +204,22 @@ describe('a study never mixes, loses or hides runs', SLOW, () => {
     // A run file from an older engine (no recorded inputs) is refused too.
     await writeFile(join(out, 'runs', 'Adam_Default-s0.json'), JSON.stringify({ ...first.runs[0], inputsHash: undefined, inputs: undefined }));
     await expect(runStudy(g, MICRO, out, { log: () => {} })).rejects.toThrow(/records no inputs/);
+  });
+
+  it('a run that spends its budget above the loss target is marked unconverged, listed, and left out of the correlations', async () => {
+    const g = gpu();
+    const out = await mkdtemp(join(tmpdir(), 'study-'));
+    const result = await runStudy(g, mergeConfig(MICRO, { train: { maxEpochs: 1, lossTarget: 1e-6 } }), out, { log: () => {} });
+    const [r] = result.runs;
+    expect(r.converged).toBe(false);
+    expect(r.steps).toBe(Math.floor((await loadSplit(MICRO)).train.count / MICRO.batchSize));
+    expect(r.train.loss).toBeGreaterThan(1e-6);
+    expect(result.correlations.every((c) => c.n === 0)).toBe(true);
+    await writeStudyOutputs(result, out);
+    const report = await readFile(join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/## Unconverged runs \(left out of the correlations\)\n\n- Adam_Default seed 0: train loss [\d.]+ > target 0\.000001 after \d+ steps/);
+    expect(report).toMatch(/\| Adam_Default \(unconverged\) \|/);
+    expect(result.answer).toMatch(/Left out: Adam_Default \(1 of 1 seeds\)/);
   });
 
   it('an interrupted study marks its report partial and lists the missing runs', async () => {
