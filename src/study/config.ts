@@ -85,7 +85,7 @@ export const DEFAULT_CONFIG: StudyConfig = {
     perturbation: { rho: 0.05, samples: 10 },
     slice: { from: -1, to: 1, steps: 21 },
     duringEvery: 125,
-    duringSamples: 1000,
+    duringSamples: 256,
     duringMaxIter: 20,
   },
 };

@@ -51,7 +51,10 @@ export interface TrainOptions {
   seed: number;
   /** Steps between host readbacks (loss/accuracy log, divergence check). */
   logEvery?: number;
-  /** Evaluate train and test sets every this many epochs (and always at the end), unless evaluate is false. */
+  /**
+   * Evaluate train and test sets every this many epochs (and always at the end), unless evaluate is
+   * false. With a target, the test set only at the evaluation the run stops at.
+   */
   evalEvery?: number;
   evaluate?: boolean;
   test?: GpuDataset;
@@ -194,9 +197,13 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
         }
       }
       if (!diverged && o.evaluate !== false && ((epoch + 1) % evalEvery === 0 || epoch === o.epochs - 1 || stopped)) {
-        const entry = await evaluate(model, data, o, step, epoch);
-        evals.push(entry);
+        const chunkSize = o.evalChunkSize;
+        const entry: EvalLog = { step, epoch, train: await model.loss(data, { chunkSize }) };
         if (o.target && !stopped && entry.train.loss <= o.target.trainLoss) converged = { step, epoch, trainLoss: entry.train.loss };
+        // With a target, only the stopping evaluation needs the test set (the criterion reads the training loss alone).
+        const final = !o.target || converged || stopped || epoch === o.epochs - 1;
+        if (o.test && final) entry.test = await model.loss(o.test, { chunkSize });
+        evals.push(entry);
         await o.onProgress?.({ kind: 'eval', totalSteps, ...entry });
       }
     }
@@ -206,13 +213,6 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
     for (const t of [permutation, batchOrder, grad, running]) t.destroy();
   }
   return { steps: step, history, evals, diverged, stopped, ...(o.target ? { converged } : {}), optimizer };
-}
-
-async function evaluate(model: Mlp, data: GpuDataset, o: TrainOptions, step: number, epoch: number): Promise<EvalLog> {
-  const chunkSize = o.evalChunkSize;
-  const train = await model.loss(data, { chunkSize });
-  const test = o.test ? await model.loss(o.test, { chunkSize }) : undefined;
-  return { step, epoch, train, test };
 }
 
 function validate(o: TrainOptions, data: GpuDataset): void {

@@ -93,7 +93,8 @@ describe('training on the GPU', () => {
     const options = { batchSize: 32, optimizer: { kind: 'adam' as const, lr: 1e-2 }, seed: 2, logEvery: 5 };
     const stepsPerEpoch = 640 / 32;
     const model = await Mlp.create(g, spec);
-    const reached = await train(model, data, { ...options, epochs: 50, target: { trainLoss: 0.3 } });
+    const heldOut = GpuDataset.fromDataset(g, take(d.test, 200));
+    const reached = await train(model, data, { ...options, epochs: 50, target: { trainLoss: 0.3 }, test: heldOut });
     reached.optimizer.destroy();
     const evals = reached.evals;
     // Stopped early, at the first evaluation whose full-set loss is at or below the target, and says so.
@@ -103,6 +104,10 @@ describe('training on the GPU', () => {
     expect(reached.converged).toEqual({ step: reached.steps, epoch: evals.length - 1, trainLoss: evals.at(-1)!.train.loss });
     expect(evals.at(-1)!.train.loss).toBeLessThanOrEqual(0.3);
     for (const e of evals.slice(0, -1)) expect(e.train.loss).toBeGreaterThan(0.3);
+    // The criterion reads the training loss alone: the test set is evaluated once, where the run stops.
+    expect(evals.slice(0, -1).every((e) => e.test === undefined)).toBe(true);
+    expect(evals.at(-1)!.test!.loss).toBe((await model.loss(heldOut)).loss);
+    heldOut.destroy();
     // The loss it reports is the model's full-set loss at the stopping point.
     expect((await model.loss(data)).loss).toBeCloseTo(reached.converged!.trainLoss, 6);
     model.destroy();
