@@ -61,7 +61,7 @@ export interface StudyConfig {
 }
 
 export const DEFAULT_CONFIG: StudyConfig = {
-  data: { source: 'mnist-10k', testFraction: 0.2, splitSeed: 0, trainSamples: 1000 },
+  data: { source: 'mnist-10k', testFraction: 0.2, splitSeed: 0, trainSamples: 500 },
   hidden: [64],
   activation: 'relu',
   batchSize: 32,
@@ -74,14 +74,14 @@ export const DEFAULT_CONFIG: StudyConfig = {
   ],
   logEvery: 25,
   probe: {
-    samples: 2000,
+    samples: 0,
     chunkSize: 2000,
     tol: 1e-3,
     maxIter: 100,
     topK: 5,
     lanczosSteps: 30,
     traceSamples: 10,
-    densitySteps: 40,
+    densitySteps: 30,
     perturbation: { rho: 0.05, samples: 10 },
     slice: { from: -1, to: 1, steps: 21 },
     duringEvery: 125,
