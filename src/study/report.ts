@@ -255,7 +255,9 @@ function resultsSection(result: StudyResult): string[] {
     '',
     'Gen. gap = train accuracy − test accuracy, in percentage points. Steps = the range over seeds. λmax by block subspace iteration (tolerance ' +
       `${c.probe.tol}), top-k (means) alongside it, trace by Hutchinson (${c.probe.traceSamples} Rademacher vectors), perturbation ` +
-      `sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.probe.perturbation.rho}.`,
+      `sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.probe.perturbation.rho}. ` +
+      `A percentile-bootstrap interval never reaches past the observed values, so over ${c.seeds.length} seeds it is a floor on the ` +
+      'uncertainty (it under-covers for so few), not a guarantee.',
     '',
   ];
 }
