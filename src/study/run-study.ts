@@ -240,9 +240,10 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       failure,
     };
     const sharp = r.sharpness
-      ? `, λmax ${r.sharpness.lambdaMax.toFixed(3)} (${r.sharpness.lambdaConverged ? 'converged' : 'NOT converged'})`
+      ? `, λmax ${r.sharpness.lambdaMax.toFixed(3)} (eigen-solver ${r.sharpness.lambdaConverged ? 'converged' : 'NOT converged'})`
       : '';
-    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${sharp}, ${r.seconds.toFixed(1)} s`);
+    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${sharp}, ${result.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
+      `${trainSeconds.toFixed(1)} s training + ${(r.seconds - trainSeconds).toFixed(1)} s probing`);
     return r;
   } finally {
     during?.destroy();
