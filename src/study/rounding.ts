@@ -21,3 +21,11 @@ function round(value: unknown, digits: number): unknown {
   }
   return value;
 }
+
+/**
+ * Rounded, indented JSON with each list of numbers on one line: the densities (2 × 2,048 values a
+ * run) and loss curves would otherwise take a line per value, twice the bytes of the values.
+ */
+export function storedJson(value: unknown): string {
+  return JSON.stringify(roundForStorage(value), null, 2).replace(/\[\s+((?:-?[\d.e+-]+|null),?\s*)+\]/g, (list) => `[${list.slice(1, -1).trim().split(/,\s*/).join(', ')}]`);
+}

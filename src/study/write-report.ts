@@ -5,7 +5,7 @@ import { STUDY_CHARTS } from './charts';
 import { renderSvg } from './render-svg';
 import { reportMarkdown } from './report';
 import type { StudyResult } from './results';
-import { roundForStorage } from './rounding';
+import { storedJson } from './rounding';
 
 export async function writeStudyOutputs(result: StudyResult, outDir: string): Promise<string[]> {
   const charts: string[] = [];
@@ -16,7 +16,7 @@ export async function writeStudyOutputs(result: StudyResult, outDir: string): Pr
   }
   // results.json says as plainly as report.md whether runs are missing.
   const partial = result.missing.length > 0;
-  await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify({ partial, ...roundForStorage(result) }, null, 2) + '\n');
+  await writeFileAtomic(join(outDir, 'results.json'), storedJson({ partial, ...result }) + '\n');
   await writeFileAtomic(join(outDir, 'report.md'), reportMarkdown(result, charts));
   return ['results.json', 'report.md', ...charts].map((f) => join(outDir, f));
 }
