@@ -16,6 +16,7 @@ import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type Study
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
 import { summaryTable } from '../study/report';
+import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
 import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
@@ -224,7 +225,7 @@ async function loadConfig(path: string | undefined): Promise<StudyConfig> {
     config = mergeConfig(DEFAULT_CONFIG, patch);
   }
   validateConfig(config);
-  return config;
+  return expandSweep(config);
 }
 
 main(process.argv.slice(2)).then(

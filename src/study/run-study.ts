@@ -33,6 +33,8 @@ import { resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
 import { OPTIMIZER_LABELS } from '../vocabulary';
 import { correlations, findings } from './report';
+import { runEdgeOfStability } from './eos';
+import { TrainingSharpness } from './training-sharpness';
 
 export interface StudyHooks {
   log: (line: string) => void;
@@ -99,8 +101,10 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   } finally {
     for (const d of [trainData, testData, probeData, duringData]) d.destroy();
   }
+  const eos = config.eos.enabled && hooks.probe !== false && !hooks.signal?.aborted ? await runEdgeOfStability(gpu, config, split.train, hooks) : null;
   const corr = correlations(runs);
   return {
+    eos,
     startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, runs, missing,
     correlations: corr, findings: findings(runs, corr),
   };
@@ -114,8 +118,10 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
 export function runInputs(config: StudyConfig, run: RunConfig, seed: number, dataHash: string, probed: boolean): Record<string, unknown> {
   return {
     engine: ENGINE_VERSION, data: config.data, dataHash, hidden: config.hidden, activation: config.activation,
-    batchSize: config.batchSize, epochs: config.epochs, logEvery: config.logEvery, configuration: run.name,
+    batchSize: run.batchSize ?? config.batchSize, epochs: config.epochs, logEvery: config.logEvery, configuration: run.name,
     optimizer: resolveOptimizerConfig(run.optimizer), seed, probe: probed ? config.probe : null,
+    // Absent (not false) when off, so runs saved before these measures existed keep their hash.
+    eosDuringTraining: probed && duringEos(config) ? true : undefined,
   };
 }
 
@@ -164,22 +170,28 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   const p = config.probe;
   const duringTraining: RunResult['duringTraining'] = [];
   const during = p.duringEvery > 0 && hooks.probe !== false ? await hessianOperator(model, d.duringData, { chunkSize: p.chunkSize }) : null;
+  const batchSize = run.batchSize ?? config.batchSize;
+  const sharpness = during && duringEos(config)
+    ? await TrainingSharpness.create(model, resolveOptimizerConfig(run.optimizer), d.trainData, d.duringData,
+      { batchSize, seed, maxIter: p.duringMaxIter, tol: p.tol, chunkSize: p.chunkSize })
+    : null;
   let nextProbe = p.duringEvery;
   let failure: RunFailure | null = null;
   try {
     const result = await train(model, d.trainData, {
-      epochs: config.epochs, batchSize: config.batchSize, optimizer: run.optimizer, seed, logEvery: config.logEvery,
+      epochs: config.epochs, batchSize, optimizer: run.optimizer, seed, logEvery: config.logEvery,
       test: d.testData, evalChunkSize: p.chunkSize, signal: hooks.signal,
       onProgress: (e) => {
         if (e.kind === 'log') hooks.progress?.(label, e.step / e.totalSteps, `epoch ${e.epoch + 1}/${config.epochs}, loss ${e.loss.toFixed(4)}`);
       },
-      onCheck: async (step) => {
+      onCheck: async (step, optimizer) => {
         if (!during || step < nextProbe || failure) return;
         nextProbe += p.duringEvery;
         try {
           const power = await powerIteration(during, { tol: p.tol, maxIter: p.duringMaxIter, seed });
           power.vector.destroy();
           duringTraining.push({ step, lambdaMax: power.eigenvalue });
+          await sharpness?.check(step, optimizer);
         } catch (err) {
           // Training goes on; the run records why its λmax curve stops here.
           failure = { stage: `λmax during training (step ${step})`, message: (err as Error).message };
@@ -195,6 +207,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     }
     const base = {
       configuration: run.name, optimizer: describeOptimizer(run), seed, steps: result.steps, duringTraining, history: result.history,
+      ...(sharpness ? { trainingSharpness: sharpness.trace } : {}),
     };
     if (result.diverged) {
       hooks.log(`${label}: diverged at step ${result.diverged.step} (${result.diverged.reason})`);
@@ -207,7 +220,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     const last = result.evals.at(-1)!;
     await saveCheckpoint(join(outDir, 'checkpoints', `${run.name}-s${seed}.ckpt`), {
       step: result.steps, model: spec, params: await model.getParams(), optimizerState,
-      meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize: config.batchSize, epochs: config.epochs },
+      meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize, epochs: config.epochs },
     });
     hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'probing');
     let probed: Pick<RunResult, 'sharpness' | 'slice' | 'density'> = { sharpness: null, slice: null, density: null };
@@ -238,6 +251,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     return r;
   } finally {
     during?.destroy();
+    sharpness?.destroy();
     model.destroy();
   }
 }
@@ -257,6 +271,11 @@ export function checkModelFitsData(source: string, widths: readonly number[], da
     throw new Error(`${source}: the network [${widths.join(', ')}] does not fit the data ${JSON.stringify(data)} ` +
       `(${d.features} features, ${d.classes} classes). Fix: probe it on the data it was trained on.`);
   }
+}
+
+/** Whether runs measure the mini-batch / preconditioned sharpness during training (src/study/training-sharpness.ts). */
+function duringEos(config: StudyConfig): boolean {
+  return config.eos.enabled && config.eos.duringTraining && config.probe.duringEvery > 0;
 }
 
 /** The SGD stability threshold 2/η; none for adaptive optimisers. */
