@@ -6,6 +6,7 @@
 import { kendallTau, mean, spearmanRho, std } from '../util/stats';
 import type { Correlation, RunResult, StudyResult } from './results';
 import { eosSection } from './eos-report';
+import { sweepSection } from './sweep-report';
 
 /** The reference study's numbers, shown beside ours. */
 export const REFERENCE = [
@@ -166,6 +167,7 @@ export function reportMarkdown(result: StudyResult, charts: string[]): string {
     '| --- | --- | ---: | ---: | ---: |',
     ...result.correlations.map((k) => `| ${k.measure} | ${k.target} | ${k.n} | ${fmt(k.kendallTau)} | ${fmt(k.spearmanRho)} |`),
     '',
+    ...sweepSection(result),
     ...eosSection(result),
     '## Plots',
     '',
