@@ -24,7 +24,7 @@ export interface EosConfig {
 }
 
 export const DEFAULT_EOS: EosConfig = {
-  enabled: true, etas: [0.15, 0.3], steps: 80, every: 8, samples: 500, powerIters: 3, duringTraining: true,
+  enabled: true, etas: [0.2, 0.35], steps: 60, every: 10, samples: 500, powerIters: 3, duringTraining: true,
 };
 
 /** Checks the `eos` section; `fail` names the field (config.ts's error format). */
