@@ -104,9 +104,8 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const eos = config.eos.enabled && hooks.probe !== false && !hooks.signal?.aborted ? await runEdgeOfStability(gpu, config, split.train, hooks) : null;
   const corr = correlations(runs);
   return {
-    eos,
     startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, runs, missing,
-    correlations: corr, findings: findings(runs, corr),
+    correlations: corr, findings: findings(runs, corr), eos,
   };
 }
 
