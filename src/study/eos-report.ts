@@ -41,7 +41,7 @@ function tracesWithThresholds(title: string, yTitle: string, values: { series: s
   };
 }
 
-export function fullBatchSpec(eos: EosStudy): Spec {
+export function fullBatchSpec(eos: Pick<EosStudy, 'samples' | 'runs'>): Spec {
   const label = (lr: number) => `GD η ${lr}`;
   return tracesWithThresholds(`Full-batch GD on ${eos.samples} samples: λmax (dashed: 2/η)`, 'λmax',
     eos.runs.flatMap((r) => r.trace.map((p) => ({ series: label(r.lr), step: p.step, value: p.lambdaMax }))),
