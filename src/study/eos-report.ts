@@ -119,7 +119,8 @@ export function eosSection(result: StudyResult): string[] {
       lines.push(`| ${r.lr} | ${f2(r.twoOverEta)} | ${r.steps}${r.diverged ? ' (diverged)' : ''} | ${f2(Math.max(...values))} | ${f2(end)} | ` +
         `${f2(end / r.twoOverEta)} | ${rises} | ${(r.losses.at(-1) ?? NaN).toFixed(4)} | ${edgeVerdict(values, r.twoOverEta)} |`);
     }
-    lines.push('', '"Loss rises" counts steps where the full-batch loss went up: zero for a stable descent, many at the edge of stability.', '');
+    lines.push('', '"Loss rises" counts steps where the full-batch loss went up: zero for a stable descent, many at the edge of stability. ' +
+      `"At the threshold" means within ${EDGE.low}–${EDGE.high}× of it; power iteration's Rayleigh quotient can only under-estimate λmax.`, '');
   }
   const during = result.runs.filter((r) => r.trainingSharpness && r.trainingSharpness.points.length > 0);
   if (during.length) {
