@@ -14,7 +14,7 @@ export interface EosConfig {
   every: number;
   /** Training samples of the full batch (the first N of the train split). */
   samples: number;
-  /** Warm-started power iterations per trace point. */
+  /** Warm-started power iterations per trace point (and per preconditioned check during training after the first). */
   powerIters: number;
   /**
    * During each study run, at every probe.duringEvery check: SGD's mini-batch sharpness (λmax on

@@ -172,7 +172,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   const batchSize = run.batchSize ?? config.batchSize;
   const sharpness = during && duringEos(config)
     ? await TrainingSharpness.create(model, resolveOptimizerConfig(run.optimizer), d.trainData, d.duringData,
-      { batchSize, seed, maxIter: p.duringMaxIter, tol: p.tol, chunkSize: p.chunkSize })
+      { batchSize, seed, maxIter: p.duringMaxIter, warmIters: config.eos.powerIters, tol: p.tol, chunkSize: p.chunkSize })
     : null;
   let nextProbe = p.duringEvery;
   let failure: RunFailure | null = null;

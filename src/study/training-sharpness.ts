@@ -39,7 +39,10 @@ export interface TrainingSharpnessTrace {
 export interface TrainingSharpnessOptions {
   batchSize: number;
   seed: number;
+  /** Power iterations of a cold start (every mini-batch check; the first preconditioned one). */
   maxIter: number;
+  /** Power iterations of a preconditioned check warm-started from the previous check's eigenvector. */
+  warmIters: number;
   tol: number;
   chunkSize: number;
 }
@@ -105,7 +108,7 @@ export class TrainingSharpness {
     }
     this.preconditioner.update();
     const power = await powerIteration(this.preconditioned!, {
-      maxIter: this.o.maxIter, tol: this.o.tol, seed: this.o.seed + step, start: this.vector ?? undefined,
+      maxIter: this.vector ? this.o.warmIters : this.o.maxIter, tol: this.o.tol, seed: this.o.seed + step, start: this.vector ?? undefined,
     });
     this.vector?.destroy();
     this.vector = power.vector;
