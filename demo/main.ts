@@ -4,7 +4,10 @@
  * automation waits on (?autorun=1&probe=1 starts a job at load). Training yields a frame at every
  * log point, so the charts repaint and Stop stays clickable while the GPU works.
  */
-import type { Mlp } from '../src/autograd/mlp';
+import { Mlp } from '../src/autograd/mlp';
+import { DEFAULT_CONFIG } from '../src/study/config';
+import { fullBatchSpec } from '../src/study/eos-report';
+import { fullBatchDescent, type FullBatchResult } from '../src/train/full-batch';
 import type { Gpu } from '../src/gpu/context';
 import { acquireDevice } from '../src/gpu/device';
 import { densitySpec, sharpnessDuringTrainingSpec, sharpnessVsAccuracySpec } from '../src/study/charts';
@@ -27,6 +30,7 @@ const buttons = {
   probe: byId<HTMLButtonElement>('probe-button'),
   export: byId<HTMLButtonElement>('export-button'),
   import: byId<HTMLButtonElement>('import-probe-button'),
+  eos: byId<HTMLButtonElement>('eos-button'),
 };
 const charts = {
   loss: new Chart(byId('chart-loss')),
@@ -36,9 +40,12 @@ const charts = {
   plane: new Chart(byId('chart-plane')),
   density: new Chart(byId('chart-density')),
   sharpness: new Chart(byId('chart-sharpness')),
+  eos: new Chart(byId('chart-eos')),
 };
 
 const runs: SessionRun[] = [];
+/** Full-batch GD traces of this session, one line each in the edge-of-stability chart. */
+const eosRuns: FullBatchResult[] = [];
 /** The latest run's model and data, kept on the GPU so Probe can measure it. */
 let current: { run: SessionRun; model: Mlp; data: RunData } | null = null;
 let gpu: Gpu | null = null;
@@ -65,6 +72,7 @@ function refreshButtons(): void {
   buttons.probe.disabled = !current || lost || busy;
   buttons.export.disabled = runs.length === 0;
   buttons.import.disabled = !gpu || lost || busy || !importReady();
+  buttons.eos.disabled = !gpu || lost || busy;
 }
 
 async function job(work: () => Promise<void>): Promise<void> {
@@ -179,6 +187,32 @@ async function probeJob(): Promise<void> {
   console.info(`demo: ${run.label} probe`, JSON.stringify(probe.sharpness));
 }
 
+/** Full-batch GD at the form's η with λmax traced against 2/η (src/train/full-batch.ts), the study's eos step settings. */
+async function eosJob(): Promise<void> {
+  const s = readForm(form);
+  progress(null, `loading ${s.dataset}`);
+  const data = uploadData(gpu!, await loadSplit(s.dataset), s);
+  const model = await Mlp.create(gpu!, { widths: widths(data, s), activation: DEFAULT_CONFIG.activation, seed: s.seed });
+  try {
+    const { steps, every, powerIters } = DEFAULT_CONFIG.eos;
+    const run = await fullBatchDescent(model, data.probe, {
+      lr: s.lr, steps, every, powerIters, seed: s.seed,
+      onPoint: async (p) => {
+        progress(p.step / steps, `full-batch GD η ${s.lr} on ${data.probe.count} samples: step ${p.step} / ${steps}, λmax ${p.lambdaMax.toFixed(3)}, 2/η ${(2 / s.lr).toFixed(3)}`);
+        await nextFrame();
+      },
+    });
+    eosRuns.push(run);
+    void charts.eos.show(fullBatchSpec({ samples: data.probe.count, runs: eosRuns }));
+    const end = run.trace.at(-1);
+    progress(1, `full-batch GD η ${s.lr}: ${run.steps} steps` + (end ? `, final λmax ${end.lambdaMax.toFixed(3)} = ${(end.lambdaMax / run.twoOverEta).toFixed(2)} × 2/η` : '') +
+      (run.diverged ? ` (diverged: ${run.diverged.reason})` : ''));
+  } finally {
+    model.destroy();
+    destroyData(data);
+  }
+}
+
 /** A model from a file (demo/import.ts): evaluated, added to the runs, then probed like a trained one. */
 async function importJob(): Promise<void> {
   const s = readForm(form);
@@ -246,6 +280,7 @@ async function start(): Promise<void> {
   buttons.probe.addEventListener('click', () => void job(probeJob));
   buttons.export.addEventListener('click', exportJson);
   buttons.import.addEventListener('click', () => void job(importJob));
+  buttons.eos.addEventListener('click', () => void job(eosJob));
   setupImport(refreshButtons);
 
   // A bad URL parameter is reported but does not stop the page: the form still works, with defaults.

@@ -16,6 +16,7 @@ import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type Study
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
 import { summaryTable } from '../study/report';
+import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
 import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
@@ -31,6 +32,9 @@ Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with t
             --config FILE   JSON merged over the defaults (copy configs/default.json or configs/full.json)
             --out DIR       output folder (default runs/study); finished runs there are reused
             --fresh         delete DIR first instead of resuming
+            a config's "sweep" section runs a learning rate × batch size (× optimizer) grid instead of its
+            configurations (configs/sweep-tiny.json, configs/sweep-full.json); its "eos" section the
+            edge-of-stability traces (full-batch GD, mini-batch and Adam-preconditioned sharpness)
   train   train (no probes) and checkpoint
             --config FILE  --out DIR  --configuration NAME (default: all)  --seed N (default: the config's seeds)
             --export FILE.safetensors   also write the trained weights for PyTorch (several runs: FILE-<run>-s<seed>.safetensors)
@@ -226,7 +230,7 @@ async function loadConfig(path: string | undefined): Promise<StudyConfig> {
     config = mergeConfig(DEFAULT_CONFIG, patch);
   }
   validateConfig(config);
-  return config;
+  return expandSweep(config);
 }
 
 main(process.argv.slice(2)).then(

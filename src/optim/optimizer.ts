@@ -172,6 +172,15 @@ export class Optimizer {
     return out;
   }
 
+  /**
+   * The live GPU buffer of a state ('exp_avg_sq' …), for probes that read it in place (Adam's
+   * preconditioner); undefined when this optimizer keeps no such state. Do not write or destroy it.
+   */
+  stateTensor(name: string): Tensor | undefined {
+    const i = stateNames(this.config).indexOf(name);
+    return i < 0 ? undefined : this.states[i];
+  }
+
   /** Restore state() output and the step count it was taken at; the next step is then identical. */
   loadState(entries: readonly OptimizerStateEntry[], stepCount: number): void {
     const names = stateNames(this.config);

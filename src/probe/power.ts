@@ -27,6 +27,11 @@ export interface PowerOptions {
   checkEvery?: number;
   /** Iterate on A − shift·I (the reported eigenvalue and history are still of A). */
   shift?: number;
+  /**
+   * Warm start: begin from this vector (normalised on the GPU; not modified) instead of a random one —
+   * e.g. the previous eigenvector when λmax is traced along a trajectory, where a few iterations suffice.
+   */
+  start?: Tensor;
 }
 
 export interface PowerResult {
@@ -58,6 +63,9 @@ export async function powerIteration(op: LinearOperator, options: PowerOptions =
   if (!(tol > 0 && Number.isFinite(tol))) throw new Error(`powerIteration: tol must be a finite number > 0, got ${tol}`);
   if (!Number.isFinite(shift)) throw new Error(`powerIteration: shift must be finite, got ${shift}`);
   const { gpu, size: n, output: w } = op;
+  if (options.start && options.start.size !== n) {
+    throw new Error(`powerIteration: the start vector has ${options.start.size} entries but the operator acts on ${n}`);
+  }
   const v = Tensor.create(gpu, [n], { label: 'power:vector' });
   const scalars = Tensor.create(gpu, [3], { label: 'power:scalars' });
   const prepared: Dispatch[][] = [];
@@ -80,8 +88,15 @@ export async function powerIteration(op: LinearOperator, options: PowerOptions =
     };
 
     // v₀ goes into w, which is free until the first product, and is normalised on the GPU into v.
-    w.write(randomVector(new Rng(seed), n, 'normal'));
-    gpu.run(normalize);
+    if (options.start) {
+      const encoder = gpu.device.createCommandEncoder();
+      copyVector(encoder, options.start, w, n);
+      gpu.encode(encoder, normalize);
+      gpu.device.queue.submit([encoder.finish()]);
+    } else {
+      w.write(randomVector(new Rng(seed), n, 'normal'));
+      gpu.run(normalize);
+    }
     const mu: number[] = [];
     let iterations = 0;
     let settled = false;

@@ -10,11 +10,15 @@ import { resolveOptimizerConfig, type OptimizerConfig } from '../optim/optimizer
 import { paramLayout } from '../autograd/layout';
 import { ACTIVATIONS, DATA_SOURCES, OPTIMIZER_KINDS, isActivation, quoted, type Activation } from '../vocabulary';
 import { didYouMean } from '../util/suggest';
+import { DEFAULT_EOS, validateEos, type EosConfig } from './eos-config';
+import { validateSweep, type SweepConfig } from './sweep';
 
 export interface RunConfig {
   /** Kept as in the reference study: Adam_Default, Sharp_SGD_HighLR, Flat_SGD_LowLR. */
   name: string;
   optimizer: OptimizerConfig;
+  /** This configuration's batch size, overriding the shared `batchSize` (set by a sweep's grid). */
+  batchSize?: number;
 }
 
 /** Any source: train on the first N samples of its (shuffled) training split only; 0 or absent = all. */
@@ -58,6 +62,10 @@ export interface StudyConfig {
     duringSamples: number;
     duringMaxIter: number;
   };
+  /** Edge of stability: full-batch GD traces and the during-training sharpness measures (src/study/eos-config.ts). */
+  eos: EosConfig;
+  /** A learning rate × batch size (× optimizer) grid replacing `configurations`; null = none (src/study/sweep.ts). */
+  sweep: SweepConfig | null;
 }
 
 export const DEFAULT_CONFIG: StudyConfig = {
@@ -88,6 +96,8 @@ export const DEFAULT_CONFIG: StudyConfig = {
     duringSamples: 256,
     duringMaxIter: 20,
   },
+  eos: DEFAULT_EOS,
+  sweep: null,
 };
 
 export function validateConfig(c: StudyConfig): void {
@@ -145,6 +155,7 @@ export function validateConfig(c: StudyConfig): void {
       return fail(`${at}.optimizer`, `is invalid: ${(err as Error).message}`);
     }
     if (!(resolved.lr > 0)) fail(`${at}.optimizer.lr`, `must be a positive number, got ${JSON.stringify(o.lr)}`);
+    if (run.batchSize !== undefined) posInt(`${at}.batchSize`, run.batchSize);
   });
   const p = c.probe;
   nonNegInt('probe.samples', p.samples);
@@ -165,7 +176,11 @@ export function validateConfig(c: StudyConfig): void {
   nonNegInt('probe.duringEvery', p.duringEvery);
   posInt('probe.duringSamples', p.duringSamples);
   posInt('probe.duringMaxIter', p.duringMaxIter);
+  validateEos(c.eos, fail);
+  validateSweep(c.sweep, fail);
 }
+
+const RUN_KEYS = ['name', 'optimizer', 'batchSize'];
 
 /** The keys each data source takes (its fields depend on the source). */
 const DATA_KEYS: Record<string, readonly string[]> = {
@@ -204,7 +219,7 @@ function checkKeys(c: StudyConfig, fail: (field: string, why: string) => never):
     const at = `configurations[${i}]`;
     if (!isObject(run)) fail(at, `must be an object like {"name": "Adam_Default", "optimizer": {"kind": "adam"}}`);
     for (const key of Object.keys(run)) {
-      if (key !== 'name' && key !== 'optimizer') fail(`${at}.${key}`, `is not a known setting${didYouMean(key, ['name', 'optimizer'])}; valid keys: name, optimizer`);
+      if (!RUN_KEYS.includes(key)) fail(`${at}.${key}`, `is not a known setting${didYouMean(key, RUN_KEYS)}; valid keys: ${RUN_KEYS.join(', ')}`);
     }
     if (!isObject(run.optimizer)) fail(`${at}.optimizer`, `must be an object with a 'kind' (${quoted(OPTIMIZER_KINDS)})`);
   });
@@ -242,8 +257,12 @@ export function checkBuffersFit(c: StudyConfig, shape: DataShape, limits: { maxS
   const rowsFit = (perRow: number) => Math.floor(limit / perRow);
   const widest2 = 2 * 4 * Math.max(...widths.slice(1));
   const perRow = Math.max(widest2, 4 * shape.features);
-  over(`a training batch (batchSize ${c.batchSize} × width ${Math.max(...widths.slice(1), shape.features)})`, c.batchSize * perRow,
+  const batch = Math.max(c.batchSize, ...c.configurations.map((r) => r.batchSize ?? 0));
+  over(`a training batch (batchSize ${batch} × width ${Math.max(...widths.slice(1), shape.features)})`, batch * perRow,
     `lower 'batchSize' to at most ${rowsFit(perRow)}, or narrow ${widthField}.`);
+  if (batch > shape.trainCount) {
+    throw new Error(`config: a batch size of ${batch} exceeds the ${shape.trainCount} training samples. Fix: lower 'batchSize' (or the sweep's 'batchSizes').`);
+  }
   const evalRows = Math.min(c.probe.chunkSize, Math.max(shape.trainCount, shape.testCount));
   over(`an evaluation chunk (probe.chunkSize ${c.probe.chunkSize} rows)`, evalRows * perRow,
     `lower 'probe.chunkSize' to at most ${rowsFit(perRow)}, or narrow ${widthField}.`);

@@ -19,6 +19,8 @@
 import { bootstrapInterval, meanInterval } from '../util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../util/stats';
 import type { Correlation, Estimate, RunResult, StudyResult } from './results';
+import { eosSection } from './eos-report';
+import { sweepSection } from './sweep-report';
 
 /** The reference study's numbers, shown beside ours. */
 export const REFERENCE = [
@@ -324,7 +326,8 @@ function plotsSection(_result: StudyResult, charts: string[]): string[] {
 
 /** The report, in order. Add a section here (a function in its own module) to extend it. */
 export const REPORT_SECTIONS: ReportSection[] = [
-  headerSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, referenceSection, plotsSection,
+  headerSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection, eosSection,
+  referenceSection, plotsSection,
 ];
 
 export function reportMarkdown(result: StudyResult, charts: string[]): string {

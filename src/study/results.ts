@@ -2,6 +2,8 @@
 import type { AdapterReport } from '../gpu/context';
 import type { StepLog, Divergence } from '../train/trainer';
 import type { StudyConfig } from './config';
+import type { EosStudy } from './eos';
+import type { TrainingSharpnessTrace } from './training-sharpness';
 
 export interface Sharpness {
   lambdaMax: number;
@@ -41,6 +43,8 @@ export interface RunResult {
   genGap: number;
   sharpness: Sharpness | null;
   duringTraining: { step: number; lambdaMax: number }[];
+  /** SGD's mini-batch sharpness or Adam's preconditioned sharpness at the same checks, with its threshold (eos.duringTraining). */
+  trainingSharpness?: TrainingSharpnessTrace | null;
   history: StepLog[];
   slice: { alphas: number[]; loss: number[] } | null;
   density: { grid: number[]; density: number[] } | null;
@@ -87,4 +91,6 @@ export interface StudyResult {
   /** The one-paragraph answer the report leads with (report.ts answerParagraph). */
   answer: string;
   findings: string[];
+  /** The full-batch edge-of-stability traces (eos.enabled); absent or null when off. */
+  eos?: EosStudy | null;
 }

@@ -34,6 +34,8 @@ import { ENGINE_VERSION } from '../version';
 import { OPTIMIZER_LABELS } from '../vocabulary';
 import { answerParagraph, correlations, findings } from './report';
 import { roundForStorage } from './rounding';
+import { runEdgeOfStability } from './eos';
+import { TrainingSharpness } from './training-sharpness';
 
 export interface StudyHooks {
   log: (line: string) => void;
@@ -103,10 +105,12 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   } finally {
     for (const d of [trainData, testData, probeData, duringData]) d.destroy();
   }
+  const eos = config.eos.enabled && hooks.probe !== false && !hooks.signal?.aborted
+    ? roundForStorage(await runEdgeOfStability(gpu, config, split.train, hooks)) : null;
   const corr = roundForStorage(correlations(runs));
   return {
     startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, runs, missing,
-    correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train),
+    correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train), eos,
   };
 }
 
@@ -118,8 +122,10 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
 export function runInputs(config: StudyConfig, run: RunConfig, seed: number, dataHash: string, probed: boolean): Record<string, unknown> {
   return {
     engine: ENGINE_VERSION, data: config.data, dataHash, hidden: config.hidden, activation: config.activation,
-    batchSize: config.batchSize, train: config.train, logEvery: config.logEvery, configuration: run.name,
+    batchSize: run.batchSize ?? config.batchSize, train: config.train, logEvery: config.logEvery, configuration: run.name,
     optimizer: resolveOptimizerConfig(run.optimizer), seed, probe: probed ? config.probe : null,
+    // Absent (not false) when off, so runs saved before these measures existed keep their hash.
+    eosDuringTraining: probed && duringEos(config) ? true : undefined,
   };
 }
 
@@ -169,22 +175,28 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   const p = config.probe;
   const duringTraining: RunResult['duringTraining'] = [];
   const during = p.duringEvery > 0 && hooks.probe !== false ? await hessianOperator(model, d.duringData, { chunkSize: p.chunkSize }) : null;
+  const batchSize = run.batchSize ?? config.batchSize;
+  const sharpness = during && duringEos(config)
+    ? await TrainingSharpness.create(model, resolveOptimizerConfig(run.optimizer), d.trainData, d.duringData,
+      { batchSize, seed, maxIter: p.duringMaxIter, warmIters: config.eos.powerIters, tol: p.tol, chunkSize: p.chunkSize })
+    : null;
   let nextProbe = p.duringEvery;
   let failure: RunFailure | null = null;
   try {
     const result = await train(model, d.trainData, {
-      epochs: maxEpochs, target: { trainLoss: lossTarget }, batchSize: config.batchSize, optimizer: run.optimizer, seed,
+      epochs: maxEpochs, target: { trainLoss: lossTarget }, batchSize, optimizer: run.optimizer, seed,
       logEvery: config.logEvery, test: d.testData, evalChunkSize: p.chunkSize, signal: hooks.signal,
       onProgress: (e) => {
         if (e.kind === 'log') hooks.progress?.(label, e.step / e.totalSteps, `epoch ${e.epoch + 1}/${maxEpochs}, loss ${e.loss.toFixed(4)} (target ${lossTarget})`);
       },
-      onCheck: async (step) => {
+      onCheck: async (step, optimizer) => {
         if (!during || step < nextProbe || failure) return;
         nextProbe += p.duringEvery;
         try {
           const power = await powerIteration(during, { tol: p.tol, maxIter: p.duringMaxIter, seed });
           power.vector.destroy();
           duringTraining.push({ step, lambdaMax: power.eigenvalue });
+          await sharpness?.check(step, optimizer);
         } catch (err) {
           // Training goes on; the run records why its λmax curve stops here.
           failure = { stage: `λmax during training (step ${step})`, message: (err as Error).message };
@@ -202,6 +214,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     const base = {
       configuration: run.name, optimizer: describeOptimizer(run), seed, steps: result.steps, converged: !!result.converged, trainSeconds,
       duringTraining, history: result.history,
+      ...(sharpness ? { trainingSharpness: sharpness.trace } : {}),
     };
     if (result.diverged) {
       hooks.log(`${label}: diverged at step ${result.diverged.step} (${result.diverged.reason})`);
@@ -214,7 +227,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     const last = result.evals.at(-1)!;
     await saveCheckpoint(join(outDir, 'checkpoints', `${run.name}-s${seed}.ckpt`), {
       step: result.steps, model: spec, params: await model.getParams(), optimizerState,
-      meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize: config.batchSize, train: config.train },
+      meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize, train: config.train },
     });
     if (!result.converged) hooks.log(`${label}: train loss ${last.train.loss.toFixed(4)} is still above the target ${lossTarget} after ${maxEpochs} epochs: unconverged`);
     hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'trained');
@@ -247,6 +260,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     return r;
   } finally {
     during?.destroy();
+    sharpness?.destroy();
     model.destroy();
   }
 }
@@ -267,6 +281,11 @@ export function checkModelFitsData(source: string, widths: readonly number[], da
     throw new Error(`${source}: the network [${widths.join(', ')}] does not fit the data ${JSON.stringify(data)} ` +
       `(${d.features} features, ${d.classes} classes). Fix: probe it on the data it was trained on.`);
   }
+}
+
+/** Whether runs measure the mini-batch / preconditioned sharpness during training (src/study/training-sharpness.ts). */
+function duringEos(config: StudyConfig): boolean {
+  return config.eos.enabled && config.eos.duringTraining && config.probe.duringEvery > 0;
 }
 
 /** The SGD stability threshold 2/η; none for adaptive optimisers. */

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write';
 import { STUDY_CHARTS } from './charts';
+import { eosCharts } from './eos-report';
 import { renderSvg } from './render-svg';
 import { reportMarkdown } from './report';
 import type { StudyResult } from './results';
@@ -9,9 +10,10 @@ import { storedJson } from './rounding';
 
 export async function writeStudyOutputs(result: StudyResult, outDir: string): Promise<string[]> {
   const charts: string[] = [];
-  for (const [name, spec] of Object.entries(STUDY_CHARTS)) {
+  const specs = [...Object.entries(STUDY_CHARTS).map(([name, spec]) => [name, spec(result.runs)] as const), ...Object.entries(eosCharts(result))];
+  for (const [name, spec] of specs) {
     const file = `${name}.svg`;
-    await writeFileAtomic(join(outDir, file), await renderSvg(spec(result.runs)));
+    await writeFileAtomic(join(outDir, file), await renderSvg(spec));
     charts.push(file);
   }
   // results.json says as plainly as report.md whether runs are missing.

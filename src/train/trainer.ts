@@ -61,8 +61,8 @@ export interface TrainOptions {
   /** Rows per chunk for the evaluation passes. */
   evalChunkSize?: number;
   onProgress?: (event: TrainEvent) => void | Promise<void>;
-  /** Called after each log point with the step; for probes during training (e.g. λmax). */
-  onCheck?: (step: number) => void | Promise<void>;
+  /** Called after each log point with the step and the optimizer (its state, e.g. Adam's preconditioner); for probes during training (e.g. λmax). */
+  onCheck?: (step: number, optimizer: Optimizer) => void | Promise<void>;
   signal?: AbortSignal;
   /** Explosion bounds (see the header): loss > lossFactor × max(first loss, ln C), ‖θ‖ > paramGrowth × ‖θ₀‖. */
   divergence?: { lossFactor?: number; paramGrowth?: number };
@@ -193,7 +193,7 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
           history.push(log);
           sinceLog = 0;
           await o.onProgress?.({ kind: 'log', totalSteps, ...log });
-          await o.onCheck?.(step);
+          await o.onCheck?.(step, optimizer);
         }
       }
       if (!diverged && o.evaluate !== false && ((epoch + 1) % evalEvery === 0 || epoch === o.epochs - 1 || stopped)) {

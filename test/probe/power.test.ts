@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { powerIteration, topEigenvalue } from '../../src/probe/power';
 import { hessianOperator } from '../../src/probe/operator';
+import { Tensor } from '../../src/gpu/tensor';
 import type { ParamLayout } from '../../src/autograd/layout';
 import { relDiff } from '../support/compare';
 import { useGpu } from '../support/gpu';
@@ -68,6 +69,21 @@ describe(`power iteration (seed ${seed})`, () => {
     const nearest = Math.min(...Array.from(op.eigenvalues, (l) => Math.abs(l - r.eigenvalue)));
     expect(nearest, 'some eigenvalue lies within the residual bound').toBeLessThanOrEqual(r.residual * Math.abs(r.eigenvalue));
     r.vector.destroy();
+    op.destroy();
+  });
+
+  it('a warm start from a converged eigenvector settles in a few iterations, leaves the start untouched, and checks its size', async () => {
+    const op = await knownSpectrum(gpu(), [10, 7, ...spread(98, -3, 5)], seed + 7);
+    const cold = await powerIteration(op, { tol: 1e-6, maxIter: 300, seed });
+    const start = await cold.vector.read();
+    const warm = await powerIteration(op, { tol: 1e-6, maxIter: 300, start: cold.vector });
+    expect(warm.converged).toBe(true);
+    expect(warm.iterations, `warm ${warm.iterations}, cold ${cold.iterations}`).toBeLessThan(cold.iterations / 2);
+    expect(relDiff(warm.eigenvalue, 10)).toBeLessThan(1e-4);
+    expect(Array.from(await cold.vector.read())).toEqual(Array.from(start));
+    const short = Tensor.create(gpu(), [3]);
+    await expect(powerIteration(op, { start: short })).rejects.toThrow(/the start vector has 3 entries but the operator acts on 100/);
+    for (const t of [short, cold.vector, warm.vector]) t.destroy();
     op.destroy();
   });
 

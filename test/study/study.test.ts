@@ -24,6 +24,7 @@ const TINY: StudyConfig = mergeConfig(DEFAULT_CONFIG, {
     samples: 300, chunkSize: 300, maxIter: 20, topK: 2, lanczosSteps: 6, traceSamples: 3, densitySteps: 6,
     perturbation: { rho: 0.05, samples: 2 }, slice: { from: -0.5, to: 0.5, steps: 3 }, duringEvery: 40, duringSamples: 100, duringMaxIter: 3,
   },
+  eos: { etas: [0.5], steps: 4, every: 2, samples: 100, powerIters: 2 },
 });
 
 /** Whole studies on a software adapter shared with other work: generous limits (speed is not tested here). */
@@ -40,6 +41,7 @@ describe('the study pipeline', SLOW, () => {
       .toEqual(['λmax and top-2', 'trace', 'spectral density', 'per-layer λmax', '1D slice along the top eigenvector', 'perturbation sharpness']);
     const files = await writeStudyOutputs(result, out);
     expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
+      'eos-adam.svg', 'eos-full-batch.svg', 'eos-sgd.svg',
       'lambda-during-training.svg', 'lambda-vs-accuracy.svg', 'report.md', 'results.json', 'slice-top-eigenvector.svg', 'spectral-density.svg',
     ]);
     const saved = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as StudyResult;

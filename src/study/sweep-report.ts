@@ -1,0 +1,35 @@
+/**
+ * The report's sweep section: one row per grid cell (optimizer, learning rate, batch size) with the
+ * means over its seeds, so the rank correlations of the report — taken over every run of the grid —
+ * can be read against the knobs that produced them.
+ */
+import { mean } from '../util/stats';
+import type { RunResult, StudyResult } from './results';
+import { sweepConfigurations } from './sweep';
+
+export function sweepSection(result: StudyResult): string[] {
+  const sweep = result.config.sweep;
+  if (!sweep) return [];
+  const cells = sweepConfigurations(sweep);
+  const avg = (rs: RunResult[], get: (r: RunResult) => number | undefined, scale = 1, digits = 2) => {
+    const v = rs.map(get).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    return v.length ? (scale * mean(v)).toFixed(digits) : 'n/a';
+  };
+  const lines = [
+    '## Sweep: learning rate × batch size × optimizer', '',
+    `${cells.length} cells × ${result.config.seeds.length} seeds. The rank correlations above are over every finished run of the grid ` +
+      '(Jiang et al. 2019: does a sharpness measure rank the runs as their generalisation does, when the knobs vary?). ' +
+      'Means over seeds; diverged runs are counted apart.', '',
+    '| Cell | optimizer | lr | batch | runs (diverged) | test error (%) | gen. gap (pp) | λmax | trace |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const c of cells) {
+    const rs = result.runs.filter((r) => r.configuration === c.name);
+    const ok = rs.filter((r) => !r.diverged);
+    lines.push(`| ${c.name} | ${c.optimizer.kind} | ${c.optimizer.lr} | ${c.batchSize} | ${rs.length} (${rs.length - ok.length}) | ` +
+      `${avg(ok, (r) => 1 - r.test.accuracy, 100)} | ${avg(ok, (r) => r.genGap, 100)} | ${avg(ok, (r) => r.sharpness?.lambdaMax)} | ` +
+      `${avg(ok, (r) => r.sharpness?.trace, 1, 1)} |`);
+  }
+  lines.push('');
+  return lines;
+}
