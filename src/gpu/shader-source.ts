@@ -21,6 +21,7 @@ const SHADER_URLS = {
   'optim.wgsl': new URL('../../shaders/optim.wgsl', import.meta.url),
   'probe.wgsl': new URL('../../shaders/probe.wgsl', import.meta.url),
   'block.wgsl': new URL('../../shaders/block.wgsl', import.meta.url),
+  'sample_tangent.wgsl': new URL('../../shaders/sample_tangent.wgsl', import.meta.url),
 } as const;
 
 export type ShaderFile = keyof typeof SHADER_URLS;
