@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { refGradient, type Activation } from '../../src/autograd/reference';
 import { SampleTangentPlan } from '../../src/autograd/sample-tangent-pass';
+import { gradientNoise } from '../../src/probe/gradient-noise';
 import { Tensor } from '../../src/gpu/tensor';
 import { expectClose } from '../support/compare';
 import { useGpu } from '../support/gpu';
@@ -46,6 +47,22 @@ describe(`per-sample loss tangents (seed ${seed})`, () => {
       expect(maxAbs(want)).toBeGreaterThan(0);
       expectClose(got, want, { atol: 1e-5 * maxAbs(want), rtol: 1e-4 }, 'uᵀ∇ℓ_s');
       plan.destroy();
+      if (c.count > 1) {
+        // The probe's covariance of the per-sample derivatives, against float64 from the reference values.
+        const noise = await gradientNoise(model, data, U, c.k, c.chunkSize);
+        const mean = Array.from({ length: c.k }, (_, j) => want.subarray(j * c.count, (j + 1) * c.count).reduce((a, b) => a + b, 0) / c.count);
+        const cov = new Float64Array(c.k * c.k);
+        for (let a = 0; a < c.k; a++) {
+          for (let b = 0; b < c.k; b++) {
+            let s = 0;
+            for (let n = 0; n < c.count; n++) s += (want[a * c.count + n] - mean[a]) * (want[b * c.count + n] - mean[b]);
+            cov[a * c.k + b] = s / (c.count - 1);
+          }
+        }
+        expectClose(noise.mean, mean, { atol: 1e-5 * maxAbs(want), rtol: 1e-4 }, 'mean derivative');
+        expectClose(noise.covariance, cov, { atol: 1e-5 * maxAbs(cov), rtol: 1e-3 }, 'covariance');
+        expectClose(noise.variance, Array.from({ length: c.k }, (_, j) => cov[j * c.k + j]), { atol: 0, rtol: 1e-3 }, 'c_i');
+      }
       for (const t of [U, out]) t.destroy();
       model.destroy();
       data.destroy();
