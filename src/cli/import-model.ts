@@ -126,7 +126,7 @@ export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config
     model.setParams(imported.params);
     const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
     log(`loss ${loss.loss.toFixed(4)}, accuracy ${(100 * loss.accuracy).toFixed(2)}% on ${about.samples} samples of ${about.source}; ${about.normalisation}`);
-    const { topVector: _vector, ...probe } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: null }, (stage) => log(`probing: ${stage}`));
+    const { topVector: _vector, eigenpairs: _pairs, ...probe } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: null }, (stage) => log(`probing: ${stage}`));
     const result: ImportedProbe = {
       weights: { file: o.weights, format: imported.format, widths: imported.widths, activation, layers: imported.layers, notes: imported.notes },
       data: about, adapter: gpu.adapter.description || gpu.adapter.device, seed, seconds: (performance.now() - t0) / 1000, loss, probe,

@@ -15,6 +15,8 @@ import { loadCheckpoint } from '../train/checkpoint-file';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
+import { measureNoise } from '../study/noise';
+import { noiseSummary } from '../study/noise-report';
 import { summaryTable } from '../study/report';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -161,15 +163,15 @@ async function probeInputs(flag: Flags) {
   const path = flag('checkpoint');
   if (!path) throw new Error('probe needs --checkpoint FILE (written by the study or train command, in <out>/checkpoints/)');
   const ckpt = await loadCheckpoint(path);
-  const meta = (ckpt.meta ?? {}) as { run?: RunConfig; seed?: number; data?: StudyConfig['data'] };
+  const meta = (ckpt.meta ?? {}) as { run?: RunConfig; seed?: number; data?: StudyConfig['data']; batchSize?: number };
   const base = await loadConfig(flag('config'));
   const config: StudyConfig = meta.data ? { ...base, data: meta.data } : base;
   validateConfig(config);
-  return { path, ckpt, config, run: meta.run ?? config.configurations[0], seed: meta.seed ?? 0 };
+  return { path, ckpt, config, run: meta.run ?? config.configurations[0], seed: meta.seed ?? 0, batchSize: meta.batchSize ?? config.batchSize };
 }
 
 async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probeInputs>>, flag: Flags): Promise<number> {
-  const { path, ckpt, config, run, seed } = inputs;
+  const { path, ckpt, config, run, seed, batchSize } = inputs;
   const split = await loadSplit(config);
   checkModelFitsData(path, ckpt.model.widths, config.data, split.train);
   const probeSet = firstSamples(split.train, config.probe.samples);
@@ -178,13 +180,18 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
   try {
     model.setParams(ckpt.params);
     const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
-    const { topVector: _vector, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run) },
-      (stage) => console.error(`probing: ${stage}`));
-    const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed };
+    const stage = (text: string) => console.error(`probing: ${text}`);
+    const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run) }, stage);
+    // The continuation uses the run's own optimiser and batch size, as the checkpoint records them.
+    const noise = config.probe.noise.directions > 0
+      ? await measureNoise(model, data, config.probe.noise, { optimizer: run.optimizer, batchSize, seed, chunkSize: config.probe.chunkSize }, eigenpairs, stage)
+      : null;
+    const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed, noise };
     const s = probed.sharpness!;
     console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples; λmax ${s.lambdaMax.toFixed(4)} ` +
       `(${s.lambdaConverged ? 'converged' : 'not converged'}, residual ${s.lambdaResidual.toExponential(2)}), top-${s.topK.length} ` +
       `[${s.topK.map((x) => x.toFixed(3)).join(', ')}], λmin ${s.lambdaMin.toFixed(4)}, trace ${s.trace.toFixed(2)} ± ${s.traceStdError.toFixed(2)}`);
+    if (noise) console.log(noiseSummary(noise));
     const out = flag('out');
     if (out) {
       await writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');

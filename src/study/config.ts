@@ -10,6 +10,7 @@ import { resolveOptimizerConfig, type OptimizerConfig } from '../optim/optimizer
 import { paramLayout } from '../autograd/layout';
 import { ACTIVATIONS, DATA_SOURCES, OPTIMIZER_KINDS, isActivation, quoted, type Activation } from '../vocabulary';
 import { didYouMean } from '../util/suggest';
+import type { NoiseSettings } from './noise';
 
 export interface RunConfig {
   /** Kept as in the reference study: Adam_Default, Sharp_SGD_HighLR, Flat_SGD_LowLR. */
@@ -47,6 +48,8 @@ export interface StudyConfig {
     duringEvery: number;
     duringSamples: number;
     duringMaxIter: number;
+    /** Gradient noise and the weights' stationary spread along eigen- and bulk directions (src/study/noise.ts). */
+    noise: NoiseSettings;
   };
 }
 
@@ -77,6 +80,7 @@ export const DEFAULT_CONFIG: StudyConfig = {
     duringEvery: 125,
     duringSamples: 1000,
     duringMaxIter: 20,
+    noise: { directions: 5, bulk: 5, steps: 500, burnIn: 100, recordEvery: 2, batches: 20 },
   },
 };
 
@@ -153,6 +157,24 @@ export function validateConfig(c: StudyConfig): void {
   nonNegInt('probe.duringEvery', p.duringEvery);
   posInt('probe.duringSamples', p.duringSamples);
   posInt('probe.duringMaxIter', p.duringMaxIter);
+  validateNoise(p.noise, fail);
+}
+
+function validateNoise(n: NoiseSettings, fail: (field: string, why: string) => never): void {
+  for (const key of ['directions', 'bulk', 'steps', 'burnIn'] as const) {
+    if (!Number.isInteger(n[key]) || n[key] < 0) fail(`probe.noise.${key}`, `must be a non-negative integer, got ${JSON.stringify(n[key])}`);
+  }
+  if (!Number.isInteger(n.recordEvery) || n.recordEvery < 1) fail('probe.noise.recordEvery', `must be a positive integer, got ${JSON.stringify(n.recordEvery)}`);
+  if (!Number.isInteger(n.batches) || n.batches < 2) fail('probe.noise.batches', `must be an integer ≥ 2, got ${JSON.stringify(n.batches)}`);
+  if (n.directions === 0) return;
+  if (n.directions + n.bulk < 3) {
+    fail('probe.noise', `needs at least 3 directions for a slope (directions ${n.directions} + bulk ${n.bulk}); set directions to 0 to turn it off`);
+  }
+  const records = Math.floor(n.steps / n.recordEvery);
+  if (n.steps > 0 && records < 2 * n.batches) {
+    fail('probe.noise.steps', `(${n.steps}) recorded every ${n.recordEvery} gives ${records} records, but ${n.batches} batch means need at least ` +
+      `${2 * n.batches}; raise steps to ${2 * n.batches * n.recordEvery}, lower recordEvery or batches, or set steps to 0 for gradient noise only`);
+  }
 }
 
 /** The keys each data source takes (its fields depend on the source). */

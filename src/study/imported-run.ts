@@ -15,7 +15,7 @@ export interface ImportedProbe {
   seed: number;
   seconds: number;
   loss: LossResult;
-  probe: Omit<MinimumProbe, 'topVector'>;
+  probe: Omit<MinimumProbe, 'topVector' | 'eigenpairs'>;
 }
 
 /** An imported model as one run of the study's result shape: no training; "train" is the data it was probed on. */

@@ -5,6 +5,7 @@
  */
 import { kendallTau, mean, spearmanRho, std } from '../util/stats';
 import type { Correlation, RunResult, StudyResult } from './results';
+import { noiseSection } from './noise-report';
 
 /** The reference study's numbers, shown beside ours. */
 export const REFERENCE = [
@@ -165,6 +166,7 @@ export function reportMarkdown(result: StudyResult, charts: string[]): string {
     '| --- | --- | ---: | ---: | ---: |',
     ...result.correlations.map((k) => `| ${k.measure} | ${k.target} | ${k.n} | ${fmt(k.kendallTau)} | ${fmt(k.spearmanRho)} |`),
     '',
+    ...noiseSection(result),
     '## Plots',
     '',
     ...charts.map((f) => `![${f}](${f})`),

@@ -25,7 +25,8 @@ import { train } from '../train/trainer';
 import { saveCheckpoint } from '../train/checkpoint-file';
 import { hessianOperator } from '../probe/operator';
 import { powerIteration } from '../probe/power';
-import { probeMinimum } from './probe-minimum';
+import { probeMinimum, type MinimumProbe } from './probe-minimum';
+import { measureNoise, type NoiseResult } from './noise';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkBuffersFit, type StudyConfig, type RunConfig } from './config';
 import type { RunFailure, RunResult, StudyResult } from './results';
@@ -211,11 +212,24 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     });
     hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'probing');
     let probed: Pick<RunResult, 'sharpness' | 'slice' | 'density'> = { sharpness: null, slice: null, density: null };
+    let eigenpairs: MinimumProbe['eigenpairs'] | null = null;
+    let noise: NoiseResult | null = null;
     if (hooks.probe !== false) {
       try {
-        probed = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) });
+        const m = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) });
+        probed = m;
+        eigenpairs = m.eigenpairs;
       } catch (err) {
         failure = { stage: 'probe of the minimum', message: (err as Error).message };
+        hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
+      }
+    }
+    if (eigenpairs && p.noise.directions > 0) {
+      try {
+        noise = await measureNoise(model, d.probeData, p.noise, { optimizer: run.optimizer, batchSize: config.batchSize, seed, chunkSize: p.chunkSize },
+          eigenpairs, undefined, hooks.signal);
+      } catch (err) {
+        failure = { stage: 'gradient noise and stationary spread', message: (err as Error).message };
         hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
       }
     }
@@ -229,12 +243,14 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       sharpness: probed.sharpness,
       slice: probed.slice,
       density: probed.density,
+      ...(noise ? { noise } : {}),
       failure,
     };
     const sharp = r.sharpness
       ? `, λmax ${r.sharpness.lambdaMax.toFixed(3)} (${r.sharpness.lambdaConverged ? 'converged' : 'NOT converged'})`
       : '';
-    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${sharp}, ${r.seconds.toFixed(1)} s`);
+    const slope = noise ? `, noise slope γ ${noise.noiseSlope.slope.toFixed(2)} (${noise.seconds.toFixed(1)} s)` : '';
+    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${sharp}${slope}, ${r.seconds.toFixed(1)} s`);
     return r;
   } finally {
     during?.destroy();
