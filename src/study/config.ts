@@ -80,7 +80,7 @@ export const DEFAULT_CONFIG: StudyConfig = {
     duringEvery: 125,
     duringSamples: 1000,
     duringMaxIter: 20,
-    noise: { directions: 5, bulk: 5, steps: 500, burnIn: 100, recordEvery: 2, batches: 20 },
+    noise: { directions: 5, bulk: 5, steps: 400, burnIn: 50, recordEvery: 2, batches: 20 },
   },
 };
 

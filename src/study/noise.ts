@@ -151,6 +151,11 @@ export async function measureNoise(
       note = 'the continuation is off (probe.noise.steps = 0)';
     } else if (run.batchSize > data.count) {
       note = `the batch size ${run.batchSize} exceeds the ${data.count} probe samples; no continuation`;
+    } else if (Math.floor(s.steps / s.recordEvery) * s.recordEvery < settleSteps(opt, Math.max(...lambda))) {
+      // Not even the sharpest direction would settle in the window: the steps would buy no σ² at all.
+      const needed = Math.ceil(settleSteps(opt, Math.max(...lambda)));
+      note = `at η = ${opt.lr} even the sharpest direction (λ ${Math.max(...lambda).toPrecision(3)}) relaxes too slowly for ${s.steps} steps ` +
+        `(it needs ≥ ${needed}); the continuation was skipped — raise probe.noise.steps to measure σ²`;
     } else {
       await stage(`stationary spread: ${s.burnIn} + ${s.steps} SGD steps from the minimum`);
       const saved = await model.getParams();
@@ -193,16 +198,23 @@ export async function measureNoise(
   }
 }
 
+type SgdConfig = Extract<ReturnType<typeof resolveOptimizerConfig>, { kind: 'sgd' }>;
+
+/** Steps a direction of curvature λ needs to count as equilibrated: 20 relaxation times (1 − β)/(ηλ'), λ' = λ + wd. */
+function settleSteps(o: SgdConfig, lambda: number): number {
+  const lambdaRegularised = lambda + o.weightDecay;
+  return lambdaRegularised > 0 ? (20 * (1 - o.momentum)) / (o.lr * lambdaRegularised) : Infinity;
+}
+
 /** The linearised SGD prediction for one direction and whether the window let it equilibrate (see the header). */
 function sgdPrediction(
-  c: number, lambda: number, o: Extract<ReturnType<typeof resolveOptimizerConfig>, { kind: 'sgd' }>, B: number, N: number,
+  c: number, lambda: number, o: SgdConfig, B: number, N: number,
   d: DirectionSpread, window: number, batches: number,
 ): Omit<NonNullable<NoiseDirection['spread']>, keyof DirectionSpread> {
   const lambdaRegularised = lambda + o.weightDecay;
   const beta = o.momentum;
   const eta = o.lr;
-  const relaxation = lambdaRegularised > 0 ? (1 - beta) / (eta * lambdaRegularised) : Infinity;
-  const equilibrated = window >= 20 * relaxation && d.effectiveSamples >= batches;
+  const equilibrated = window >= settleSteps(o, lambda) && d.effectiveSamples >= batches;
   const cMinibatch = (c * (1 - B / N)) / B;
   const applies = !o.nesterov && o.dampening === 0 && lambdaRegularised > 0 && eta * lambdaRegularised < 2 * (1 + beta);
   const predicted = applies ? (eta * cMinibatch * (1 + beta)) / (lambdaRegularised * (1 - beta) * (2 * (1 + beta) - eta * lambdaRegularised)) : null;

@@ -36,7 +36,7 @@ describe('the study pipeline', SLOW, () => {
     const result = await runStudy(g, TINY, out, { log: () => {} });
     const files = await writeStudyOutputs(result, out);
     expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
-      'lambda-during-training.svg', 'lambda-vs-accuracy.svg', 'report.md', 'results.json', 'slice-top-eigenvector.svg', 'spectral-density.svg',
+      'lambda-during-training.svg', 'lambda-vs-accuracy.svg', 'noise-vs-curvature.svg', 'report.md', 'results.json', 'slice-top-eigenvector.svg', 'spectral-density.svg',
     ]);
     const saved = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as StudyResult;
     const report = await readFile(join(out, 'report.md'), 'utf8');
@@ -59,8 +59,12 @@ describe('the study pipeline', SLOW, () => {
         expect(r.sharpness!.perLayer).toHaveLength(2);
         expect(r.slice!.loss).toHaveLength(3);
         expect(r.duringTraining.length).toBeGreaterThan(0);
+        // probe.noise: min(directions, topK) = 2 eigenvectors and 5 bulk directions, raw numbers kept.
+        expect(r.noise!.directions.map((d) => d.kind)).toEqual(['eigen', 'eigen', 'bulk', 'bulk', 'bulk', 'bulk', 'bulk']);
+        expect(r.noise!.directions.every((d) => d.c > 0)).toBe(true);
       }
     }
+    expect(report).toContain("## Does SGD's noise follow the curvature?");
     for (const c of saved.correlations) expect(report).toContain(`| ${c.measure} | ${c.target} | ${c.n} |`);
     for (const f of saved.findings) expect(report).toContain(f);
     const svg = await readFile(join(out, 'lambda-vs-accuracy.svg'), 'utf8');
