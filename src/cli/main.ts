@@ -42,6 +42,7 @@ Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with t
             --weights FILE.safetensors|FILE.npz  [--activation relu|tanh|gelu]  [--layers "w1,b1;w2,b2"]
             [--data FILE.npz | FILE.npy --labels FILE.npy | mnist-10k | mnist | idx:FOLDER]
             [--normalise MEAN,STD]  [--seed N]  [--config FILE]  [--out DIR]
+            [--lr ETA --batch-size B]   SGD settings for probe.noise's stationary spread (else gradient noise only)
   bench   kernel throughput and peers: bench <kernels|hvp|train|probe|peers|all> [--samples N] [--repeats N]
   --help  this text
 
@@ -72,12 +73,13 @@ async function main(argv: string[]): Promise<number> {
         return withGpu(async (gpu) => {
           const { files } = await probeImportedModel(gpu, {
             weights: flag('weights')!, activation: flag('activation'), layers: flag('layers'), data: flag('data'),
-            labels: flag('labels'), normalise: flag('normalise'), out: flag('out'), seed,
+            labels: flag('labels'), normalise: flag('normalise'), out: flag('out'), seed, lr: flag('lr'), batchSize: flag('batch-size'),
           }, config, (line) => console.log(line));
           console.log(`wrote ${files.join(', ')}`);
           return 0;
         });
       }
+      if (flag('lr') || flag('batch-size')) throw new Error('--lr and --batch-size are for --weights; a checkpoint records its run\'s optimiser and batch size');
       // Everything the probe needs from files is read and checked before the GPU starts.
       const inputs = await probeInputs(flag);
       return withGpu((gpu) => probeCheckpoint(gpu, inputs, flag));

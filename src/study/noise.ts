@@ -81,8 +81,9 @@ export interface NoiseDirection {
 export interface NoiseResult {
   samples: number;
   batchSize: number;
+  /** The continuation's optimiser kind, 'none' when none was given. */
   optimizer: string;
-  lr: number;
+  lr: number | null;
   momentum: number;
   weightDecay: number;
   directions: NoiseDirection[];
@@ -101,7 +102,8 @@ export interface NoiseResult {
 }
 
 export interface NoiseRun {
-  optimizer: OptimizerConfig;
+  /** The run's optimiser; without one (an imported model given no --lr) only the gradient noise is measured. */
+  optimizer?: OptimizerConfig;
   batchSize: number;
   seed: number;
   chunkSize?: number;
@@ -121,7 +123,7 @@ export async function measureNoise(
   const P = model.layout.size;
   const top = Math.min(s.directions, eigen.values.length);
   if (top < 1) throw new Error('noise: no eigenvectors to measure along (probe.noise.directions is 0 or the probe found none)');
-  const opt = resolveOptimizerConfig(run.optimizer);
+  const opt = run.optimizer ? resolveOptimizerConfig(run.optimizer) : null;
   const eigenRows = Array.from({ length: top }, (_, i) => unit(eigen.vectors.subarray(i * P, (i + 1) * P)));
   const bulkRows = bulkDirections(eigenRows, s.bulk, P, run.seed);
   const rows = [...eigenRows, ...bulkRows];
@@ -145,7 +147,9 @@ export async function measureNoise(
     const noiseSlope = logLogSlope(directions.map((d) => [d.lambda, d.c]), run.seed);
     let note: string | null = null;
     let continuation: NoiseResult['continuation'] = null;
-    if (opt.kind !== 'sgd') {
+    if (!opt) {
+      note = 'no optimiser given (an imported model: pass --lr and --batch-size for the SGD continuation); gradient noise only';
+    } else if (opt.kind !== 'sgd') {
       note = `${opt.kind} preconditions its steps by running second moments, so the SGD prediction does not apply; gradient noise only`;
     } else if (s.steps === 0) {
       note = 'the continuation is off (probe.noise.steps = 0)';
@@ -159,7 +163,7 @@ export async function measureNoise(
     } else {
       await stage(`stationary spread: ${s.burnIn} + ${s.steps} SGD steps from the minimum`);
       const saved = await model.getParams();
-      const steps = await prepareMinibatchSteps(model, data, { optimizer: run.optimizer, batchSize: run.batchSize, seed: run.seed });
+      const steps = await prepareMinibatchSteps(model, data, { optimizer: opt, batchSize: run.batchSize, seed: run.seed });
       try {
         const r = await stationarySpread(model.gpu, {
           params: model.params, directions: U, m, step: (e, t) => steps.step(e, t),
@@ -189,8 +193,8 @@ export async function measureNoise(
       if (ratios.length > 0) medianRatio = ratios[Math.floor((ratios.length - 1) / 2)] / 2 + ratios[Math.ceil((ratios.length - 1) / 2)] / 2;
     }
     return {
-      samples: noise.samples, batchSize: run.batchSize, optimizer: opt.kind, lr: opt.lr, momentum: opt.kind === 'sgd' ? opt.momentum : 0,
-      weightDecay: opt.weightDecay, directions, correlation, noiseSlope, spreadSlope, medianRatio, continuation, note,
+      samples: noise.samples, batchSize: run.batchSize, optimizer: opt?.kind ?? 'none', lr: opt?.lr ?? null, momentum: opt?.kind === 'sgd' ? opt.momentum : 0,
+      weightDecay: opt?.weightDecay ?? 0, directions, correlation, noiseSlope, spreadSlope, medianRatio, continuation, note,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
