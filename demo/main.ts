@@ -8,6 +8,7 @@ import type { Mlp } from '../src/autograd/mlp';
 import type { Gpu } from '../src/gpu/context';
 import { acquireDevice } from '../src/gpu/device';
 import { densitySpec, sharpnessDuringTrainingSpec, sharpnessVsAccuracySpec } from '../src/study/charts';
+import { noiseChartSpec } from '../src/study/noise-report';
 import { REFERENCE } from '../src/study/report';
 import type { RunResult } from '../src/study/results';
 import { Chart, curveSpec, planeSpec, slicesSpec, streaming, type Point } from './charts';
@@ -36,6 +37,7 @@ const charts = {
   plane: new Chart(byId('chart-plane')),
   density: new Chart(byId('chart-density')),
   sharpness: new Chart(byId('chart-sharpness')),
+  noise: new Chart(byId('chart-noise')),
 };
 
 const runs: SessionRun[] = [];
@@ -111,6 +113,7 @@ function showProbeCharts(run: SessionRun): void {
   void charts.plane.show(planeSpec(run.probe!.plane, DIRECTIONS));
   void charts.density.show(densitySpec(labelled()));
   void charts.sharpness.show(sharpnessVsAccuracySpec(labelled()));
+  void charts.noise.show(noiseChartSpec(labelled().filter((r) => r.noise)));
 }
 
 /** Trains a run; true when it finished (neither stopped nor diverged), so it can be probed at once. */
@@ -171,6 +174,7 @@ async function probeJob(): Promise<void> {
   run.result.sharpness = probe.sharpness;
   run.result.slice = { alphas: probe.slices[0].slice.alphas, loss: probe.slices[0].slice.loss };
   run.result.density = probe.density;
+  run.result.noise = probe.noise;
   showMetrics(run);
   showRuns(runs);
   showProbeCharts(run);
