@@ -89,8 +89,13 @@ export interface NoiseResult {
   directions: NoiseDirection[];
   /** m × m correlation matrix of the per-sample derivatives (row-major). */
   correlation: number[];
-  /** log c vs log λ. */
+  /** log c vs log λ over every direction. */
   noiseSlope: SlopeFit;
+  /**
+   * The same over the eigen-directions alone: the bulk sits decades below them, so the slope over
+   * all directions is mostly the contrast of the two groups; this one is the shape within the top.
+   */
+  noiseSlopeTop: SlopeFit;
   /** log σ² vs log λ' over the equilibrated directions; null without a continuation or with < 3 of them. */
   spreadSlope: SlopeFit | null;
   /** Median of σ²/predicted over the equilibrated directions. */
@@ -145,6 +150,7 @@ export async function measureNoise(
       kind: i < top ? 'eigen' : 'bulk', lambda: lambda[i], c: noise.variance[i], gradient: noise.mean[i], spread: null,
     }));
     const noiseSlope = logLogSlope(directions.map((d) => [d.lambda, d.c]), run.seed);
+    const noiseSlopeTop = logLogSlope(directions.filter((d) => d.kind === 'eigen').map((d) => [d.lambda, d.c]), run.seed);
     let note: string | null = null;
     let continuation: NoiseResult['continuation'] = null;
     if (!opt) {
@@ -194,7 +200,7 @@ export async function measureNoise(
     }
     return {
       samples: noise.samples, batchSize: run.batchSize, optimizer: opt?.kind ?? 'none', lr: opt?.lr ?? null, momentum: opt?.kind === 'sgd' ? opt.momentum : 0,
-      weightDecay: opt?.weightDecay ?? 0, directions, correlation, noiseSlope, spreadSlope, medianRatio, continuation, note,
+      weightDecay: opt?.weightDecay ?? 0, directions, correlation, noiseSlope, noiseSlopeTop, spreadSlope, medianRatio, continuation, note,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {

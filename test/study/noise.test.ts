@@ -82,6 +82,7 @@ describe(`measureNoise on a tiny trained net (seed ${seed})`, () => {
     }
     expect(sgd.directions[0].spread!.equilibrated).toBe(true);
     expect(Number.isFinite(sgd.noiseSlope.slope)).toBe(true);
+    expect(sgd.noiseSlopeTop.n).toBe(3);
 
     const adam = await measureNoise(model, data, settings, { optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 16, seed }, { values, vectors });
     expect(adam.continuation).toBeNull();
