@@ -3,7 +3,7 @@
  * (a caller-supplied step: SGD on the MLP in the study, a noisy quadratic in the tests — the same
  * estimator code either way) for `burnIn` steps, then `steps` more, and every `recordEvery` steps
  * record the projections u_iᵀ(θ_t − θ_0) of the parameters on the m directions. Recording is one
- * m × P GEMM into a small GPU buffer and one copy into the record table, both in the step's command
+ * projection U·(θ − θ_0) (probe.wgsl's project kernel) into a small GPU buffer and one copy into the record table, both in the step's command
  * encoder; the table (records × m floats) is read once at the end. The anchor θ_0 (the start) keeps
  * the projected numbers small, so float32 resolves fluctuations far below ‖θ‖.
  *
@@ -22,8 +22,8 @@
 import type { Gpu } from '../gpu/context';
 import { releaseDispatches, type Dispatch } from '../gpu/context';
 import { Tensor } from '../gpu/tensor';
-import { prepareMatmul } from '../gpu/ops/matmul';
 import { prepareAxpby } from '../gpu/ops/elementwise';
+import { prepareProject } from './vector-ops';
 
 export interface SpreadOptions {
   /** The parameters the step moves (P floats). */
@@ -102,9 +102,11 @@ export async function stationarySpread(gpu: Gpu, o: SpreadOptions): Promise<Spre
     const diff = make(P, 'diff');
     const projection = make(m, 'projection');
     const table = make(records * m, 'records');
-    // diff = θ − anchor;  projection = U·diff (m × P times P × 1).
+    // diff = θ − anchor;  projection = U·diff by the Lanczos basis's project kernel (a workgroup per
+    // row): an m × P × 1 GEMM would pad its tiles to a full width for one column (measured at 4× a
+    // training step on lavapipe), m reductions would be 2m dispatches.
     const subtract = await prepareAxpby(gpu, P, -1, { buffer: anchor }, 1, { buffer: diff });
-    const project = await prepareMatmul(gpu, { m, n: 1, k: P, a: { buffer: o.directions }, b: { buffer: diff }, out: { buffer: projection } });
+    const project = await prepareProject(gpu, { basis: o.directions, n: P, rows: m }, diff, projection);
     dispatches.push(subtract, project);
     const total = o.burnIn + records * o.recordEvery;
     let record = 0;
