@@ -36,7 +36,8 @@ Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with t
   train   train (no probes) and checkpoint
             --config FILE  --out DIR  --configuration NAME (default: all)  --seed N (default: the config's seeds)
             --export FILE.safetensors   also write the trained weights for PyTorch (several runs: FILE-<run>-s<seed>.safetensors)
-  probe   measure a checkpoint's minimum: λmax, top-k, trace, density, perturbation, slice, per-layer
+  probe   measure a checkpoint's minimum: λmax, top-k, trace, density, perturbation, slice, per-layer,
+          gradient noise and the weights' stationary spread against curvature (probe.noise)
             --checkpoint FILE  [--config FILE for probe settings]  [--out FILE.json]
           or a model saved elsewhere (PyTorch nn.Sequential / NumPy): writes results.json, report.md, SVGs
             --weights FILE.safetensors|FILE.npz  [--activation relu|tanh|gelu]  [--layers "w1,b1;w2,b2"]
