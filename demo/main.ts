@@ -11,6 +11,7 @@ import { fullBatchDescent, type FullBatchResult } from '../src/train/full-batch'
 import type { Gpu } from '../src/gpu/context';
 import { acquireDevice } from '../src/gpu/device';
 import { densitySpec, sharpnessDuringTrainingSpec, sharpnessVsAccuracySpec } from '../src/study/charts';
+import { noiseChartSpec } from '../src/study/noise-report';
 import { REFERENCE } from '../src/study/report';
 import type { RunResult } from '../src/study/results';
 import { Chart, curveSpec, planeSpec, slicesSpec, streaming, type Point } from './charts';
@@ -41,6 +42,7 @@ const charts = {
   density: new Chart(byId('chart-density')),
   sharpness: new Chart(byId('chart-sharpness')),
   eos: new Chart(byId('chart-eos')),
+  noise: new Chart(byId('chart-noise')),
 };
 
 const runs: SessionRun[] = [];
@@ -119,6 +121,7 @@ function showProbeCharts(run: SessionRun): void {
   void charts.plane.show(planeSpec(run.probe!.plane, DIRECTIONS));
   void charts.density.show(densitySpec(labelled()));
   void charts.sharpness.show(sharpnessVsAccuracySpec(labelled()));
+  void charts.noise.show(noiseChartSpec(labelled().filter((r) => r.noise)));
 }
 
 /** Trains a run; true when it finished (neither stopped nor diverged), so it can be probed at once. */
@@ -179,6 +182,7 @@ async function probeJob(): Promise<void> {
   run.result.sharpness = probe.sharpness;
   run.result.slice = { alphas: probe.slices[0].slice.alphas, loss: probe.slices[0].slice.loss };
   run.result.density = probe.density;
+  run.result.noise = probe.noise;
   showMetrics(run);
   showRuns(runs);
   showProbeCharts(run);

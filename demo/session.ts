@@ -12,6 +12,7 @@ import { train, type StepLog } from '../src/train/trainer';
 import { hessianOperator } from '../src/probe/operator';
 import { powerIteration } from '../src/probe/power';
 import { probeMinimum } from '../src/study/probe-minimum';
+import { measureNoise, type NoiseResult } from '../src/study/noise';
 import { filterNormalise, norm, normalise, randomDirection } from '../src/probe/directions';
 import { slice1d, slice2d, type Slice1d, type Slice2d } from '../src/probe/slices';
 import { DEFAULT_CONFIG } from '../src/study/config';
@@ -152,6 +153,8 @@ export interface Probe {
   slices: { direction: string; slice: Slice1d }[];
   /** The loss over the plane those two directions span. */
   plane: Slice2d;
+  /** Gradient noise and (SGD) the weights' stationary spread against curvature (src/study/noise.ts, the study's defaults). */
+  noise: NoiseResult;
   hvps: number;
 }
 
@@ -173,7 +176,10 @@ export async function probeRun(model: Mlp, data: GpuDataset, s: Settings, stage:
   }
   await stage(`2D slice (${s.gridSteps}×${s.gridSteps})`);
   const plane = await slice2d(model, data, top, random, { alphas: grid(s.gridSteps), betas: grid(s.gridSteps), chunkSize });
-  return { sharpness: probed.sharpness, density: probed.density, slices, plane, hvps: probed.hvps };
+  // An imported model has no optimiser of this form's: its gradient noise only.
+  const noiseRun = imported ? { batchSize: s.batch, seed: s.seed, chunkSize } : { optimizer: optimizerConfig(s), batchSize: s.batch, seed: s.seed, chunkSize };
+  const noise = await measureNoise(model, data, STUDY.noise, noiseRun, probed.eigenpairs, stage);
+  return { sharpness: probed.sharpness, density: probed.density, slices, plane, noise, hvps: probed.hvps };
 }
 
 function describeOptimizer(s: Settings): string {

@@ -27,6 +27,8 @@ export const COMMANDS: Record<Command, { options: Options; positionals: number }
       // A model saved elsewhere (src/cli/import-model.ts).
       weights: { type: 'string' }, activation: { type: 'string' }, layers: { type: 'string' }, data: { type: 'string' },
       labels: { type: 'string' }, normalise: { type: 'string' }, seed: { type: 'string' },
+      // The SGD continuation of probe.noise on an imported model (a checkpoint records its own).
+      lr: { type: 'string' }, 'batch-size': { type: 'string' },
     },
     positionals: 0,
   },

@@ -20,6 +20,7 @@ import { densitySpec, sliceSpec } from '../study/charts';
 import { DEFAULT_CONFIG, type StudyConfig } from '../study/config';
 import { importedReportMarkdown, importedRun, type ImportedProbe } from '../study/imported-run';
 import { probeMinimum } from '../study/probe-minimum';
+import { measureNoise, type NoiseRun } from '../study/noise';
 import { renderSvg } from '../study/render-svg';
 import type { RunResult } from '../study/results';
 import { loadSplit } from '../study/run-study';
@@ -40,6 +41,18 @@ export interface ImportProbeOptions {
   /** Output folder (default runs/probe-<weights file stem>). */
   out?: string;
   seed?: number;
+  /** SGD's η and batch size for probe.noise's continuation (strings from the command line; both or neither). */
+  lr?: string;
+  batchSize?: string;
+}
+
+function parseNoiseRun(o: ImportProbeOptions, seed: number, chunkSize: number): NoiseRun {
+  if ((o.lr === undefined) !== (o.batchSize === undefined)) throw new Error('--lr and --batch-size go together: the SGD continuation needs both η and B');
+  if (o.lr === undefined) return { batchSize: 0, seed, chunkSize };
+  const lr = Number(o.lr);
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`--lr must be a positive number (SGD's η), got '${o.lr}'`);
+  if (!/^\d+$/.test(o.batchSize!) || Number(o.batchSize) < 1) throw new Error(`--batch-size must be a positive integer, got '${o.batchSize}'`);
+  return { optimizer: { kind: 'sgd', lr }, batchSize: Number(o.batchSize), seed, chunkSize };
 }
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
@@ -104,6 +117,8 @@ async function probeData(gpu: Gpu, o: ImportProbeOptions, config: StudyConfig, c
 /** Reads, checks and probes an imported model; writes results.json, report.md and the plots into the output folder. */
 export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config: StudyConfig, log: (line: string) => void): Promise<{ result: ImportedProbe; files: string[] }> {
   const t0 = performance.now();
+  // Flags first: a bad --lr should not cost a data load.
+  const noiseRun = parseNoiseRun(o, o.seed ?? 0, config.probe.chunkSize);
   const imported = readMlpWeights(await readBytes(o.weights, 'weights'), o.weights, o.layers ? parseLayerMapping(o.layers) : undefined);
   const activation = o.activation ?? imported.activation ?? 'relu';
   if (!isActivation(activation)) throw new Error(`--activation '${activation}' is not supported; use one of ${quoted(ACTIVATIONS)}`);
@@ -126,10 +141,12 @@ export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config
     model.setParams(imported.params);
     const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
     log(`loss ${loss.loss.toFixed(4)}, accuracy ${(100 * loss.accuracy).toFixed(2)}% on ${about.samples} samples of ${about.source}; ${about.normalisation}`);
-    const { topVector: _vector, ...probe } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: null }, (stage) => log(`probing: ${stage}`));
+    const stage = (text: string) => log(`probing: ${text}`);
+    const { topVector: _vector, eigenpairs, ...probe } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: null }, stage);
+    const noise = config.probe.noise.directions > 0 ? await measureNoise(model, data, config.probe.noise, noiseRun, eigenpairs, stage) : null;
     const result: ImportedProbe = {
       weights: { file: o.weights, format: imported.format, widths: imported.widths, activation, layers: imported.layers, notes: imported.notes },
-      data: about, adapter: gpu.adapter.description || gpu.adapter.device, seed, seconds: (performance.now() - t0) / 1000, loss, probe,
+      data: about, adapter: gpu.adapter.description || gpu.adapter.device, seed, seconds: (performance.now() - t0) / 1000, loss, probe, noise,
     };
     const out = o.out ?? join('runs', `probe-${basename(o.weights, extname(o.weights))}`);
     return { result, files: await writeImportedProbe(result, out) };

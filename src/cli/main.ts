@@ -15,6 +15,8 @@ import { loadCheckpoint } from '../train/checkpoint-file';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
+import { measureNoise } from '../study/noise';
+import { noiseSummary } from '../study/noise-report';
 import { summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
@@ -38,12 +40,14 @@ Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with t
   train   train (no probes) and checkpoint
             --config FILE  --out DIR  --configuration NAME (default: all)  --seed N (default: the config's seeds)
             --export FILE.safetensors   also write the trained weights for PyTorch (several runs: FILE-<run>-s<seed>.safetensors)
-  probe   measure a checkpoint's minimum: λmax, top-k, trace, density, perturbation, slice, per-layer
+  probe   measure a checkpoint's minimum: λmax, top-k, trace, density, perturbation, slice, per-layer,
+          gradient noise and the weights' stationary spread against curvature (probe.noise)
             --checkpoint FILE  [--config FILE for probe settings]  [--out FILE.json]
           or a model saved elsewhere (PyTorch nn.Sequential / NumPy): writes results.json, report.md, SVGs
             --weights FILE.safetensors|FILE.npz  [--activation relu|tanh|gelu]  [--layers "w1,b1;w2,b2"]
             [--data FILE.npz | FILE.npy --labels FILE.npy | mnist-10k | mnist | idx:FOLDER]
             [--normalise MEAN,STD]  [--seed N]  [--config FILE]  [--out DIR]
+            [--lr ETA --batch-size B]   SGD settings for probe.noise's stationary spread (else gradient noise only)
   bench   kernel throughput and peers: bench <kernels|hvp|train|probe|peers|all> [--samples N] [--repeats N]
   --help  this text
 
@@ -74,12 +78,13 @@ async function main(argv: string[]): Promise<number> {
         return withGpu(async (gpu) => {
           const { files } = await probeImportedModel(gpu, {
             weights: flag('weights')!, activation: flag('activation'), layers: flag('layers'), data: flag('data'),
-            labels: flag('labels'), normalise: flag('normalise'), out: flag('out'), seed,
+            labels: flag('labels'), normalise: flag('normalise'), out: flag('out'), seed, lr: flag('lr'), batchSize: flag('batch-size'),
           }, config, (line) => console.log(line));
           console.log(`wrote ${files.join(', ')}`);
           return 0;
         });
       }
+      if (flag('lr') || flag('batch-size')) throw new Error('--lr and --batch-size are for --weights; a checkpoint records its run\'s optimiser and batch size');
       // Everything the probe needs from files is read and checked before the GPU starts.
       const inputs = await probeInputs(flag);
       return withGpu((gpu) => probeCheckpoint(gpu, inputs, flag));
@@ -167,15 +172,15 @@ async function probeInputs(flag: Flags) {
   const path = flag('checkpoint');
   if (!path) throw new Error('probe needs --checkpoint FILE (written by the study or train command, in <out>/checkpoints/)');
   const ckpt = await loadCheckpoint(path);
-  const meta = (ckpt.meta ?? {}) as { run?: RunConfig; seed?: number; data?: StudyConfig['data'] };
+  const meta = (ckpt.meta ?? {}) as { run?: RunConfig; seed?: number; data?: StudyConfig['data']; batchSize?: number };
   const base = await loadConfig(flag('config'));
   const config: StudyConfig = meta.data ? { ...base, data: meta.data } : base;
   validateConfig(config);
-  return { path, ckpt, config, run: meta.run ?? config.configurations[0], seed: meta.seed ?? 0 };
+  return { path, ckpt, config, run: meta.run ?? config.configurations[0], seed: meta.seed ?? 0, batchSize: meta.batchSize ?? config.batchSize };
 }
 
 async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probeInputs>>, flag: Flags): Promise<number> {
-  const { path, ckpt, config, run, seed } = inputs;
+  const { path, ckpt, config, run, seed, batchSize } = inputs;
   const split = await loadSplit(config);
   checkModelFitsData(path, ckpt.model.widths, config.data, split.train);
   const probeSet = firstSamples(split.train, config.probe.samples);
@@ -184,13 +189,18 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
   try {
     model.setParams(ckpt.params);
     const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
-    const { topVector: _vector, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run) },
-      (stage) => console.error(`probing: ${stage}`));
-    const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed };
+    const stage = (text: string) => console.error(`probing: ${text}`);
+    const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run) }, stage);
+    // The continuation uses the run's own optimiser and batch size, as the checkpoint records them.
+    const noise = config.probe.noise.directions > 0
+      ? await measureNoise(model, data, config.probe.noise, { optimizer: run.optimizer, batchSize, seed, chunkSize: config.probe.chunkSize }, eigenpairs, stage)
+      : null;
+    const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed, noise };
     const s = probed.sharpness!;
     console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples; λmax ${s.lambdaMax.toFixed(4)} ` +
       `(${s.lambdaConverged ? 'converged' : 'not converged'}, residual ${s.lambdaResidual.toExponential(2)}), top-${s.topK.length} ` +
       `[${s.topK.map((x) => x.toFixed(3)).join(', ')}], λmin ${s.lambdaMin.toFixed(4)}, trace ${s.trace.toFixed(2)} ± ${s.traceStdError.toFixed(2)}`);
+    if (noise) console.log(noiseSummary(noise));
     const out = flag('out');
     if (out) {
       await writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');

@@ -22,6 +22,7 @@ const SHADER_URLS = {
   'probe.wgsl': new URL('../../shaders/probe.wgsl', import.meta.url),
   'block.wgsl': new URL('../../shaders/block.wgsl', import.meta.url),
   'precondition.wgsl': new URL('../../shaders/precondition.wgsl', import.meta.url),
+  'sample_tangent.wgsl': new URL('../../shaders/sample_tangent.wgsl', import.meta.url),
 } as const;
 
 export type ShaderFile = keyof typeof SHADER_URLS;

@@ -12,6 +12,7 @@ import { ACTIVATIONS, DATA_SOURCES, OPTIMIZER_KINDS, isActivation, quoted, type 
 import { didYouMean } from '../util/suggest';
 import { DEFAULT_EOS, validateEos, type EosConfig } from './eos-config';
 import { validateSweep, type SweepConfig } from './sweep';
+import type { NoiseSettings } from './noise';
 
 export interface RunConfig {
   /** Kept as in the reference study: Adam_Default, Sharp_SGD_HighLR, Flat_SGD_LowLR. */
@@ -61,6 +62,8 @@ export interface StudyConfig {
     duringEvery: number;
     duringSamples: number;
     duringMaxIter: number;
+    /** Gradient noise and the weights' stationary spread along eigen- and bulk directions (src/study/noise.ts). */
+    noise: NoiseSettings;
   };
   /** Edge of stability: full-batch GD traces and the during-training sharpness measures (src/study/eos-config.ts). */
   eos: EosConfig;
@@ -95,6 +98,7 @@ export const DEFAULT_CONFIG: StudyConfig = {
     duringEvery: 125,
     duringSamples: 256,
     duringMaxIter: 20,
+    noise: { directions: 5, bulk: 5, steps: 400, burnIn: 50, recordEvery: 2, batches: 20 },
   },
   eos: DEFAULT_EOS,
   sweep: null,
@@ -178,6 +182,24 @@ export function validateConfig(c: StudyConfig): void {
   posInt('probe.duringMaxIter', p.duringMaxIter);
   validateEos(c.eos, fail);
   validateSweep(c.sweep, fail);
+  validateNoise(p.noise, fail);
+}
+
+function validateNoise(n: NoiseSettings, fail: (field: string, why: string) => never): void {
+  for (const key of ['directions', 'bulk', 'steps', 'burnIn'] as const) {
+    if (!Number.isInteger(n[key]) || n[key] < 0) fail(`probe.noise.${key}`, `must be a non-negative integer, got ${JSON.stringify(n[key])}`);
+  }
+  if (!Number.isInteger(n.recordEvery) || n.recordEvery < 1) fail('probe.noise.recordEvery', `must be a positive integer, got ${JSON.stringify(n.recordEvery)}`);
+  if (!Number.isInteger(n.batches) || n.batches < 2) fail('probe.noise.batches', `must be an integer ≥ 2, got ${JSON.stringify(n.batches)}`);
+  if (n.directions === 0) return;
+  if (n.directions + n.bulk < 3) {
+    fail('probe.noise', `needs at least 3 directions for a slope (directions ${n.directions} + bulk ${n.bulk}); set directions to 0 to turn it off`);
+  }
+  const records = Math.floor(n.steps / n.recordEvery);
+  if (n.steps > 0 && records < 2 * n.batches) {
+    fail('probe.noise.steps', `(${n.steps}) recorded every ${n.recordEvery} gives ${records} records, but ${n.batches} batch means need at least ` +
+      `${2 * n.batches}; raise steps to ${2 * n.batches * n.recordEvery}, lower recordEvery or batches, or set steps to 0 for gradient noise only`);
+  }
 }
 
 const RUN_KEYS = ['name', 'optimizer', 'batchSize'];

@@ -7,6 +7,8 @@ import type { LossResult } from '../autograd/mlp';
 import type { ImportedMlp } from '../io/mlp-weights';
 import type { MinimumProbe } from './probe-minimum';
 import type { RunResult } from './results';
+import type { NoiseResult } from './noise';
+import { noiseSummary } from './noise-report';
 
 export interface ImportedProbe {
   weights: { file: string; format: ImportedMlp['format']; widths: number[]; activation: string; layers: ImportedMlp['layers']; notes: string[] };
@@ -15,7 +17,9 @@ export interface ImportedProbe {
   seed: number;
   seconds: number;
   loss: LossResult;
-  probe: Omit<MinimumProbe, 'topVector'>;
+  probe: Omit<MinimumProbe, 'topVector' | 'eigenpairs'>;
+  /** probe.noise (src/study/noise.ts), when on. */
+  noise?: NoiseResult | null;
 }
 
 /** An imported model as one run of the study's result shape: no training; "train" is the data it was probed on. */
@@ -59,6 +63,7 @@ export function importedReportMarkdown(r: ImportedProbe, charts: string[]): stri
     `| perturbation sharpness (mean / max loss increase) | ${f(s.perturbationMean)} / ${f(s.perturbationMax)} |`,
     ...s.perLayer.map((l) => `| λmax of layer ${l.layer + 1}'s block (${l.params} parameters) | ${f(l.lambdaMax)}${l.converged ? '' : ' (not converged)'} |`),
     '',
+    ...(r.noise ? ['## Gradient noise along the curvature', '', ...noiseSummary(r.noise).split('\n').map((l) => `- ${l}`), ''] : []),
     ...charts.map((c) => `![${c}](${c})`),
     '',
   ];

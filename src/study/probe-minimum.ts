@@ -47,6 +47,8 @@ export interface MinimumProbe {
   slice: RunResult['slice'];
   /** The top eigenvector, copied to the host (unit norm). */
   topVector: Float32Array;
+  /** The top-k eigenpairs the solver returned vectors for (topK rows on the block path, λmax's alone on the single path). */
+  eigenpairs: { values: number[]; vectors: Float32Array };
   hvps: number;
 }
 
@@ -78,7 +80,7 @@ export async function probeMinimum(
       perturbationMean: perturbation.meanIncrease,
       perturbationMax: perturbation.maxIncrease,
     },
-    density: { grid: density.grid, density: density.density }, slice, topVector, hvps: curvature.hvps,
+    density: { grid: density.grid, density: density.density }, slice, topVector, eigenpairs: curvature.eigenpairs, hvps: curvature.hvps,
   };
 }
 
@@ -91,6 +93,7 @@ interface Curvature {
   density: { grid: number[]; density: number[] };
   layers: Omit<LayerSharpness, 'residual'>[];
   topVector: Float32Array;
+  eigenpairs: MinimumProbe['eigenpairs'];
   hvps: number;
 }
 
@@ -106,7 +109,8 @@ async function blockCurvature(
     await stage(`λmax and top-${p.topK} (block subspace iteration, ${k} directions per pass)`);
     const eig = await blockEigen(op, { want: p.topK, tol: p.tol, maxIter: p.maxIter, seed, vectors: true });
     const [top] = eig.groups;
-    const topVector = (await eig.vectors!.read(0, P)) as Float32Array;
+    const vectors = (await eig.vectors!.read(0, p.topK * P)) as Float32Array;
+    const topVector = vectors.slice(0, P);
     eig.vectors!.destroy();
     await stage(`trace (Hutchinson, ${k} probes per pass)`);
     const trace = await blockHutchinsonTrace(op, { samples: p.traceSamples, seed });
@@ -116,6 +120,7 @@ async function blockCurvature(
     partial = {
       lambda: { value: top.values[0], converged: top.converged[0], residual: top.residuals[0] / Math.abs(top.values[0]), iterations: eig.iterations, hvps: eig.hvps },
       topK: top.values, lambdaMin: Math.min(...slq.runs[0].values), trace, density: slq, topVector,
+      eigenpairs: { values: top.values, vectors },
     };
   } finally {
     op.destroy();
@@ -159,6 +164,7 @@ async function singleCurvature(
     partial = {
       lambda: { value: power.eigenvalue, converged: power.converged, residual: power.residual, iterations: power.iterations, hvps: power.hvps },
       topK: eig.values, lambdaMin: eig.smallest, trace, density: slq, topVector,
+      eigenpairs: { values: [power.eigenvalue], vectors: topVector },
     };
   } finally {
     op.destroy();

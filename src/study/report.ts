@@ -21,6 +21,7 @@ import { kendallTau, mean, spearmanRho } from '../util/stats';
 import type { Correlation, Estimate, RunResult, StudyResult } from './results';
 import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
+import { noiseSection } from './noise-report';
 
 /** The reference study's numbers, shown beside ours. */
 export const REFERENCE = [
@@ -326,8 +327,8 @@ function plotsSection(_result: StudyResult, charts: string[]): string[] {
 
 /** The report, in order. Add a section here (a function in its own module) to extend it. */
 export const REPORT_SECTIONS: ReportSection[] = [
-  headerSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection, eosSection,
-  referenceSection, plotsSection,
+  headerSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection, noiseSection,
+  eosSection, referenceSection, plotsSection,
 ];
 
 export function reportMarkdown(result: StudyResult, charts: string[]): string {

@@ -4,6 +4,7 @@ import type { StepLog, Divergence } from '../train/trainer';
 import type { StudyConfig } from './config';
 import type { EosStudy } from './eos';
 import type { TrainingSharpnessTrace } from './training-sharpness';
+import type { NoiseResult } from './noise';
 
 export interface Sharpness {
   lambdaMax: number;
@@ -48,6 +49,8 @@ export interface RunResult {
   history: StepLog[];
   slice: { alphas: number[]; loss: number[] } | null;
   density: { grid: number[]; density: number[] } | null;
+  /** Gradient noise and stationary spread along eigen- and bulk directions (probe.noise); absent when off or not probed. */
+  noise?: NoiseResult | null;
   /** A measurement that failed on this run (its message); the study went on. Absent when none did. */
   failure?: RunFailure | null;
   /** Study runs: a hash of everything that determines the run (see runInputs), checked on resume. */

@@ -25,7 +25,8 @@ import { train } from '../train/trainer';
 import { saveCheckpoint } from '../train/checkpoint-file';
 import { hessianOperator } from '../probe/operator';
 import { powerIteration } from '../probe/power';
-import { probeMinimum } from './probe-minimum';
+import { probeMinimum, type MinimumProbe } from './probe-minimum';
+import { measureNoise, type NoiseResult } from './noise';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkBuffersFit, type StudyConfig, type RunConfig } from './config';
 import type { RunFailure, RunResult, StudyResult } from './results';
@@ -232,11 +233,25 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     if (!result.converged) hooks.log(`${label}: train loss ${last.train.loss.toFixed(4)} is still above the target ${lossTarget} after ${maxEpochs} epochs: unconverged`);
     hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'trained');
     let probed: Pick<RunResult, 'sharpness' | 'slice' | 'density'> = { sharpness: null, slice: null, density: null };
+    let eigenpairs: MinimumProbe['eigenpairs'] | null = null;
+    let noise: NoiseResult | null = null;
     if (hooks.probe !== false) {
       try {
-        probed = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) }, (text) => hooks.stage?.(label, text));
+        const m = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) }, (text) => hooks.stage?.(label, text));
+        probed = m;
+        eigenpairs = m.eigenpairs;
       } catch (err) {
         failure = { stage: 'probe of the minimum', message: (err as Error).message };
+        hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
+      }
+    }
+    if (eigenpairs && p.noise.directions > 0) {
+      try {
+        await hooks.stage?.(label, 'gradient noise and stationary spread along eigen- and bulk directions');
+        noise = await measureNoise(model, d.probeData, p.noise, { optimizer: run.optimizer, batchSize, seed, chunkSize: p.chunkSize },
+          eigenpairs, undefined, hooks.signal);
+      } catch (err) {
+        failure = { stage: 'gradient noise and stationary spread', message: (err as Error).message };
         hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
       }
     }
@@ -250,12 +265,14 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       sharpness: probed.sharpness,
       slice: probed.slice,
       density: probed.density,
+      ...(noise ? { noise } : {}),
       failure,
     };
     const sharp = r.sharpness
       ? `, λmax ${r.sharpness.lambdaMax.toFixed(3)} (eigen-solver ${r.sharpness.lambdaConverged ? 'converged' : 'NOT converged'})`
       : '';
-    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${sharp}, ${result.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
+    const slope = noise ? `, noise slope γ ${noise.noiseSlope.slope.toFixed(2)} (${noise.seconds.toFixed(1)} s)` : '';
+    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${sharp}${slope}, ${result.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
       `${trainSeconds.toFixed(1)} s training + ${(r.seconds - trainSeconds).toFixed(1)} s probing`);
     return r;
   } finally {

@@ -7,6 +7,7 @@ import { renderSvg } from './render-svg';
 import { reportMarkdown } from './report';
 import type { StudyResult } from './results';
 import { storedJson } from './rounding';
+import { NOISE_CHART, noiseChartSpec } from './noise-report';
 
 export async function writeStudyOutputs(result: StudyResult, outDir: string): Promise<string[]> {
   const charts: string[] = [];
@@ -16,9 +17,11 @@ export async function writeStudyOutputs(result: StudyResult, outDir: string): Pr
     await writeFileAtomic(join(outDir, file), await renderSvg(spec));
     charts.push(file);
   }
+  const extra = result.runs.some((r) => r.noise) ? [`${NOISE_CHART}.svg`] : [];
+  if (extra.length) await writeFileAtomic(join(outDir, extra[0]), await renderSvg(noiseChartSpec(result.runs)));
   // results.json says as plainly as report.md whether runs are missing.
   const partial = result.missing.length > 0;
   await writeFileAtomic(join(outDir, 'results.json'), storedJson({ partial, ...result }) + '\n');
   await writeFileAtomic(join(outDir, 'report.md'), reportMarkdown(result, charts));
-  return ['results.json', 'report.md', ...charts].map((f) => join(outDir, f));
+  return ['results.json', 'report.md', ...charts, ...extra].map((f) => join(outDir, f));
 }

@@ -167,8 +167,8 @@ describe('demo site in Chromium', () => {
 
     expect(await page.getByTestId('run-row').count()).toBe(1);
     expect(JSON.parse((await page.getByTestId('top-k').getAttribute('data-value'))!)).toHaveLength(RUN.topK);
-    // Seven charts (3 live, 4 after the probe), each drawn by Vega as one SVG.
-    expect(await page.locator('.charts svg.marks').count()).toBe(7);
+    // Eight charts (3 live, 5 after the probe), each drawn by Vega as one SVG.
+    expect(await page.locator('.charts svg.marks').count()).toBe(8);
     await page.close();
   }, 420_000);
 

@@ -47,6 +47,17 @@ describe('CLI: train --export, probe --weights', () => {
     expect(Number.isFinite(fromFile.probe.sharpness.lambdaMax)).toBe(true);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| λmax |');
     expect(readFileSync(join(out, 'spectral-density.svg'), 'utf8')).toMatch(/^<svg/);
+    // probe.noise (on by default): the same gradient noise either way; an Adam run and a model without --lr get no continuation.
+    expect(fromFile.noise.directions.map((d: { c: number }) => d.c)).toEqual(fromCkpt.noise.directions.map((d: { c: number }) => d.c));
+    expect(fromCkpt.noise.note).toMatch(/adam preconditions its steps/);
+    expect(fromFile.noise.note).toMatch(/pass --lr and --batch-size/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('## Gradient noise along the curvature');
+  });
+
+  it('--lr without --batch-size fails before any work, naming both flags', async () => {
+    const err = await cli('probe', '--weights', 'test/fixtures/ours-6-4-3-tanh.safetensors', '--lr', '0.1').catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 1 });
+    expect((err as { stderr: string }).stderr).toMatch(/--lr and --batch-size go together/);
   });
 
   it('a file that is not an MLP fails with exit code 1 and names the file', async () => {

@@ -38,11 +38,12 @@ describe('the study pipeline', SLOW, () => {
     const result = await runStudy(g, TINY, out, { log: () => {}, stage: (run, text) => stages.add(`${run}: ${text}`) });
     // What is being probed reaches the progress hook, run by run.
     expect([...stages].filter((t) => t.startsWith('Flat_SGD_LowLR seed 1: ')).map((t) => t.split(': ')[1].split(' (')[0]))
-      .toEqual(['λmax and top-2', 'trace', 'spectral density', 'per-layer λmax', '1D slice along the top eigenvector', 'perturbation sharpness']);
+      .toEqual(['λmax and top-2', 'trace', 'spectral density', 'per-layer λmax', '1D slice along the top eigenvector', 'perturbation sharpness',
+        'gradient noise and stationary spread along eigen- and bulk directions']);
     const files = await writeStudyOutputs(result, out);
     expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
       'eos-adam.svg', 'eos-full-batch.svg', 'eos-sgd.svg',
-      'lambda-during-training.svg', 'lambda-vs-accuracy.svg', 'report.md', 'results.json', 'slice-top-eigenvector.svg', 'spectral-density.svg',
+      'lambda-during-training.svg', 'lambda-vs-accuracy.svg', 'noise-vs-curvature.svg', 'report.md', 'results.json', 'slice-top-eigenvector.svg', 'spectral-density.svg',
     ]);
     const saved = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as StudyResult;
     const report = await readFile(join(out, 'report.md'), 'utf8');
@@ -69,8 +70,12 @@ describe('the study pipeline', SLOW, () => {
         expect(r.sharpness!.perLayer).toHaveLength(2);
         expect(r.slice!.loss).toHaveLength(3);
         expect(r.duringTraining.length).toBeGreaterThan(0);
+        // probe.noise: min(directions, topK) = 2 eigenvectors and 5 bulk directions, raw numbers kept.
+        expect(r.noise!.directions.map((d) => d.kind)).toEqual(['eigen', 'eigen', 'bulk', 'bulk', 'bulk', 'bulk', 'bulk']);
+        expect(r.noise!.directions.every((d) => d.c > 0)).toBe(true);
       }
     }
+    expect(report).toContain("## Does SGD's noise follow the curvature?");
     for (const c of saved.correlations) expect(report).toContain(`| ${c.measure} | ${c.target} | ${c.n} |`);
     for (const f of saved.findings) expect(report).toContain(f);
     // The report leads with the answer, before the evidence.
