@@ -4,6 +4,7 @@
  * can be read against the knobs that produced them.
  */
 import { mean } from '../util/stats';
+import { convergedRuns, unconvergedRuns } from './report';
 import type { RunResult, StudyResult } from './results';
 import { sweepConfigurations } from './sweep';
 
@@ -19,14 +20,14 @@ export function sweepSection(result: StudyResult): string[] {
     '## Sweep: learning rate × batch size × optimizer', '',
     `${cells.length} cells × ${result.config.seeds.length} seeds. The rank correlations above are over every finished run of the grid ` +
       '(Jiang et al. 2019: does a sharpness measure rank the runs as their generalisation does, when the knobs vary?). ' +
-      'Means over seeds; diverged runs are counted apart.', '',
-    '| Cell | optimizer | lr | batch | runs (diverged) | test error (%) | gen. gap (pp) | λmax | trace |',
+      'Means over the converged runs of each cell; diverged and unconverged runs are counted apart and left out of the correlations.', '',
+    '| Cell | optimizer | lr | batch | runs (diverged, unconverged) | test error (%) | gen. gap (pp) | λmax | trace |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const c of cells) {
     const rs = result.runs.filter((r) => r.configuration === c.name);
-    const ok = rs.filter((r) => !r.diverged);
-    lines.push(`| ${c.name} | ${c.optimizer.kind} | ${c.optimizer.lr} | ${c.batchSize} | ${rs.length} (${rs.length - ok.length}) | ` +
+    const ok = convergedRuns(rs);
+    lines.push(`| ${c.name} | ${c.optimizer.kind} | ${c.optimizer.lr} | ${c.batchSize} | ${rs.length} (${rs.filter((r) => r.diverged).length}, ${unconvergedRuns(rs).length}) | ` +
       `${avg(ok, (r) => 1 - r.test.accuracy, 100)} | ${avg(ok, (r) => r.genGap, 100)} | ${avg(ok, (r) => r.sharpness?.lambdaMax)} | ` +
       `${avg(ok, (r) => r.sharpness?.trace, 1, 1)} |`);
   }

@@ -86,7 +86,7 @@ describe('the sweep', () => {
       expect(t.points.map((p) => p.step)).toEqual(r.duringTraining.map((p) => p.step));
       for (const p of t.points) expect(Number.isFinite(p.minibatch ?? p.preconditioned)).toBe(true);
     }
-    const finished = result.runs.filter((r) => !r.diverged && r.sharpness).length;
+    const finished = result.runs.filter((r) => !r.diverged && r.converged && r.sharpness).length;
     for (const c of result.correlations) expect(c.n).toBe(finished);
     expect(result.eos!.runs.map((r) => r.trace.map((p) => p.step))).toEqual([[0, 2, 4]]);
 
