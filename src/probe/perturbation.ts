@@ -17,6 +17,11 @@
  *   L over a box around θ (by L-BFGS-B) and reports 100·(max − L(θ))/(1 + L(θ)); random directions
  *   rarely find the worst case in high dimension, which is why the ascent variant exists.
  *
+ * - Adaptive (adaptiveEta given): d_s = (|θ| + η)⊙u_s/‖u_s‖ over every parameter (directions.ts,
+ *   elementwiseScale), the average case of Kwon et al. 2021's adaptive sharpness; adaptive.ts adds
+ *   its worst case. It replaces filterWise, and does not combine with worstCase (whose ball is
+ *   Euclidean): the adaptive worst case is adaptiveSharpness's projected ascent.
+ *
  * - Ascent (worstCase: true). One step of Foret et al. 2021's SAM inner maximisation,
  *   ε = ρ·‖θ‖·g/‖g‖ with g = ∇L(θ), the first-order worst case over the ball ‖ε‖ ≤ ρ‖θ‖; SAM's ρ
  *   is absolute, scaling it by ‖θ‖ makes it comparable with the random samples above.
@@ -32,7 +37,7 @@ import type { PassPlan } from '../autograd/pass';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { Rng } from '../util/rng';
 import { mean, std } from '../util/stats';
-import { filterNormalise, norm, normalise, randomDirection } from './directions';
+import { elementwiseScale, filterNormalise, norm, normalise, randomDirection } from './directions';
 import { lossAtPoints } from './slices';
 
 export interface PerturbationOptions extends EvalOptions {
@@ -45,6 +50,8 @@ export interface PerturbationOptions extends EvalOptions {
   filterWise?: boolean;
   /** Also take the SAM-like gradient-ascent step (one extra gradient pass). */
   worstCase?: boolean;
+  /** Scale the random directions elementwise by |θ| + adaptiveEta instead (adaptive sharpness). */
+  adaptiveEta?: number;
 }
 
 export interface PerturbationResult {
@@ -53,6 +60,8 @@ export interface PerturbationResult {
   samples: number;
   seed: number;
   filterWise: boolean;
+  /** The η of the elementwise scaling |θ| + η, when the directions were adaptive. */
+  adaptiveEta?: number;
   /** L(θ + ρ·d_s) − L(θ), in sample order. */
   increases: number[];
   meanIncrease: number;
@@ -63,15 +72,20 @@ export interface PerturbationResult {
 }
 
 export async function perturbationSharpness(model: Mlp, data: GpuDataset, options: PerturbationOptions = {}): Promise<PerturbationResult> {
-  const { rho = 0.05, samples = 20, seed = 0, filterWise = true, worstCase = false, ...evalOptions } = options;
+  const { rho = 0.05, samples = 20, seed = 0, filterWise: filterOption = true, worstCase = false, adaptiveEta, ...evalOptions } = options;
+  const filterWise = adaptiveEta === undefined && filterOption;
   if (!Number.isFinite(rho) || rho < 0) throw new Error(`perturbationSharpness: rho must be a finite number ≥ 0, got ${rho}`);
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`perturbationSharpness: samples must be a positive integer, got ${samples}`);
+  if (adaptiveEta !== undefined) {
+    if (!(adaptiveEta >= 0 && Number.isFinite(adaptiveEta))) throw new Error(`perturbationSharpness: adaptiveEta must be a finite number ≥ 0, got ${adaptiveEta}`);
+    if (worstCase) throw new Error('perturbationSharpness: worstCase is the Euclidean SAM step; for the adaptive worst case use adaptiveSharpness (probe/adaptive.ts)');
+  }
   const params = await model.getParams();
   const baseLoss = (await model.loss(data, evalOptions)).loss;
   const ascent = worstCase ? ascentDirection(await gradientAt(model, data, evalOptions), params) : undefined;
 
   // Every perturbed point θ + ρ·d_s (and the ascent point) in batches of points per pass.
-  const directions = [...perturbationDirections(params, model.layout, { seed, samples, filterWise }), ...(ascent ? [ascent] : [])];
+  const directions = [...perturbationDirections(params, model.layout, { seed, samples, filterWise, adaptiveEta }), ...(ascent ? [ascent] : [])];
   const coefs = directions.map((_, s) => directions.map((__, t) => (s === t ? rho : 0)));
   const losses = (await lossAtPoints(model, data, directions, coefs, evalOptions)).map((l) => l.loss - baseLoss);
   const increases = losses.slice(0, samples);
@@ -80,6 +94,7 @@ export async function perturbationSharpness(model: Mlp, data: GpuDataset, option
     meanIncrease: mean(increases), stdIncrease: std(increases), maxIncrease: Math.max(...increases),
   };
   if (ascent) result.ascentIncrease = losses[samples];
+  if (adaptiveEta !== undefined) result.adaptiveEta = adaptiveEta;
   return result;
 }
 
@@ -88,13 +103,14 @@ export async function perturbationSharpness(model: Mlp, data: GpuDataset, option
  * Each sample's seed comes from one stream seeded by `seed`, so nearby seeds share no samples.
  */
 export function* perturbationDirections(
-  params: ArrayLike<number>, layout: ParamLayout, o: { seed: number; samples: number; filterWise: boolean },
+  params: ArrayLike<number>, layout: ParamLayout, o: { seed: number; samples: number; filterWise: boolean; adaptiveEta?: number },
 ): Generator<Float32Array> {
   const seeds = new Rng(o.seed);
-  const thetaNorm = o.filterWise ? 0 : norm(params);
+  const thetaNorm = o.filterWise || o.adaptiveEta !== undefined ? 0 : norm(params);
   for (let s = 0; s < o.samples; s++) {
     const u = randomDirection(layout, seeds.nextU32());
-    yield o.filterWise ? filterNormalise(u, params, layout) : normalise(u, thetaNorm);
+    if (o.adaptiveEta !== undefined) yield elementwiseScale(u, params, o.adaptiveEta);
+    else yield o.filterWise ? filterNormalise(u, params, layout) : normalise(u, thetaNorm);
   }
 }
 
