@@ -15,6 +15,7 @@ import { loadCheckpoint } from '../train/checkpoint-file';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
+import { invariantLine } from '../study/invariant';
 import { summaryTable } from '../study/report';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -185,6 +186,7 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
     console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples; λmax ${s.lambdaMax.toFixed(4)} ` +
       `(${s.lambdaConverged ? 'converged' : 'not converged'}, residual ${s.lambdaResidual.toExponential(2)}), top-${s.topK.length} ` +
       `[${s.topK.map((x) => x.toFixed(3)).join(', ')}], λmin ${s.lambdaMin.toFixed(4)}, trace ${s.trace.toFixed(2)} ± ${s.traceStdError.toFixed(2)}`);
+    if (s.adaptiveAverage !== undefined) console.log(invariantLine(s));
     const out = flag('out');
     if (out) {
       await writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');

@@ -47,6 +47,22 @@ export interface StudyConfig {
     duringEvery: number;
     duringSamples: number;
     duringMaxIter: number;
+    /**
+     * Sharpness that survives reparametrisation (src/study/invariant.ts): adaptive sharpness with
+     * radius rho in units of |θ| + eta, `samples` random perturbations and `steps` ascent steps
+     * (0: no worst case); relative flatness of the last layer with `flatnessSamples` probes (0: off);
+     * and the Dinh rescaling check on the study's first finished run — layer `rescaleLayer` scaled
+     * by rescaleAlpha, the next by its inverse (0: off; ReLU networks only).
+     */
+    invariant: {
+      rho: number;
+      eta: number;
+      samples: number;
+      steps: number;
+      flatnessSamples: number;
+      rescaleAlpha: number;
+      rescaleLayer: number;
+    };
   };
 }
 
@@ -77,6 +93,7 @@ export const DEFAULT_CONFIG: StudyConfig = {
     duringEvery: 125,
     duringSamples: 1000,
     duringMaxIter: 20,
+    invariant: { rho: 0.5, eta: 0, samples: 10, steps: 3, flatnessSamples: 8, rescaleAlpha: 5, rescaleLayer: 0 },
   },
 };
 
@@ -153,6 +170,20 @@ export function validateConfig(c: StudyConfig): void {
   nonNegInt('probe.duringEvery', p.duringEvery);
   posInt('probe.duringSamples', p.duringSamples);
   posInt('probe.duringMaxIter', p.duringMaxIter);
+  const inv = p.invariant;
+  positive('probe.invariant.rho', inv.rho);
+  if (typeof inv.eta !== 'number' || !(inv.eta >= 0) || !Number.isFinite(inv.eta)) fail('probe.invariant.eta', `must be a finite number ≥ 0, got ${JSON.stringify(inv.eta)}`);
+  posInt('probe.invariant.samples', inv.samples);
+  nonNegInt('probe.invariant.steps', inv.steps);
+  nonNegInt('probe.invariant.flatnessSamples', inv.flatnessSamples);
+  if (typeof inv.rescaleAlpha !== 'number' || !(inv.rescaleAlpha >= 0) || !Number.isFinite(inv.rescaleAlpha)) {
+    fail('probe.invariant.rescaleAlpha', `must be a finite number > 0, or 0 to skip the rescaling check; got ${JSON.stringify(inv.rescaleAlpha)}`);
+  }
+  nonNegInt('probe.invariant.rescaleLayer', inv.rescaleLayer);
+  if (inv.rescaleAlpha > 0 && inv.rescaleLayer > c.hidden.length - 1) {
+    fail('probe.invariant.rescaleLayer', `is ${inv.rescaleLayer} but must be at most ${c.hidden.length - 1}: the rescaled layer needs a layer after it ` +
+      `(this network has ${c.hidden.length + 1} layers, 0-based)`);
+  }
 }
 
 /** The keys each data source takes (its fields depend on the source). */

@@ -5,6 +5,7 @@
  */
 import { kendallTau, mean, spearmanRho, std } from '../util/stats';
 import type { Correlation, RunResult, StudyResult } from './results';
+import { invariantSection } from './rescaling';
 
 /** The reference study's numbers, shown beside ours. */
 export const REFERENCE = [
@@ -17,6 +18,9 @@ const MEASURES: { name: string; get: (r: RunResult) => number | undefined }[] = 
   { name: 'λmax', get: (r) => r.sharpness?.lambdaMax },
   { name: 'trace', get: (r) => r.sharpness?.trace },
   { name: 'perturbation sharpness', get: (r) => r.sharpness?.perturbationMean },
+  { name: 'adaptive sharpness (avg)', get: (r) => r.sharpness?.adaptiveAverage },
+  { name: 'adaptive sharpness (worst)', get: (r) => r.sharpness?.adaptiveWorst },
+  { name: 'relative flatness', get: (r) => r.sharpness?.relativeFlatness },
 ];
 const TARGETS: { name: string; get: (r: RunResult) => number }[] = [
   { name: 'generalisation gap', get: (r) => r.genGap },
@@ -165,6 +169,7 @@ export function reportMarkdown(result: StudyResult, charts: string[]): string {
     '| --- | --- | ---: | ---: | ---: |',
     ...result.correlations.map((k) => `| ${k.measure} | ${k.target} | ${k.n} | ${fmt(k.kendallTau)} | ${fmt(k.spearmanRho)} |`),
     '',
+    ...invariantSection(result),
     '## Plots',
     '',
     ...charts.map((f) => `![${f}](${f})`),

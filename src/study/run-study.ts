@@ -33,6 +33,7 @@ import { resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
 import { OPTIMIZER_LABELS } from '../vocabulary';
 import { correlations, findings } from './report';
+import { rescalingStudy } from './rescaling-run';
 
 export interface StudyHooks {
   log: (line: string) => void;
@@ -76,6 +77,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   hooks.log(`data: ${split.train.count} train / ${split.test.count} test samples (${split.train.name}); probe on ${probeSet.count}`);
   const runs: RunResult[] = [];
   const missing: StudyResult['missing'] = [];
+  let rescaling: StudyResult['rescaling'];
   try {
     for (const p of planned) {
       const { run, seed, file } = p;
@@ -96,13 +98,14 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
       await writeFileAtomic(file, JSON.stringify(withInputs) + '\n');
       runs.push(withInputs);
     }
+    if (hooks.probe !== false && !hooks.signal?.aborted) rescaling = await rescalingStudy(gpu, config, runs, outDir, probeData, hooks.log);
   } finally {
     for (const d of [trainData, testData, probeData, duringData]) d.destroy();
   }
   const corr = correlations(runs);
   return {
     startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, runs, missing,
-    correlations: corr, findings: findings(runs, corr),
+    correlations: corr, findings: findings(runs, corr), ...(rescaling ? { rescaling } : {}),
   };
 }
 
