@@ -17,10 +17,15 @@
  *   L over a box around θ (by L-BFGS-B) and reports 100·(max − L(θ))/(1 + L(θ)); random directions
  *   rarely find the worst case in high dimension, which is why the ascent variant exists.
  *
- * - Adaptive (adaptiveEta given): d_s = (|θ| + η)⊙u_s/‖u_s‖ over every parameter (directions.ts,
- *   elementwiseScale), the average case of Kwon et al. 2021's adaptive sharpness; adaptive.ts adds
- *   its worst case. It replaces filterWise, and does not combine with worstCase (whose ball is
+ * - Adaptive (adaptiveEta given): d_s = (|θ| + η)⊙u_s·√P/‖u_s‖ over all P parameters (directions.ts,
+ *   elementwiseScale), so ρ·d_s moves each entry by ~ρ of its own size: the average case of Kwon et
+ *   al. 2021's adaptive sharpness (Andriushchenko et al. 2023's form); adaptive.ts adds its worst case. It replaces filterWise, and does not combine with worstCase (whose ball is
  *   Euclidean): the adaptive worst case is adaptiveSharpness's projected ascent.
+ *
+ * - Antithetic (antithetic: true): each sample also evaluates θ − ρ·d_s and counts the mean of the two
+ *   increases. u and −u are equally likely, so the mean estimates the same expectation, but the
+ *   first-order term ρ·∇L·d_s cancels exactly: where ∇L ≠ 0 (a minimum trained for finitely many
+ *   steps) it otherwise dominates each sample's increase with a zero-mean, large-variance part.
  *
  * - Ascent (worstCase: true). One step of Foret et al. 2021's SAM inner maximisation,
  *   ε = ρ·‖θ‖·g/‖g‖ with g = ∇L(θ), the first-order worst case over the ball ‖ε‖ ≤ ρ‖θ‖; SAM's ρ
@@ -52,6 +57,8 @@ export interface PerturbationOptions extends EvalOptions {
   worstCase?: boolean;
   /** Scale the random directions elementwise by |θ| + adaptiveEta instead (adaptive sharpness). */
   adaptiveEta?: number;
+  /** Evaluate ±ρ·d_s and count their mean increase per sample (default false). */
+  antithetic?: boolean;
 }
 
 export interface PerturbationResult {
@@ -62,7 +69,9 @@ export interface PerturbationResult {
   filterWise: boolean;
   /** The η of the elementwise scaling |θ| + η, when the directions were adaptive. */
   adaptiveEta?: number;
-  /** L(θ + ρ·d_s) − L(θ), in sample order. */
+  /** Present when each sample was the mean over ±ρ·d_s. */
+  antithetic?: true;
+  /** L(θ + ρ·d_s) − L(θ) (antithetic: the mean over ±ρ·d_s), in sample order. */
   increases: number[];
   meanIncrease: number;
   stdIncrease: number;
@@ -72,7 +81,7 @@ export interface PerturbationResult {
 }
 
 export async function perturbationSharpness(model: Mlp, data: GpuDataset, options: PerturbationOptions = {}): Promise<PerturbationResult> {
-  const { rho = 0.05, samples = 20, seed = 0, filterWise: filterOption = true, worstCase = false, adaptiveEta, ...evalOptions } = options;
+  const { rho = 0.05, samples = 20, seed = 0, filterWise: filterOption = true, worstCase = false, adaptiveEta, antithetic = false, ...evalOptions } = options;
   const filterWise = adaptiveEta === undefined && filterOption;
   if (!Number.isFinite(rho) || rho < 0) throw new Error(`perturbationSharpness: rho must be a finite number ≥ 0, got ${rho}`);
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`perturbationSharpness: samples must be a positive integer, got ${samples}`);
@@ -86,15 +95,20 @@ export async function perturbationSharpness(model: Mlp, data: GpuDataset, option
 
   // Every perturbed point θ + ρ·d_s (and the ascent point) in batches of points per pass.
   const directions = [...perturbationDirections(params, model.layout, { seed, samples, filterWise, adaptiveEta }), ...(ascent ? [ascent] : [])];
-  const coefs = directions.map((_, s) => directions.map((__, t) => (s === t ? rho : 0)));
+  const point = (s: number, c: number) => directions.map((_, t) => (s === t ? c : 0));
+  const coefs = directions.map((_, s) => point(s, rho));
+  // Antithetic: the mirrored points θ − ρ·d_s after all the others.
+  if (antithetic) coefs.push(...Array.from({ length: samples }, (_, s) => point(s, -rho)));
   const losses = (await lossAtPoints(model, data, directions, coefs, evalOptions)).map((l) => l.loss - baseLoss);
-  const increases = losses.slice(0, samples);
+  const mirrored = losses.slice(directions.length);
+  const increases = losses.slice(0, samples).map((up, s) => (antithetic ? (up + mirrored[s]) / 2 : up));
   const result: PerturbationResult = {
     baseLoss, rho, samples, seed, filterWise, increases,
     meanIncrease: mean(increases), stdIncrease: std(increases), maxIncrease: Math.max(...increases),
   };
   if (ascent) result.ascentIncrease = losses[samples];
   if (adaptiveEta !== undefined) result.adaptiveEta = adaptiveEta;
+  if (antithetic) result.antithetic = true;
   return result;
 }
 

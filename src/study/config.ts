@@ -48,14 +48,15 @@ export interface StudyConfig {
     duringSamples: number;
     duringMaxIter: number;
     /**
-     * Sharpness that survives reparametrisation (src/study/invariant.ts): adaptive sharpness with
-     * radius rho in units of |θ| + eta, `samples` random perturbations and `steps` ascent steps
-     * (0: no worst case); relative flatness of the last layer with `flatnessSamples` probes (0: off);
+     * Sharpness that survives reparametrisation (src/study/invariant.ts): adaptive sharpness in
+     * units of |θ| + eta — worst case over ‖ε ⊘ (|θ| + eta)‖ ≤ rho by `steps` ascent steps (0: none),
+     * average over `samples` antithetic random perturbations moving each weight by ~averageRho of itself; relative flatness of the last layer with `flatnessSamples` probes (0: off);
      * and the Dinh rescaling check on the study's first finished run — layer `rescaleLayer` scaled
      * by rescaleAlpha, the next by its inverse (0: off; ReLU networks only).
      */
     invariant: {
       rho: number;
+      averageRho: number;
       eta: number;
       samples: number;
       steps: number;
@@ -93,7 +94,7 @@ export const DEFAULT_CONFIG: StudyConfig = {
     duringEvery: 125,
     duringSamples: 1000,
     duringMaxIter: 20,
-    invariant: { rho: 0.5, eta: 0, samples: 10, steps: 3, flatnessSamples: 8, rescaleAlpha: 5, rescaleLayer: 0 },
+    invariant: { rho: 0.5, averageRho: 0.05, eta: 0, samples: 8, steps: 3, flatnessSamples: 16, rescaleAlpha: 5, rescaleLayer: 0 },
   },
 };
 
@@ -172,6 +173,7 @@ export function validateConfig(c: StudyConfig): void {
   posInt('probe.duringMaxIter', p.duringMaxIter);
   const inv = p.invariant;
   positive('probe.invariant.rho', inv.rho);
+  positive('probe.invariant.averageRho', inv.averageRho);
   if (typeof inv.eta !== 'number' || !(inv.eta >= 0) || !Number.isFinite(inv.eta)) fail('probe.invariant.eta', `must be a finite number ≥ 0, got ${JSON.stringify(inv.eta)}`);
   posInt('probe.invariant.samples', inv.samples);
   nonNegInt('probe.invariant.steps', inv.steps);

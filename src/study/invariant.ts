@@ -18,8 +18,8 @@ export async function invariantSharpness(
   model: Mlp, data: GpuDataset, s: InvariantSettings, seed: number, chunkSize: number,
   stage: (text: string) => void | Promise<void> = () => {},
 ): Promise<InvariantSharpness> {
-  await stage(`adaptive sharpness (ρ ${s.rho} in units of |θ|${s.eta ? ` + ${s.eta}` : ''}; ${s.samples} samples, ${s.steps} ascent steps)`);
-  const a = await adaptiveSharpness(model, data, { rho: s.rho, eta: s.eta, samples: s.samples, steps: s.steps, seed, chunkSize });
+  await stage(`adaptive sharpness (in units of |θ|${s.eta ? ` + ${s.eta}` : ''}: ${s.samples} samples at ${s.averageRho}, ${s.steps} ascent steps within ${s.rho})`);
+  const a = await adaptiveSharpness(model, data, { rho: s.rho, averageRho: s.averageRho, eta: s.eta, samples: s.samples, steps: s.steps, seed, chunkSize });
   const out: InvariantSharpness = { adaptiveAverage: a.average };
   if (s.steps > 0) out.adaptiveWorst = a.worst;
   if (s.flatnessSamples > 0) {

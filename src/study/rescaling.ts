@@ -101,9 +101,10 @@ export function invariantSection(result: StudyResult): string[] {
   return [
     '## Sharpness that survives reparametrisation',
     '',
-    `Adaptive sharpness (Kwon et al. 2021, ASAM; the measure Andriushchenko et al. 2023 study): the loss increase over perturbations ε with ` +
-      `‖ε ⊘ (|θ| + η)‖ = ρ (ρ = ${inv.rho}, η = ${inv.eta}), averaged over ${inv.samples} random directions, and its worst case by ${inv.steps} ` +
-      'steps of projected gradient ascent (a lower bound on the maximum). Relative flatness (Petzka et al. 2021): κ = Σ ⟨w_s, w_s′⟩·Tr(H_{s,s′}) ' +
+    'Adaptive sharpness (Kwon et al. 2021, ASAM; the measure Andriushchenko et al. 2023 study): the loss increase over perturbations ε ' +
+      `measured in units of the weights, c = |θ| + ${inv.eta}: averaged over ${inv.samples} antithetic random directions moving each weight by ` +
+      `~${inv.averageRho} of itself, and the worst case over ‖ε ⊘ c‖ ≤ ${inv.rho} by ${inv.steps} steps of projected gradient ascent ` +
+      '(a lower bound on the maximum). Relative flatness (Petzka et al. 2021): κ = Σ ⟨w_s, w_s′⟩·Tr(H_{s,s′}) ' +
       `of the last layer, estimated without bias from ${inv.flatnessSamples} Hessian-vector probes (± its standard error per run). Both are ` +
       'unchanged by the layer rescalings that leave a ReLU network\'s function unchanged; λmax and the trace are not. Their rank correlations ' +
       'with generalisation are in the table above.',
