@@ -19,8 +19,9 @@
  *
  * - Adaptive (adaptiveEta given): d_s = (|θ| + η)⊙u_s·√P/‖u_s‖ over all P parameters (directions.ts,
  *   elementwiseScale), so ρ·d_s moves each entry by ~ρ of its own size: the average case of Kwon et
- *   al. 2021's adaptive sharpness (Andriushchenko et al. 2023's form); adaptive.ts adds its worst case. It replaces filterWise, and does not combine with worstCase (whose ball is
- *   Euclidean): the adaptive worst case is adaptiveSharpness's projected ascent.
+ *   al. 2021's adaptive sharpness (Andriushchenko et al. 2023's form). It replaces filterWise, and
+ *   does not combine with worstCase (whose ball is Euclidean): the adaptive worst case is
+ *   adaptiveSharpness's projected ascent (adaptive.ts).
  *
  * - Antithetic (antithetic: true): each sample also evaluates θ − ρ·d_s and counts the mean of the two
  *   increases. u and −u are equally likely, so the mean estimates the same expectation, but the

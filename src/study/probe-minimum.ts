@@ -3,8 +3,8 @@
  * command and the browser demo (browser-safe: no Node imports): λmax and its eigenvector, top-k
  * and λmin, Hutchinson trace, SLQ density, per-layer λmax, perturbation sharpness, the invariant
  * measures (invariant.ts: adaptive sharpness, relative flatness) when settings.invariant is given,
- * and optionally a 1D slice along the unit top eigenvector. `stage` is awaited between measures (progress lines,
- * and a chance for a page to paint).
+ * and optionally a 1D slice along the unit top eigenvector. `stage` is awaited between measures
+ * (progress lines, and a chance for a page to paint).
  *
  * By default the curvature probes run on the block pass (k directions per pass over the data):
  * λmax and the top-k by block subspace iteration, the trace with k probes per pass, and every
