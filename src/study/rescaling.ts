@@ -23,7 +23,7 @@ import type { RescalingResult, Sharpness, StudyResult } from './results';
 import { mean, std } from '../util/stats';
 
 /** Loss may move by this much relative (float32 rounding of the rescaled weights and of the mean over the set). */
-export const OUTPUT_RTOL = 1e-5;
+const OUTPUT_RTOL = 1e-5;
 
 type Measured = Pick<Sharpness, 'lambdaMax' | 'trace' | 'perturbationMean' | 'adaptiveAverage' | 'adaptiveWorst' | 'relativeFlatness'>;
 
@@ -46,6 +46,7 @@ export async function rescalingCheck(
   try {
     twin.setParams(scaled);
     const [l0, l1] = [await model.loss(data, { chunkSize: p.chunkSize }), await twin.loss(data, { chunkSize: p.chunkSize })];
+    // One flipped prediction is allowed: a sample whose top two logits tie to float32 rounding.
     const hits = Math.round(Math.abs(l1.accuracy - l0.accuracy) * l0.count);
     if (!(Math.abs(l1.loss - l0.loss) <= OUTPUT_RTOL * Math.abs(l0.loss)) || hits > 1) {
       throw new Error(`rescaling layer ${r.layer} by ${r.alpha} changed the network's outputs (loss ${l0.loss} → ${l1.loss}, ` +
