@@ -105,6 +105,11 @@ describe(`invariant sharpness (seed ${seed})`, () => {
     // The same antithetic perturbations ±ρ·d_s as perturbationSharpness with adaptive directions, in float64.
     const dirs = [...perturbationDirections(params, model.layout, { seed: o.seed, samples: 6, filterWise: false, adaptiveEta: 0 })];
     const want = dirs.map((d) => (refIncrease(p, d.map((x) => o.averageRho * x)) + refIncrease(p, d.map((x) => -o.averageRho * x))) / 2);
+    // Each direction has ‖d ⊘ |θ|‖ = √P: ρ·d moves each weight by ~ρ of itself.
+    for (const d of dirs) {
+      const q = d.reduce((sum, x, i) => sum + (params[i] === 0 ? 0 : (x / Math.abs(params[i])) ** 2), 0);
+      expectClose([q], [params.length], { atol: 0, rtol: 1e-5 }, '‖d ⊘ |θ|‖²');
+    }
     const tol = { atol: 2e-5 * base, rtol: 1e-3 };
     expectClose([r.average], [want.reduce((a, b) => a + b, 0) / want.length], tol, 'average case');
     expectClose(r.ascent, refAscent(p, o.rho, o.eta, o.steps), tol, 'ascent iterates');
@@ -157,6 +162,15 @@ describe(`invariant sharpness (seed ${seed})`, () => {
       const before = refForward(params, batch, ref);
       const after = refForward(scaled, batch, ref);
       expectClose(after.logits, before.logits, { atol: 1e-6, rtol: 1e-5 }, 'logits');
+      // The random directions of both measures scale with the rescaled entries (rescale-consistent randomness).
+      const factor = rescaleLayers(new Float32Array(params.length).fill(1), model.layout, 'relu', { layer, alpha });
+      const [d0] = perturbationDirections(params, model.layout, { seed, samples: 1, filterWise: false, adaptiveEta: 0 });
+      const [d1] = perturbationDirections(scaled, model.layout, { seed, samples: 1, filterWise: false, adaptiveEta: 0 });
+      expectClose(d1, d0.map((x, i) => x * factor[i]), { atol: 0, rtol: 1e-6 }, 'adaptive direction');
+      const last = model.layout.layers.length - 1;
+      const k0 = flatnessProbes(params, model.layout, last, seed)();
+      const k1 = flatnessProbes(scaled, model.layout, last, seed)();
+      expectClose(k1, k0.map((x, i) => x * factor[i]), { atol: 1e-7, rtol: 1e-5 }, 'flatness probe');
       const [l0, l1] = [await model.loss(data), await twin.loss(data)];
       expectClose([l1.loss], [l0.loss], { atol: 0, rtol: 1e-5 }, 'GPU loss');
       expect(l1.accuracy).toBe(l0.accuracy);
