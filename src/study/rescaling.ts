@@ -118,6 +118,11 @@ export function invariantSection(result: StudyResult): string[] {
   ];
 }
 
+/** A relative change in percent, small ones in full rather than as a signed zero. */
+function percent(x: number): string {
+  return x === 0 || Math.abs(x) >= 1e-4 ? `${(100 * x).toFixed(2)} %` : `${(100 * x).toExponential(1)} %`;
+}
+
 function fmt(x: number): string {
   return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(3);
 }
@@ -137,7 +142,7 @@ function rescalingLines(r: RescalingResult | undefined): string[] {
     '',
     '| Measure | before | after | change | expected |',
     '| --- | ---: | ---: | ---: | --- |',
-    ...r.measures.map((m) => `| ${m.name} | ${fmt(m.before)} | ${fmt(m.after)} | ${(100 * rel(m)).toFixed(2)} % | ${m.invariant ? 'invariant' : 'moves'} |`),
+    ...r.measures.map((m) => `| ${m.name} | ${fmt(m.before)} | ${fmt(m.after)} | ${percent(rel(m))} | ${m.invariant ? 'invariant' : 'moves'} |`),
     '',
     moved.length === 0
       ? `Every measure built to be invariant stayed within ${100 * UNMOVED} % (float32 probes of the same function), while λmax and the trace ` +
