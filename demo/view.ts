@@ -107,6 +107,9 @@ const METRICS: { id: string; name: string; value: (r: SessionRun) => number | nu
   { id: 'lambda-min', name: 'λmin (Lanczos)', value: (r) => r.result.sharpness?.lambdaMin, format: digits(4) },
   { id: 'trace', name: 'Trace (Hutchinson)', value: (r) => r.result.sharpness?.trace, format: digits(2) },
   { id: 'perturbation', name: 'Perturbation sharpness', value: (r) => r.result.sharpness?.perturbationMean, format: digits(4) },
+  { id: 'adaptive-average', name: 'Adaptive sharpness (average)', value: (r) => r.result.sharpness?.adaptiveAverage, format: (v) => v.toExponential(3) },
+  { id: 'adaptive-worst', name: 'Adaptive sharpness (worst)', value: (r) => r.result.sharpness?.adaptiveWorst, format: (v) => v.toExponential(3) },
+  { id: 'relative-flatness', name: 'Relative flatness (last layer)', value: (r) => r.result.sharpness?.relativeFlatness, format: digits(2) },
   { id: 'two-over-eta', name: '2/η (SGD)', value: (r) => r.result.sharpness?.twoOverEta, format: digits(1) },
 ];
 

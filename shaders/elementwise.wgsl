@@ -4,7 +4,9 @@
 //   axpby:    y[y_off + i] = alpha·c·x[x_off + i] + beta·y[y_off + i]
 //             where c comes from the scalars buffer so GPU-resident results (a norm, a Rayleigh
 //             quotient) can scale vectors without a host round trip:
-//             COEF 0: c = 1, 1: c = scalars[slot], 2: c = 1/sqrt(scalars[slot]).
+//             COEF 0: c = 1, 1: c = scalars[slot], 2: c = 1/sqrt(scalars[slot]),
+//             3: c = scalars[slot + i] (an elementwise product with a vector, e.g. the |θ| scaling
+//             of adaptive sharpness).
 // Both overwrite y (axpby reads it first when beta ≠ 0).
 
 //#include "grid.wgsl"
@@ -51,6 +53,7 @@ fn axpby(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var c = 1.0;
   if (COEF == 1u) { c = scalars[p.slot]; }
   if (COEF == 2u) { c = inverseSqrt(scalars[p.slot]); }
+  if (COEF == 3u) { c = scalars[p.slot + i]; }
   var r = p.alpha * c * x[p.x_off + i];
   // beta = 0 must ignore y entirely so uninitialised (even NaN) outputs are overwritten cleanly.
   if (p.beta != 0.0) { r += p.beta * y[p.y_off + i]; }

@@ -17,6 +17,7 @@ import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/ru
 import { probeMinimum } from '../study/probe-minimum';
 import { measureNoise } from '../study/noise';
 import { noiseSummary } from '../study/noise-report';
+import { invariantLine } from '../study/invariant';
 import { summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
@@ -201,6 +202,7 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
       `(${s.lambdaConverged ? 'converged' : 'not converged'}, residual ${s.lambdaResidual.toExponential(2)}), top-${s.topK.length} ` +
       `[${s.topK.map((x) => x.toFixed(3)).join(', ')}], λmin ${s.lambdaMin.toFixed(4)}, trace ${s.trace.toFixed(2)} ± ${s.traceStdError.toFixed(2)}`);
     if (noise) console.log(noiseSummary(noise));
+    if (s.adaptiveAverage !== undefined) console.log(invariantLine(s));
     const out = flag('out');
     if (out) {
       await writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');

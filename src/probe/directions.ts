@@ -51,6 +51,21 @@ export function filterNormalise(direction: ArrayLike<number>, params: ArrayLike<
   return out;
 }
 
+/**
+ * Kwon et al. 2021's elementwise (adaptive) scaling: c⊙u·√P/‖u‖ with c_i = |θ_i| + η over all P
+ * parameters, biases included — ‖d ⊘ c‖ = √P, so ρ·d moves each entry by ~ρ of its own size (a
+ * Gaussian u makes this Andriushchenko et al. 2023's N(0, ρ²·diag(c²)) with its norm fixed). With
+ * η = 0 scaling any entries of θ by positive factors that leave the function unchanged (Dinh et
+ * al. 2017's ReLU rescalings) scales d the same way.
+ */
+export function elementwiseScale(direction: ArrayLike<number>, params: ArrayLike<number>, eta: number): Float32Array {
+  checkLength('elementwiseScale: direction', direction, params.length);
+  const n = norm(direction);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`elementwiseScale: the direction's norm is ${n}; it needs a finite, non-zero norm`);
+  const scale = Math.sqrt(params.length) / n;
+  return Float32Array.from(direction, (x, i) => (Math.abs(params[i]) + eta) * x * scale);
+}
+
 /** The direction rescaled to the given Euclidean length (a unit vector by default). */
 export function normalise(direction: ArrayLike<number>, length = 1): Float32Array {
   const n = norm(direction);

@@ -64,7 +64,7 @@ export async function hutchinsonTrace(op: LinearOperator, options: HutchinsonOpt
       seen.push(finite((await slots.read(used - 1, 1))[0], used - 1));
       if (used >= MIN_SAMPLES && standardError(seen) <= tol * Math.abs(mean(seen))) break;
     }
-    const estimates = tol === undefined ? Array.from(await slots.read(0, used), finite) : seen;
+    const estimates = tol === undefined ? Array.from(await slots.read(0, used), (e, i) => finite(e, i)) : seen;
     return { trace: mean(estimates), standardError: standardError(estimates), samples: used, estimates, hvps: used };
   } finally {
     releaseDispatches(dot);
@@ -73,9 +73,9 @@ export async function hutchinsonTrace(op: LinearOperator, options: HutchinsonOpt
   }
 }
 
-function finite(estimate: number, sample: number): number {
+function finite(estimate: number, sample: number, name = 'hutchinsonTrace'): number {
   if (!Number.isFinite(estimate)) {
-    throw new Error(`hutchinsonTrace: sample ${sample} gave zᵀAz = ${estimate}; the operator returned non-finite values`);
+    throw new Error(`${name}: sample ${sample} gave zᵀAz = ${estimate}; the operator returned non-finite values`);
   }
   return estimate;
 }
@@ -87,31 +87,42 @@ function standardError(x: readonly number[]): number {
 /**
  * Hutchinson's estimator with k probes per block pass: the same Rademacher probes, drawn from the
  * same seeded stream in the same order as hutchinsonTrace (so the two agree up to float32
- * rounding), k at a time; zᵀAz for every row comes from one Gram product of [Z; AZ], read once per
- * pass. Rows of the last pass beyond `samples` are zero and ignored.
+ * rounding), k at a time (blockQuadraticForms).
  */
 export async function blockHutchinsonTrace(op: BlockOperator, options: Omit<HutchinsonOptions, 'tol'> = {}): Promise<TraceEstimate> {
   const { samples = 30, seed = 0 } = options;
   checkDims('blockHutchinsonTrace', { samples });
-  const { gpu, size: n, k, input: Z, output: AZ } = op;
-  const gram = Tensor.create(gpu, [4 * k * k], { label: 'hutchinson:gram' });
-  const products = await prepareGram(gpu, { basis: Z, n, rows: k }, { basis: AZ, n, rows: k }, gram);
   const rng = new Rng(seed);
+  const estimates = await blockQuadraticForms(op, samples, () => randomVector(rng, op.size, 'rademacher'), 'blockHutchinsonTrace');
+  return { trace: mean(estimates), standardError: standardError(estimates), samples, estimates, hvps: Math.ceil(samples / op.k) * op.k };
+}
+
+/**
+ * vᵀAv for `samples` probe vectors v, drawn in order by `draw` (host vectors of op.size), k per
+ * block pass: every row's vᵀAv comes from one Gram product of [V; AV], read once per pass. Rows of
+ * the last pass beyond `samples` are zero and ignored. The probe-based estimators share this loop
+ * (Hutchinson's trace here, relative flatness in relative-flatness.ts).
+ */
+export async function blockQuadraticForms(op: BlockOperator, samples: number, draw: () => Float32Array, name: string): Promise<number[]> {
+  checkDims(name, { samples });
+  const { gpu, size: n, k, input: Z, output: AZ } = op;
+  const gram = Tensor.create(gpu, [4 * k * k], { label: `${name}:gram` });
+  const products = await prepareGram(gpu, { basis: Z, n, rows: k }, { basis: AZ, n, rows: k }, gram);
   const estimates: number[] = [];
   try {
     while (estimates.length < samples) {
       const rows = Math.min(k, samples - estimates.length);
       const block = new Float32Array(k * n);
-      for (let j = 0; j < rows; j++) block.set(randomVector(rng, n, 'rademacher'), j * n);
+      for (let j = 0; j < rows; j++) block.set(draw(), j * n);
       Z.write(block);
       const encoder = gpu.device.createCommandEncoder();
       op.encode(encoder);
       gpu.encode(encoder, products);
       gpu.device.queue.submit([encoder.finish()]);
       const G = await gram.read();
-      for (let j = 0; j < rows; j++) estimates.push(finite(G[j * 2 * k + k + j], estimates.length));
+      for (let j = 0; j < rows; j++) estimates.push(finite(G[j * 2 * k + k + j], estimates.length, name));
     }
-    return { trace: mean(estimates), standardError: standardError(estimates), samples, estimates, hvps: Math.ceil(samples / k) * k };
+    return estimates;
   } finally {
     releaseDispatches(products);
     gram.destroy();

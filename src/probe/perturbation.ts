@@ -17,6 +17,17 @@
  *   L over a box around θ (by L-BFGS-B) and reports 100·(max − L(θ))/(1 + L(θ)); random directions
  *   rarely find the worst case in high dimension, which is why the ascent variant exists.
  *
+ * - Adaptive (adaptiveEta given): d_s = (|θ| + η)⊙u_s·√P/‖u_s‖ over all P parameters (directions.ts,
+ *   elementwiseScale), so ρ·d_s moves each entry by ~ρ of its own size: the average case of Kwon et
+ *   al. 2021's adaptive sharpness (Andriushchenko et al. 2023's form). It replaces filterWise, and
+ *   does not combine with worstCase (whose ball is Euclidean): the adaptive worst case is
+ *   adaptiveSharpness's projected ascent (adaptive.ts).
+ *
+ * - Antithetic (antithetic: true): each sample also evaluates θ − ρ·d_s and counts the mean of the two
+ *   increases. u and −u are equally likely, so the mean estimates the same expectation, but the
+ *   first-order term ρ·∇L·d_s cancels exactly: where ∇L ≠ 0 (a minimum trained for finitely many
+ *   steps) it otherwise dominates each sample's increase with a zero-mean, large-variance part.
+ *
  * - Ascent (worstCase: true). One step of Foret et al. 2021's SAM inner maximisation,
  *   ε = ρ·‖θ‖·g/‖g‖ with g = ∇L(θ), the first-order worst case over the ball ‖ε‖ ≤ ρ‖θ‖; SAM's ρ
  *   is absolute, scaling it by ‖θ‖ makes it comparable with the random samples above.
@@ -32,7 +43,7 @@ import type { PassPlan } from '../autograd/pass';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { Rng } from '../util/rng';
 import { mean, std } from '../util/stats';
-import { filterNormalise, norm, normalise, randomDirection } from './directions';
+import { elementwiseScale, filterNormalise, norm, normalise, randomDirection } from './directions';
 import { lossAtPoints } from './slices';
 
 export interface PerturbationOptions extends EvalOptions {
@@ -45,6 +56,10 @@ export interface PerturbationOptions extends EvalOptions {
   filterWise?: boolean;
   /** Also take the SAM-like gradient-ascent step (one extra gradient pass). */
   worstCase?: boolean;
+  /** Scale the random directions elementwise by |θ| + adaptiveEta instead (adaptive sharpness). */
+  adaptiveEta?: number;
+  /** Evaluate ±ρ·d_s and count their mean increase per sample (default false). */
+  antithetic?: boolean;
 }
 
 export interface PerturbationResult {
@@ -53,7 +68,11 @@ export interface PerturbationResult {
   samples: number;
   seed: number;
   filterWise: boolean;
-  /** L(θ + ρ·d_s) − L(θ), in sample order. */
+  /** The η of the elementwise scaling |θ| + η, when the directions were adaptive. */
+  adaptiveEta?: number;
+  /** Present when each sample was the mean over ±ρ·d_s. */
+  antithetic?: true;
+  /** L(θ + ρ·d_s) − L(θ) (antithetic: the mean over ±ρ·d_s), in sample order. */
   increases: number[];
   meanIncrease: number;
   stdIncrease: number;
@@ -63,23 +82,34 @@ export interface PerturbationResult {
 }
 
 export async function perturbationSharpness(model: Mlp, data: GpuDataset, options: PerturbationOptions = {}): Promise<PerturbationResult> {
-  const { rho = 0.05, samples = 20, seed = 0, filterWise = true, worstCase = false, ...evalOptions } = options;
+  const { rho = 0.05, samples = 20, seed = 0, filterWise: filterOption = true, worstCase = false, adaptiveEta, antithetic = false, ...evalOptions } = options;
+  const filterWise = adaptiveEta === undefined && filterOption;
   if (!Number.isFinite(rho) || rho < 0) throw new Error(`perturbationSharpness: rho must be a finite number ≥ 0, got ${rho}`);
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`perturbationSharpness: samples must be a positive integer, got ${samples}`);
+  if (adaptiveEta !== undefined) {
+    if (!(adaptiveEta >= 0 && Number.isFinite(adaptiveEta))) throw new Error(`perturbationSharpness: adaptiveEta must be a finite number ≥ 0, got ${adaptiveEta}`);
+    if (worstCase) throw new Error('perturbationSharpness: worstCase is the Euclidean SAM step; for the adaptive worst case use adaptiveSharpness (probe/adaptive.ts)');
+  }
   const params = await model.getParams();
   const baseLoss = (await model.loss(data, evalOptions)).loss;
   const ascent = worstCase ? ascentDirection(await gradientAt(model, data, evalOptions), params) : undefined;
 
   // Every perturbed point θ + ρ·d_s (and the ascent point) in batches of points per pass.
-  const directions = [...perturbationDirections(params, model.layout, { seed, samples, filterWise }), ...(ascent ? [ascent] : [])];
-  const coefs = directions.map((_, s) => directions.map((__, t) => (s === t ? rho : 0)));
+  const directions = [...perturbationDirections(params, model.layout, { seed, samples, filterWise, adaptiveEta }), ...(ascent ? [ascent] : [])];
+  const point = (s: number, c: number) => directions.map((_, t) => (s === t ? c : 0));
+  const coefs = directions.map((_, s) => point(s, rho));
+  // Antithetic: the mirrored points θ − ρ·d_s after all the others.
+  if (antithetic) coefs.push(...Array.from({ length: samples }, (_, s) => point(s, -rho)));
   const losses = (await lossAtPoints(model, data, directions, coefs, evalOptions)).map((l) => l.loss - baseLoss);
-  const increases = losses.slice(0, samples);
+  const mirrored = losses.slice(directions.length);
+  const increases = losses.slice(0, samples).map((up, s) => (antithetic ? (up + mirrored[s]) / 2 : up));
   const result: PerturbationResult = {
     baseLoss, rho, samples, seed, filterWise, increases,
     meanIncrease: mean(increases), stdIncrease: std(increases), maxIncrease: Math.max(...increases),
   };
   if (ascent) result.ascentIncrease = losses[samples];
+  if (adaptiveEta !== undefined) result.adaptiveEta = adaptiveEta;
+  if (antithetic) result.antithetic = true;
   return result;
 }
 
@@ -88,13 +118,14 @@ export async function perturbationSharpness(model: Mlp, data: GpuDataset, option
  * Each sample's seed comes from one stream seeded by `seed`, so nearby seeds share no samples.
  */
 export function* perturbationDirections(
-  params: ArrayLike<number>, layout: ParamLayout, o: { seed: number; samples: number; filterWise: boolean },
+  params: ArrayLike<number>, layout: ParamLayout, o: { seed: number; samples: number; filterWise: boolean; adaptiveEta?: number },
 ): Generator<Float32Array> {
   const seeds = new Rng(o.seed);
-  const thetaNorm = o.filterWise ? 0 : norm(params);
+  const thetaNorm = o.filterWise || o.adaptiveEta !== undefined ? 0 : norm(params);
   for (let s = 0; s < o.samples; s++) {
     const u = randomDirection(layout, seeds.nextU32());
-    yield o.filterWise ? filterNormalise(u, params, layout) : normalise(u, thetaNorm);
+    if (o.adaptiveEta !== undefined) yield elementwiseScale(u, params, o.adaptiveEta);
+    else yield o.filterWise ? filterNormalise(u, params, layout) : normalise(u, thetaNorm);
   }
 }
 

@@ -161,12 +161,9 @@ export async function withDisplacement<T>(
   const { gpu, params } = model;
   const size = model.layout.size;
   directions.forEach((d, k) => checkDirection(model, d, k));
+  const held = holdParams(model);
   const owned: Tensor[] = [];
   const keep = (t: Tensor) => (owned.push(t), t);
-  const origin = keep(Tensor.create(gpu, [size], { label: 'displace:origin' }));
-  const save = gpu.device.createCommandEncoder();
-  save.copyBufferToBuffer(params.buffer, 0, origin.buffer, 0, size * 4);
-  gpu.device.queue.submit([save.finish()]);
   const steps: Dispatch[] = [];
   try {
     const tensors = directions.map((d, k) => (d instanceof Tensor ? d : keep(Tensor.create(gpu, [size], { label: `displace:d${k}`, data: d }))));
@@ -178,21 +175,48 @@ export async function withDisplacement<T>(
       if (c.length !== tensors.length) throw new Error(`lossAt: ${c.length} coefficients for ${tensors.length} directions`);
       coefs.write(Float32Array.from(c));
       const encoder = gpu.device.createCommandEncoder();
-      encoder.copyBufferToBuffer(origin.buffer, 0, params.buffer, 0, size * 4);
+      held.reset(encoder);
       gpu.encode(encoder, steps);
       gpu.device.queue.submit([encoder.finish()]);
       return model.loss(data, options);
     };
     return await body({ directions: tensors, lossAt });
   } finally {
-    // Queue order puts the restore ahead of any later use of the parameters, and destroying a
-    // buffer waits for the work already submitted on it, so nothing here needs to block.
-    const restore = gpu.device.createCommandEncoder();
-    restore.copyBufferToBuffer(origin.buffer, 0, params.buffer, 0, size * 4);
-    gpu.device.queue.submit([restore.finish()]);
+    held.release();
     releaseDispatches(steps);
     for (const t of owned) t.destroy();
   }
+}
+
+/** θ saved in a GPU copy while a probe displaces the model's parameters. */
+export interface HeldParams {
+  origin: Tensor;
+  /** Record the copy of θ back into the parameters. */
+  reset(encoder: GPUCommandEncoder): void;
+  /** Put θ back, bit for bit, and free the copy. */
+  release(): void;
+}
+
+/** Saves θ on the GPU; call release() in a finally so the model is never left displaced. */
+export function holdParams(model: Mlp): HeldParams {
+  const { gpu, params } = model;
+  const bytes = model.layout.size * 4;
+  const origin = Tensor.create(gpu, [model.layout.size], { label: 'displace:origin' });
+  const save = gpu.device.createCommandEncoder();
+  save.copyBufferToBuffer(params.buffer, 0, origin.buffer, 0, bytes);
+  gpu.device.queue.submit([save.finish()]);
+  const reset = (encoder: GPUCommandEncoder) => encoder.copyBufferToBuffer(origin.buffer, 0, params.buffer, 0, bytes);
+  return {
+    origin, reset,
+    release() {
+      // Queue order puts the restore ahead of any later use of the parameters, and destroying a
+      // buffer waits for the work already submitted on it, so nothing here needs to block.
+      const restore = gpu.device.createCommandEncoder();
+      reset(restore);
+      gpu.device.queue.submit([restore.finish()]);
+      origin.destroy();
+    },
+  };
 }
 
 function checkDirection(model: Mlp, d: Direction, k: number): void {

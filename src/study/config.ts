@@ -64,6 +64,23 @@ export interface StudyConfig {
     duringMaxIter: number;
     /** Gradient noise and the weights' stationary spread along eigen- and bulk directions (src/study/noise.ts). */
     noise: NoiseSettings;
+    /**
+     * Sharpness that survives reparametrisation (src/study/invariant.ts): adaptive sharpness in
+     * units of |θ| + eta — worst case over ‖ε ⊘ (|θ| + eta)‖ ≤ rho by `steps` ascent steps (0: none),
+     * average over `samples` antithetic random perturbations moving each weight by ~averageRho of itself; relative flatness of the last layer with `flatnessSamples` probes (0: off);
+     * and the Dinh rescaling check on the study's first finished run — layer `rescaleLayer` scaled
+     * by rescaleAlpha, the next by its inverse (0: off; ReLU networks only).
+     */
+    invariant: {
+      rho: number;
+      averageRho: number;
+      eta: number;
+      samples: number;
+      steps: number;
+      flatnessSamples: number;
+      rescaleAlpha: number;
+      rescaleLayer: number;
+    };
   };
   /** Edge of stability: full-batch GD traces and the during-training sharpness measures (src/study/eos-config.ts). */
   eos: EosConfig;
@@ -99,6 +116,7 @@ export const DEFAULT_CONFIG: StudyConfig = {
     duringSamples: 256,
     duringMaxIter: 20,
     noise: { directions: 5, bulk: 5, steps: 400, burnIn: 50, recordEvery: 2, batches: 20 },
+    invariant: { rho: 0.5, averageRho: 0.05, eta: 0, samples: 8, steps: 3, flatnessSamples: 16, rescaleAlpha: 5, rescaleLayer: 0 },
   },
   eos: DEFAULT_EOS,
   sweep: null,
@@ -183,6 +201,21 @@ export function validateConfig(c: StudyConfig): void {
   validateEos(c.eos, fail);
   validateSweep(c.sweep, fail);
   validateNoise(p.noise, fail);
+  const inv = p.invariant;
+  positive('probe.invariant.rho', inv.rho);
+  positive('probe.invariant.averageRho', inv.averageRho);
+  if (typeof inv.eta !== 'number' || !(inv.eta >= 0) || !Number.isFinite(inv.eta)) fail('probe.invariant.eta', `must be a finite number ≥ 0, got ${JSON.stringify(inv.eta)}`);
+  posInt('probe.invariant.samples', inv.samples);
+  nonNegInt('probe.invariant.steps', inv.steps);
+  nonNegInt('probe.invariant.flatnessSamples', inv.flatnessSamples);
+  if (typeof inv.rescaleAlpha !== 'number' || !(inv.rescaleAlpha >= 0) || !Number.isFinite(inv.rescaleAlpha)) {
+    fail('probe.invariant.rescaleAlpha', `must be a finite number > 0, or 0 to skip the rescaling check; got ${JSON.stringify(inv.rescaleAlpha)}`);
+  }
+  nonNegInt('probe.invariant.rescaleLayer', inv.rescaleLayer);
+  if (inv.rescaleAlpha > 0 && inv.rescaleLayer > c.hidden.length - 1) {
+    fail('probe.invariant.rescaleLayer', `is ${inv.rescaleLayer} but must be at most ${c.hidden.length - 1}: the rescaled layer needs a layer after it ` +
+      `(this network has ${c.hidden.length + 1} layers, 0-based)`);
+  }
 }
 
 function validateNoise(n: NoiseSettings, fail: (field: string, why: string) => never): void {

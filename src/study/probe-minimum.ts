@@ -1,9 +1,10 @@
 /**
  * Every sharpness measure of a trained minimum, in one place for the Node study, the CLI's probe
  * command and the browser demo (browser-safe: no Node imports): λmax and its eigenvector, top-k
- * and λmin, Hutchinson trace, SLQ density, per-layer λmax, perturbation sharpness, and optionally
- * a 1D slice along the unit top eigenvector. `stage` is awaited between measures (progress lines,
- * and a chance for a page to paint).
+ * and λmin, Hutchinson trace, SLQ density, per-layer λmax, perturbation sharpness, the invariant
+ * measures (invariant.ts: adaptive sharpness, relative flatness) when settings.invariant is given,
+ * and optionally a 1D slice along the unit top eigenvector. `stage` is awaited between measures
+ * (progress lines, and a chance for a page to paint).
  *
  * By default the curvature probes run on the block pass (k directions per pass over the data):
  * λmax and the top-k by block subspace iteration, the trace with k probes per pass, and every
@@ -24,12 +25,15 @@ import { blockEigen } from '../probe/block-eigen';
 import { blockHutchinsonTrace } from '../probe/hutchinson';
 import { perturbationSharpness } from '../probe/perturbation';
 import { slice1d } from '../probe/slices';
+import { invariantSharpness } from './invariant';
 import type { StudyConfig } from './config';
 import type { RunResult, Sharpness } from './results';
 
 export type ProbeSettings = Pick<StudyConfig['probe'],
   'chunkSize' | 'tol' | 'maxIter' | 'topK' | 'lanczosSteps' | 'traceSamples' | 'densitySteps' | 'perturbation'> & {
   slice?: StudyConfig['probe']['slice'];
+  /** The invariant measures (adaptive sharpness, relative flatness); skipped when absent. */
+  invariant?: StudyConfig['probe']['invariant'];
   /** Directions per block pass (default BLOCK_SIZE); 1 runs the single-vector solvers. */
   blockSize?: number;
 };
@@ -70,6 +74,7 @@ export async function probeMinimum(
   }
   await stage('perturbation sharpness');
   const perturbation = await perturbationSharpness(model, data, { ...p.perturbation, seed, chunkSize });
+  const invariant = p.invariant ? await invariantSharpness(model, data, p.invariant, seed, chunkSize, stage) : {};
   const { lambda, layers, topK, lambdaMin, trace, density, topVector } = curvature;
   return {
     sharpness: {
@@ -79,6 +84,7 @@ export async function probeMinimum(
       perLayer: layers.map((l) => ({ layer: l.layer, params: l.params, lambdaMax: l.lambdaMax, converged: l.converged })),
       perturbationMean: perturbation.meanIncrease,
       perturbationMax: perturbation.maxIncrease,
+      ...invariant,
     },
     density: { grid: density.grid, density: density.density }, slice, topVector, eigenpairs: curvature.eigenpairs, hvps: curvature.hvps,
   };

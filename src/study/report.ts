@@ -22,6 +22,7 @@ import type { Correlation, Estimate, RunResult, StudyResult } from './results';
 import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
 import { noiseSection } from './noise-report';
+import { invariantSection } from './rescaling';
 
 /** The reference study's numbers, shown beside ours. */
 export const REFERENCE = [
@@ -37,6 +38,9 @@ export const MEASURES: { name: string; get: (r: RunResult) => number | undefined
   { name: 'λmax', get: (r) => r.sharpness?.lambdaMax },
   { name: 'trace', get: (r) => r.sharpness?.trace },
   { name: 'perturbation sharpness', get: (r) => r.sharpness?.perturbationMean },
+  { name: 'adaptive sharpness (avg)', get: (r) => r.sharpness?.adaptiveAverage },
+  { name: 'adaptive sharpness (worst)', get: (r) => r.sharpness?.adaptiveWorst },
+  { name: 'relative flatness', get: (r) => r.sharpness?.relativeFlatness },
 ];
 export const TARGETS: { name: string; get: (r: RunResult) => number }[] = [
   { name: 'generalisation gap', get: (r) => r.genGap },
@@ -327,8 +331,8 @@ function plotsSection(_result: StudyResult, charts: string[]): string[] {
 
 /** The report, in order. Add a section here (a function in its own module) to extend it. */
 export const REPORT_SECTIONS: ReportSection[] = [
-  headerSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection, noiseSection,
-  eosSection, referenceSection, plotsSection,
+  headerSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection, invariantSection,
+  noiseSection, eosSection, referenceSection, plotsSection,
 ];
 
 export function reportMarkdown(result: StudyResult, charts: string[]): string {

@@ -20,6 +20,13 @@ export interface Sharpness {
   traceStdError: number;
   perturbationMean: number;
   perturbationMax: number;
+  /** Adaptive sharpness (Kwon et al. 2021), when probe.invariant ran: mean increase over random ‖ε ⊘ |θ|‖ = ρ. */
+  adaptiveAverage?: number;
+  /** Its worst case: the largest increase over the projected ascent's iterates (a lower bound on the max). */
+  adaptiveWorst?: number;
+  /** Relative flatness κ of the last layer (Petzka et al. 2021), Hutchinson-style estimate, and its standard error. */
+  relativeFlatness?: number;
+  relativeFlatnessStdError?: number;
   /** 2/η for SGD (the edge-of-stability threshold), null for adaptive optimisers. */
   twoOverEta: number | null;
 }
@@ -96,4 +103,21 @@ export interface StudyResult {
   findings: string[];
   /** The full-batch edge-of-stability traces (eos.enabled); absent or null when off. */
   eos?: EosStudy | null;
+  /** The Dinh rescaling check on one minimum (rescaling.ts), when probe.invariant.rescaleAlpha > 0. */
+  rescaling?: RescalingResult;
+}
+
+/** How each sharpness measure moved when one minimum was rescaled without changing its function. */
+export interface RescalingResult {
+  configuration: string;
+  seed: number;
+  layer: number;
+  alpha: number;
+  /** Loss and accuracy on the probe set, before and after (checked equal to float32 tolerance). */
+  loss?: { before: number; after: number };
+  accuracy?: { before: number; after: number };
+  measures?: { name: string; invariant: boolean; before: number; after: number }[];
+  seconds?: number;
+  /** Why the check did not run or failed (a non-ReLU network, no finished run, outputs that moved). */
+  error?: string;
 }

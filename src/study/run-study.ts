@@ -37,6 +37,7 @@ import { answerParagraph, correlations, findings } from './report';
 import { roundForStorage } from './rounding';
 import { runEdgeOfStability } from './eos';
 import { TrainingSharpness } from './training-sharpness';
+import { rescalingStudy } from './rescaling-run';
 
 export interface StudyHooks {
   log: (line: string) => void;
@@ -82,6 +83,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   hooks.log(`data: ${split.train.count} train / ${split.test.count} test samples (${split.train.name}); probe on ${probeSet.count}`);
   const runs: RunResult[] = [];
   const missing: StudyResult['missing'] = [];
+  let rescaling: StudyResult['rescaling'];
   try {
     for (const p of planned) {
       const { run, seed, file } = p;
@@ -103,6 +105,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
       await writeFileAtomic(file, JSON.stringify(withInputs) + '\n');
       runs.push(withInputs);
     }
+    if (hooks.probe !== false && !hooks.signal?.aborted) rescaling = await rescalingStudy(gpu, config, runs, outDir, probeData, hooks.log);
   } finally {
     for (const d of [trainData, testData, probeData, duringData]) d.destroy();
   }
@@ -112,6 +115,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   return {
     startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, runs, missing,
     correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train), eos,
+    ...(rescaling ? { rescaling: roundForStorage(rescaling) } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { prepareActivate, prepareAxpby } from '../../src/gpu/ops/elementwise';
 import type { ActivationName } from '../../src/gpu/ops/matmul';
 import { Tensor } from '../../src/gpu/tensor';
@@ -49,6 +49,28 @@ describe(`elementwise (seed ${seed})`, () => {
       g.run([await prepareAxpby(g, n, -1, { buffer: X }, 0, { buffer: Z })]);
       expectClose(await Z.read(), x.map((v) => -v), TOL, `scale n=${n}`);
       for (const t of [X, Y, S, Z]) t.destroy();
+    }
+  });
+
+  it('axpby with a vector coefficient (elementwise product), offsets and a NaN-poisoned output', async () => {
+    const g = gpu();
+    for (const n of SIZES) {
+      const x = randomNormal(n + 2, seed + 3 + n);
+      const s = randomNormal(n + 5, seed + 4 + n);
+      const y = randomNormal(n, seed + 5 + n);
+      const X = Tensor.create(g, [n + 2], { data: x });
+      const S = Tensor.create(g, [n + 5], { data: s });
+      const Y = Tensor.create(g, [n + 1], { fill: NaN });
+      const vector = { kind: 'vector', scalars: S, slot: 5 } as const;
+      g.run([await prepareAxpby(g, n, 0.75, { buffer: X, offset: 2 }, 0, { buffer: Y, offset: 1 }, vector)]);
+      const y1 = Float64Array.from({ length: n }, (_, i) => 0.75 * s[5 + i] * x[2 + i]);
+      expectClose(await Y.read(1), y1, TOL, `axpby vector n=${n}`);
+      Y.write(Float32Array.from([NaN, ...y]));
+      g.run([await prepareAxpby(g, n, -2, { buffer: X, offset: 2 }, 0.5, { buffer: Y, offset: 1 }, vector)]);
+      expectClose(await Y.read(1), y.map((v, i) => -2 * s[5 + i] * x[2 + i] + 0.5 * v), TOL, `axpby vector, accumulating n=${n}`);
+      await expect(prepareAxpby(g, n, 1, { buffer: X }, 0, { buffer: Y }, { kind: 'vector', scalars: S, slot: 6 }))
+        .rejects.toThrow(/coefficient vector .*needs elements \[6, /);
+      for (const t of [X, S, Y]) t.destroy();
     }
   });
 });

@@ -33,7 +33,8 @@ describe('CLI: train --export, probe --weights', () => {
     const trained = await cli('train', '--config', config, '--configuration', 'Adam_Default', '--seed', '0', '--out', join(dir, 'train'), '--export', weights);
     expect(trained.stdout).toContain(`exported ${weights}`);
     const ckptJson = join(dir, 'checkpoint-probe.json');
-    await cli('probe', '--checkpoint', join(dir, 'train', 'checkpoints', 'Adam_Default-s0.ckpt'), '--config', config, '--out', ckptJson);
+    const fromCheckpoint = await cli('probe', '--checkpoint', join(dir, 'train', 'checkpoints', 'Adam_Default-s0.ckpt'), '--config', config, '--out', ckptJson);
+    expect(fromCheckpoint.stdout).toMatch(/invariant: adaptive sharpness avg [\d.e+-]+, worst [\d.e+-]+, relative flatness [\d.e+-]+ ± /);
     const out = join(dir, 'imported');
     const probed = await cli('probe', '--weights', weights, '--data', 'mnist-10k', '--config', config, '--out', out);
     expect(probed.stdout).toMatch(/784-8-10 MLP \(relu\)/);
@@ -44,6 +45,8 @@ describe('CLI: train --export, probe --weights', () => {
     expect(fromFile.loss.loss).toBe(fromCkpt.loss.loss);
     expect(fromFile.probe.sharpness.lambdaMax).toBe(fromCkpt.sharpness.lambdaMax);
     expect(fromFile.probe.sharpness.topK).toEqual(fromCkpt.sharpness.topK);
+    expect(fromFile.probe.sharpness.relativeFlatness).toBe(fromCkpt.sharpness.relativeFlatness);
+    expect(fromFile.probe.sharpness.adaptiveWorst).toBe(fromCkpt.sharpness.adaptiveWorst);
     expect(Number.isFinite(fromFile.probe.sharpness.lambdaMax)).toBe(true);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| λmax |');
     expect(readFileSync(join(out, 'spectral-density.svg'), 'utf8')).toMatch(/^<svg/);

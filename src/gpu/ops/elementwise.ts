@@ -1,6 +1,7 @@
 /**
  * Elementwise ops (shaders/elementwise.wgsl): activations and their derivatives, and
- * y = alpha·c·x + beta·y where c may come from a GPU scalar (norm, Rayleigh quotient).
+ * y = alpha·c·x + beta·y where c may come from a GPU scalar (norm, Rayleigh quotient) or, elementwise,
+ * from a GPU vector (y = alpha·s⊙x + beta·y).
  */
 import type { Dispatch, Gpu } from '../context';
 import { ACTIVATION_CODE, type ActivationName } from '../../vocabulary';
@@ -31,8 +32,10 @@ export async function prepareActivate(
   ], Math.ceil(n / WG));
 }
 
-/** Where the coefficient c comes from: 1, scalars[slot], or 1/sqrt(scalars[slot]). */
-export type Coefficient = { kind: 'one' } | { kind: 'scalar' | 'rsqrt'; scalars: BufferLike; slot: number };
+/** Where the coefficient c comes from: 1, scalars[slot], 1/sqrt(scalars[slot]), or scalars[slot + i] per element i. */
+export type Coefficient = { kind: 'one' } | { kind: 'scalar' | 'rsqrt' | 'vector'; scalars: BufferLike; slot: number };
+
+const COEF = { one: 0, scalar: 1, rsqrt: 2, vector: 3 } as const;
 
 /** y = alpha·c·x + beta·y over n elements (beta = 0 overwrites y without reading it). */
 export async function prepareAxpby(
@@ -43,11 +46,11 @@ export async function prepareAxpby(
   checkDims(op, { n });
   checkExtent(op, 'x', x.buffer, x.offset ?? 0, n);
   checkExtent(op, 'y', y.buffer, y.offset ?? 0, n);
-  const coef = coefficient.kind === 'one' ? 0 : coefficient.kind === 'scalar' ? 1 : 2;
+  const coef = COEF[coefficient.kind];
   let scalars = gpu.placeholder('read');
   let slot = 0;
   if (coefficient.kind !== 'one') {
-    checkExtent(op, 'scalar', coefficient.scalars, coefficient.slot, 1);
+    checkExtent(op, coefficient.kind === 'vector' ? 'coefficient vector' : 'scalar', coefficient.scalars, coefficient.slot, coefficient.kind === 'vector' ? n : 1);
     scalars = gpuBuffer(coefficient.scalars);
     slot = coefficient.slot;
   }

@@ -1,0 +1,39 @@
+/**
+ * Node: the study's Dinh rescaling check (rescaling.ts) on one minimum — the first run that
+ * finished with a probed minimum, reloaded from its checkpoint — once per study. A failure (a
+ * non-ReLU network, outputs that moved) is recorded in the result and the report, not thrown.
+ */
+import { join } from 'node:path';
+import type { Gpu } from '../gpu/context';
+import { Mlp } from '../autograd/mlp';
+import type { GpuDataset } from '../data/gpu-dataset';
+import { loadCheckpoint } from '../train/checkpoint-file';
+import type { StudyConfig } from './config';
+import { rescalingCheck } from './rescaling';
+import type { RescalingResult, RunResult } from './results';
+
+export async function rescalingStudy(
+  gpu: Gpu, config: StudyConfig, runs: RunResult[], outDir: string, data: GpuDataset, log: (line: string) => void,
+): Promise<RescalingResult | undefined> {
+  const { rescaleAlpha: alpha, rescaleLayer: layer } = config.probe.invariant;
+  if (!(alpha > 0)) return undefined;
+  const run = runs.find((r) => !r.diverged && !r.failure && r.sharpness);
+  if (!run) return { configuration: '', seed: 0, layer, alpha, error: 'no run finished with a probed minimum' };
+  const at = { configuration: run.configuration, seed: run.seed, layer, alpha };
+  try {
+    const ckpt = await loadCheckpoint(join(outDir, 'checkpoints', `${run.configuration}-s${run.seed}.ckpt`));
+    const model = await Mlp.create(gpu, ckpt.model);
+    try {
+      model.setParams(ckpt.params);
+      log(`rescaling check on ${run.configuration} seed ${run.seed}: layer ${layer} × ${alpha}, layer ${layer + 1} × 1/${alpha}`);
+      const result = { ...at, ...await rescalingCheck(model, data, config.probe, { layer, alpha }, run.seed, run.sharpness!) };
+      log(`rescaling check: ${result.measures!.map((m) => `${m.name} ${m.before.toPrecision(4)} → ${m.after.toPrecision(4)}`).join('; ')}`);
+      return result;
+    } finally {
+      model.destroy();
+    }
+  } catch (err) {
+    log(`rescaling check failed: ${(err as Error).message}; recorded in the report, the study goes on`);
+    return { ...at, error: (err as Error).message };
+  }
+}
