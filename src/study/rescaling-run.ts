@@ -1,6 +1,6 @@
 /**
  * Node: the study's Dinh rescaling check (rescaling.ts) on one minimum — the first converged run
- * with a probed minimum, reloaded from its checkpoint — once per study. A failure (a
+ * with a probed minimum (else the first probed run), reloaded from its checkpoint — once per study. A failure (a
  * non-ReLU network, outputs that moved) is recorded in the result and the report, not thrown.
  */
 import { join } from 'node:path';
@@ -17,7 +17,9 @@ export async function rescalingStudy(
 ): Promise<RescalingResult | undefined> {
   const { rescaleAlpha: alpha, rescaleLayer: layer } = config.probe.invariant;
   if (!(alpha > 0)) return undefined;
-  const run = runs.find((r) => !r.diverged && r.converged !== false && !r.failure && r.sharpness);
+  // A converged run when there is one (Dinh's argument is about minima); the invariance itself holds anywhere.
+  const probed = runs.filter((r) => !r.diverged && !r.failure && r.sharpness);
+  const run = probed.find((r) => r.converged !== false) ?? probed[0];
   if (!run) return { configuration: '', seed: 0, layer, alpha, error: 'no run finished with a probed minimum' };
   const at = { configuration: run.configuration, seed: run.seed, layer, alpha };
   try {
