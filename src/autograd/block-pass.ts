@@ -31,7 +31,8 @@ import type { GpuDataset } from '../data/gpu-dataset';
 import { DEFAULT_CHUNK, passRange, SCALAR_SLOTS, SLOT, type ModelView } from './pass';
 import { Workspace } from './workspace';
 
-export interface BlockPassOptions {
+/** The data and the k directions a block forward pass carries (shared by the block HVP and the per-sample tangents). */
+export interface BlockInputs {
   data: GpuDataset;
   order?: Tensor;
   start?: number;
@@ -40,6 +41,9 @@ export interface BlockPassOptions {
   chunkSize?: number;
   /** k × P directions, read only. */
   directions: Tensor;
+}
+
+export interface BlockPassOptions extends BlockInputs {
   /** k × P products H·v_j, overwritten. */
   products: Tensor;
   /** Number of directions (default: directions.size / P). */

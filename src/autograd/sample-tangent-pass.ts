@@ -17,19 +17,11 @@ import { Tensor } from '../gpu/tensor';
 import { prepareGather } from '../gpu/ops/gather';
 import { prepareStack } from '../gpu/ops/block-tangent';
 import { prepareSampleTangent } from '../gpu/ops/sample-tangent';
-import type { GpuDataset } from '../data/gpu-dataset';
 import { DEFAULT_CHUNK, passRange, type ModelView } from './pass';
-import { blockForward } from './block-pass';
+import { blockForward, type BlockInputs } from './block-pass';
 import { Workspace } from './workspace';
 
-export interface SampleTangentOptions {
-  data: GpuDataset;
-  order?: Tensor;
-  start?: number;
-  count?: number;
-  chunkSize?: number;
-  /** k × P directions, read only. */
-  directions: Tensor;
+export interface SampleTangentOptions extends BlockInputs {
   k: number;
   /** k × count per-sample derivatives, overwritten. */
   out: Tensor;
