@@ -37,7 +37,7 @@ import { prepareAxpby } from '../gpu/ops/elementwise';
 import { releaseDispatches } from '../gpu/context';
 import { Optimizer, type OptimizerConfig } from '../optim/optimizer';
 import { lrAt, type Schedule } from '../optim/schedule';
-import { Rng } from '../util/rng';
+import { MinibatchGradient } from './minibatch-steps';
 
 export interface TrainOptions {
   /** Epochs to run; with `target`, the most epochs (the budget). */
@@ -113,14 +113,11 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
   const logEvery = o.logEvery ?? 50;
   const evalEvery = o.evalEvery ?? 1;
 
-  const permutation = Tensor.create(gpu, [data.count], { dtype: 'u32', label: 'train:permutation' });
-  const batchOrder = Tensor.create(gpu, [B], { dtype: 'u32', label: 'train:batch-order' });
-  const grad = model.vector('train:gradient');
+  const batches = await MinibatchGradient.prepare(model, data, { batchSize: B, seed: o.seed, label: 'train' });
+  const { plan } = batches;
   const running = Tensor.create(gpu, [SCALAR_SLOTS], { label: 'train:running', fill: 0 });
-  const plan = await model.preparePass({ kind: 'gradient', data, order: batchOrder, count: B, chunkSize: B, gradient: grad });
   const accumulate = await prepareAxpby(gpu, SCALAR_SLOTS, 1, { buffer: plan.scalars }, 1, { buffer: running });
-  const optimizer = await Optimizer.create(gpu, o.optimizer, model.params, grad);
-  const rng = new Rng(o.seed);
+  const optimizer = await Optimizer.create(gpu, o.optimizer, model.params, batches.gradient);
   const history: StepLog[] = [];
   const evals: EvalLog[] = [];
   let diverged: Divergence | null = null;
@@ -141,10 +138,10 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
     }
     // Replay the permutation stream up to the resumed epoch so a resumed run sees the same batches.
     const startEpoch = Math.floor(step / stepsPerEpoch);
-    for (let e = 0; e < startEpoch; e++) rng.permutation(data.count);
+    for (let e = 0; e < startEpoch; e++) batches.skipEpoch();
     let sinceLog = 0;
     for (let epoch = startEpoch; epoch < o.epochs && !diverged && !stopped && !converged; epoch++) {
-      permutation.write(rng.permutation(data.count));
+      batches.nextEpoch();
       for (let s = step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
         if (o.signal?.aborted) {
           stopped = true;
@@ -152,8 +149,7 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
         }
         const lr = o.schedule ? lrAt(o.schedule, step) : optimizer.config.lr;
         const encoder = gpu.device.createCommandEncoder();
-        encoder.copyBufferToBuffer(permutation.buffer, s * B * 4, batchOrder.buffer, 0, B * 4);
-        plan.encode(encoder, gpu);
+        batches.encode(encoder, s);
         gpu.encode(encoder, [accumulate]);
         optimizer.encodeStep(encoder, lr);
         gpu.device.queue.submit([encoder.finish()]);
@@ -208,9 +204,9 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
       }
     }
   } finally {
-    plan.destroy();
+    batches.destroy();
     releaseDispatches([accumulate]);
-    for (const t of [permutation, batchOrder, grad, running]) t.destroy();
+    running.destroy();
   }
   return { steps: step, history, evals, diverged, stopped, ...(o.target ? { converged } : {}), optimizer };
 }
