@@ -22,6 +22,7 @@ import type { Correlation, Estimate, RunResult, StudyResult } from './results';
 import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
 import { noiseSection } from './noise-report';
+import { convergedRuns, unconvergedRuns } from './run-sets';
 import { invariantSection } from './rescaling';
 
 /** The reference study's numbers, shown beside ours. */
@@ -46,16 +47,6 @@ export const TARGETS: { name: string; get: (r: RunResult) => number }[] = [
   { name: 'generalisation gap', get: (r) => r.genGap },
   { name: 'test error', get: (r) => 1 - r.test.accuracy },
 ];
-
-/** Runs that count: finished training without diverging and reached the train-loss target (or had no target). */
-export function convergedRuns(runs: RunResult[]): RunResult[] {
-  return runs.filter((r) => !r.diverged && r.converged !== false);
-}
-
-/** Runs that spent their budget above the train-loss target: listed, never correlated. */
-export function unconvergedRuns(runs: RunResult[]): RunResult[] {
-  return runs.filter((r) => !r.diverged && r.converged === false);
-}
 
 export function correlations(runs: RunResult[]): Correlation[] {
   const ok = convergedRuns(runs).filter((r) => r.sharpness);

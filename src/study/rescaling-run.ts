@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Gpu } from '../gpu/context';
 import { Mlp } from '../autograd/mlp';
+import { convergedRuns } from './run-sets';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
 import type { StudyConfig } from './config';
@@ -19,7 +20,7 @@ export async function rescalingStudy(
   if (!(alpha > 0)) return undefined;
   // A converged run when there is one (Dinh's argument is about minima); the invariance itself holds anywhere.
   const probed = runs.filter((r) => !r.diverged && !r.failure && r.sharpness);
-  const run = probed.find((r) => r.converged !== false) ?? probed[0];
+  const run = convergedRuns(probed)[0] ?? probed[0];
   if (!run) return { configuration: '', seed: 0, layer, alpha, error: 'no run finished with a probed minimum' };
   const at = { configuration: run.configuration, seed: run.seed, layer, alpha };
   try {

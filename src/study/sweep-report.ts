@@ -4,7 +4,7 @@
  * can be read against the knobs that produced them.
  */
 import { mean } from '../util/stats';
-import { convergedRuns, unconvergedRuns } from './report';
+import { convergedRuns, unconvergedRuns } from './run-sets';
 import type { RunResult, StudyResult } from './results';
 import { sweepConfigurations } from './sweep';
 

@@ -4,7 +4,8 @@
  * unconverged runs never enter the correlations, the means or the answer.
  */
 import { describe, expect, it } from 'vitest';
-import { answerParagraph, convergedRuns, correlations, findings, summaryTable, verdictOf } from '../../src/study/report';
+import { answerParagraph, correlations, findings, summaryTable, verdictOf } from '../../src/study/report';
+import { convergedRuns } from '../../src/study/run-sets';
 import type { RunResult, Sharpness } from '../../src/study/results';
 
 const RULE = { maxEpochs: 40, lossTarget: 0.05 };
