@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { classCounts, select, type Dataset } from '../../src/data/dataset';
 import { loadDataset } from '../../src/data/load-dataset';
 import { loadIdxFolder, loadMnistData, loadMnistPackage } from '../../src/data/node-files';
+import { expectStratifiedPrefixes } from '../support/stratified';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
@@ -52,6 +53,17 @@ describe('mnist package (10k digits)', () => {
     expect(classCounts(a.test)).toEqual([200, 225, 198, 206, 196, 173, 203, 214, 189, 196]);
     expect(Buffer.compare(a.test.pixels, b.test.pixels)).toBe(0);
     expect(Buffer.compare(a.train.pixels, b.train.pixels)).toBe(0);
+  });
+
+  it('gives class-balanced prefixes: the subsets the configs take (first N of each half) hold every class in proportion', async () => {
+    // The sizes the shipped configs and the demo take (data.trainSamples, probe.samples,
+    // probe.duringSamples, eos.samples) and every 100th in between, for several split seeds.
+    const used = [64, 128, 256, 500, 512, 1000, 2000, 5000, 8000];
+    for (const seed of [0, 1, 2, 7]) {
+      const { train, test } = await loadDataset({ source: 'mnist-10k', testFraction: 0.2, seed });
+      expectStratifiedPrefixes(train, [...used, ...Array.from({ length: 80 }, (_, i) => 100 * (i + 1))]);
+      expectStratifiedPrefixes(test, [64, 128, 256, 500, 1000, 2000]);
+    }
   });
 });
 
