@@ -17,7 +17,7 @@ import {
 import { exportMlpSafetensors, parseLayerMapping, readMlpWeights } from '../io/mlp-weights';
 import { loadCheckpoint } from '../train/checkpoint-file';
 import { densitySpec, sliceSpec } from '../study/charts';
-import { DEFAULT_CONFIG, type StudyConfig } from '../study/config';
+import { DEFAULT_CONFIG, checkSamples, type StudyConfig } from '../study/config';
 import { importedReportMarkdown, importedRun, type ImportedProbe } from '../study/imported-run';
 import { probeMinimum } from '../study/probe-minimum';
 import { measureNoise, type NoiseRun } from '../study/noise';
@@ -86,7 +86,9 @@ async function probeData(gpu: Gpu, o: ImportProbeOptions, config: StudyConfig, c
   const spec = o.data ?? config.data.source;
   const file = /\.(npz|npy)$/i.test(spec);
   if (!file) {
+    if (o.labels) throw new Error(`--labels is for a features .npy; --data ${spec} is a named dataset, which brings its own labels`);
     const split = await loadSplit({ ...config, data: namedData(spec, config) });
+    checkSamples('probe.samples', config.probe.samples, split.train.count);
     const set = firstSamples(split.train, config.probe.samples);
     const normalisation = standardise ? { scale: 1 / (255 * standardise.std), shift: -standardise.mean / standardise.std } : UNIT_RANGE;
     if (set.classes > classes) throw new Error(`--data ${spec} has ${set.classes} classes but the model has ${classes} outputs.`);
@@ -107,6 +109,7 @@ async function probeData(gpu: Gpu, o: ImportProbeOptions, config: StudyConfig, c
     if (!o.labels) throw new Error(`--data ${spec} is a single .npy array: pass its labels with --labels FILE.npy (or save both in one .npz)`);
     arrays = readDataNpyPair(await readBytes(spec, 'data'), spec, await readBytes(o.labels, 'labels'), o.labels, options);
   }
+  checkSamples('probe.samples', config.probe.samples, arrayDataCount(arrays));
   const set = firstArraySamples(arrays, config.probe.samples);
   return {
     data: uploadArrayData(gpu, set),

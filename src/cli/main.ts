@@ -12,7 +12,7 @@ import { Mlp } from '../autograd/mlp';
 import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples } from '../data/dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
-import { DEFAULT_CONFIG, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
+import { DEFAULT_CONFIG, checkSamples, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
 import { measureNoise } from '../study/noise';
@@ -184,6 +184,7 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
   const { path, ckpt, config, run, seed, batchSize } = inputs;
   const split = await loadSplit(config);
   checkModelFitsData(path, ckpt.model.widths, config.data, split.train);
+  checkSamples('probe.samples', config.probe.samples, split.train.count);
   const probeSet = firstSamples(split.train, config.probe.samples);
   const data = GpuDataset.fromDataset(gpu, probeSet);
   const model = await Mlp.create(gpu, ckpt.model);

@@ -196,6 +196,12 @@ export function validateConfig(c: StudyConfig): void {
   posInt('probe.slice.steps', p.slice.steps);
   if (!(p.slice.from < p.slice.to)) fail('probe.slice', `needs from < to, got ${p.slice.from}..${p.slice.to}`);
   nonNegInt('probe.duringEvery', p.duringEvery);
+  if (p.duringEvery % c.logEvery !== 0) {
+    // The during-training checks run at log points (the only host readbacks), so any other spacing would drift silently.
+    const below = Math.max(c.logEvery, p.duringEvery - (p.duringEvery % c.logEvery));
+    fail('probe.duringEvery', `(${p.duringEvery}) must be a multiple of logEvery (${c.logEvery}): λmax is measured at log points only; ` +
+      `use ${below} or ${below + c.logEvery}, or 0 for none`);
+  }
   posInt('probe.duringSamples', p.duringSamples);
   posInt('probe.duringMaxIter', p.duringMaxIter);
   validateEos(c.eos, fail);
@@ -326,6 +332,32 @@ export function checkBuffersFit(c: StudyConfig, shape: DataShape, limits: { maxS
     `lower 'probe.lanczosSteps' / 'probe.densitySteps' to at most ${Math.floor(limit / (4 * params))}, or narrow the layers in 'hidden'.`);
   over(`the training data (${shape.trainCount} samples × ${shape.features} features)`, shape.trainCount * shape.features,
     `use a smaller dataset ('data').`);
+}
+
+/**
+ * The settings that take "the first N training samples", checked against the training split
+ * actually loaded (N = 0 means all where allowed), and the loss target against the data's class
+ * count: a request larger than the data would otherwise be clamped without a word, and a target at
+ * or above ln(classes) (the loss of a uniform guess) marks a run converged before it learnt anything.
+ */
+export function checkDataFits(c: StudyConfig, shape: DataShape): void {
+  checkSamples('probe.samples', c.probe.samples, shape.trainCount);
+  if (c.probe.duringEvery > 0) checkSamples('probe.duringSamples', c.probe.duringSamples, shape.trainCount);
+  if (c.eos.enabled) checkSamples('eos.samples', c.eos.samples, shape.trainCount);
+  const uniform = Math.log(shape.classes);
+  if (c.train.lossTarget >= uniform) {
+    throw new Error(`config: 'train.lossTarget' (${c.train.lossTarget}) is not below ln(${shape.classes}) = ${uniform.toFixed(4)}, the loss of a ` +
+      `uniform guess over ${shape.classes} classes, so every run would count as converged before learning; use a target such as 0.05`);
+  }
+}
+
+/** A "first N samples" setting against the samples there are (0 = all, where the setting allows it). */
+export function checkSamples(field: string, requested: number, available: number): void {
+  if (requested > available) {
+    const zeroIsAll = field === 'probe.samples' || field === 'data.trainSamples';
+    throw new Error(`config: '${field}' asks for ${requested} samples but there are ${available}; lower it to at most ${available}` +
+      `${zeroIsAll ? ', or 0 for all' : ''}`);
+  }
 }
 
 /**

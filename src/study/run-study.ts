@@ -28,7 +28,7 @@ import { powerIteration } from '../probe/power';
 import { probeMinimum, type MinimumProbe } from './probe-minimum';
 import { measureNoise, type NoiseResult } from './noise';
 import { writeFileAtomic } from '../util/atomic-write';
-import { checkBuffersFit, type StudyConfig, type RunConfig } from './config';
+import { checkBuffersFit, checkDataFits, checkSamples, type StudyConfig, type RunConfig } from './config';
 import type { RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
@@ -57,7 +57,9 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const split = await loadSplit(config);
   const features = split.train.features;
   const classes = split.train.classes;
-  checkBuffersFit(config, { features, classes, trainCount: split.train.count, testCount: split.test.count }, gpu.limits);
+  const shape = { features, classes, trainCount: split.train.count, testCount: split.test.count };
+  checkDataFits(config, shape);
+  checkBuffersFit(config, shape, gpu.limits);
   const dataHash = fingerprint(split);
   // Every planned run and its saved file, checked before any GPU work.
   const planned = config.configurations.flatMap((run) => config.seeds.map((seed) => {
@@ -120,21 +122,22 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
 }
 
 /**
- * Everything that determines a run's numbers: its configuration (optimizer resolved, so a default
- * made explicit hashes the same), the settings shared by all runs, the data (its spec and a hash of
- * its bytes) and the engine version. Probe settings count only when the run is probed.
+ * Everything that determines a run's numbers: the whole config as the schema has it (so a setting
+ * added later is covered without a list to keep), with `configurations`, `seeds` and `sweep`
+ * narrowed to this run (its optimizer resolved, so a default made explicit hashes the same), a
+ * fingerprint of the data and the engine version. An unprobed run (the `train` command) keeps of
+ * the probe and eos settings only what its training reads: the evaluation chunk size.
  */
 export function runInputs(config: StudyConfig, run: RunConfig, seed: number, dataHash: string, probed: boolean): Record<string, unknown> {
+  const { configurations: _all, seeds: _seeds, sweep: _sweep, probe, eos, ...shared } = config;
   return {
-    engine: ENGINE_VERSION, data: config.data, dataHash, hidden: config.hidden, activation: config.activation,
-    batchSize: run.batchSize ?? config.batchSize, train: config.train, logEvery: config.logEvery, configuration: run.name,
-    optimizer: resolveOptimizerConfig(run.optimizer), seed, probe: probed ? config.probe : null,
-    // Absent (not false) when off, so runs saved before these measures existed keep their hash.
-    eosDuringTraining: probed && duringEos(config) ? true : undefined,
+    ...shared, engine: ENGINE_VERSION, dataHash, batchSize: run.batchSize ?? config.batchSize, configuration: run.name,
+    optimizer: resolveOptimizerConfig(run.optimizer), seed,
+    probe: probed ? probe : { chunkSize: probe.chunkSize }, eos: probed ? eos : null,
   };
 }
 
-function hashOf(value: unknown): string {
+export function hashOf(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
@@ -148,10 +151,23 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The leaf settings that differ, as `probe.tol: 0.001 → 0.0001`. */
 function changedInputs(before: Record<string, unknown> | undefined, now: Record<string, unknown>): string {
   if (!before) return 'it records no inputs: written by an older engine';
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter((k) => canonicalJson(before[k]) !== canonicalJson(now[k]));
-  return `changed: ${keys.map((k) => `${k} ${canonicalJson(before[k])} → ${canonicalJson(now[k])}`).join('; ')}`;
+  const changes: string[] = [];
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (isRecord(a) && isRecord(b)) {
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(a[k], b[k], path ? `${path}.${k}` : k);
+    } else if (canonicalJson(a) !== canonicalJson(b)) {
+      changes.push(`${path}: ${a === undefined ? '(absent)' : canonicalJson(a)} → ${b === undefined ? '(absent)' : canonicalJson(b)}`);
+    }
+  };
+  walk(before, now, '');
+  return `changed: ${changes.join('; ')}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A hash of the split's bytes: the same spec over changed files is a different study. */
@@ -292,8 +308,10 @@ export async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; 
     throw new Error(`config: 'data.path' ${d.path} does not exist; point it at a folder of IDX files (e.g. /usr/share/datasets/fashion-mnist)`);
   }
   const split = await loadDataset(d.source === 'mnist-10k' ? { source: 'mnist-10k', testFraction: d.testFraction, seed: d.splitSeed } : d);
-  // The training split comes out shuffled (stratified), so its first N samples are a random subset; the test split is kept whole.
-  return { train: firstSamples(split.train, d.trainSamples ?? 0), test: split.test };
+  const wanted = d.trainSamples ?? 0;
+  checkSamples('data.trainSamples', wanted, split.train.count);
+  // The split's halves are in stratified order (src/data/split.ts), so its first N samples are a class-balanced subset; the test split is kept whole.
+  return { train: firstSamples(split.train, wanted), test: split.test };
 }
 
 /** A saved network must fit the data it is measured on; the error names the file it came from. */

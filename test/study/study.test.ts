@@ -18,7 +18,7 @@ const gpu = useGpu();
 
 /** The default pipeline, shrunk: same code path, tiny sizes. */
 const TINY: StudyConfig = mergeConfig(DEFAULT_CONFIG, {
-  hidden: [8], train: { maxEpochs: 1, lossTarget: 5 }, seeds: [0, 1], batchSize: 100, logEvery: 20,
+  hidden: [8], train: { maxEpochs: 1, lossTarget: 2 }, seeds: [0, 1], batchSize: 100, logEvery: 20,
   data: { source: 'mnist-10k', testFraction: 0.05, splitSeed: 0 },
   probe: {
     samples: 300, chunkSize: 300, maxIter: 20, topK: 2, lanczosSteps: 6, traceSamples: 3, densitySteps: 6,
@@ -200,9 +200,11 @@ describe('a study never mixes, loses or hides runs', SLOW, () => {
     const changed = mergeConfig(MICRO, { configurations: [{ name: 'Adam_Default', optimizer: { kind: 'adam', lr: 3e-3 } }] });
     const before = g.memory();
     await expect(runStudy(g, changed, out, { log: () => {} }))
-      .rejects.toThrow(/Adam_Default-s0\.json was made with different settings \(changed: optimizer .*"lr":0\.001.* → .*"lr":0\.003.*\).*Fix: re-run with --fresh/);
+      .rejects.toThrow(/Adam_Default-s0\.json was made with different settings \(changed: optimizer\.lr: 0\.001 → 0\.003\).*Fix: re-run with --fresh/);
     expect(g.memory()).toEqual(before);
-    await expect(runStudy(g, mergeConfig(MICRO, { train: { maxEpochs: 2 } }), out, { log: () => {} })).rejects.toThrow(/changed: train \{"lossTarget":5,"maxEpochs":1\} → \{"lossTarget":5,"maxEpochs":2\}/);
+    await expect(runStudy(g, mergeConfig(MICRO, { train: { maxEpochs: 2 } }), out, { log: () => {} })).rejects.toThrow(/\(changed: train\.maxEpochs: 1 → 2\)/);
+    // Settings that reach a run only through its during-training checks are hashed too (eos.powerIters once escaped).
+    await expect(runStudy(g, mergeConfig(MICRO, { eos: { powerIters: 5 } }), out, { log: () => {} })).rejects.toThrow(/\(changed: eos\.powerIters: 2 → 5\)/);
     // The same settings written differently (a default made explicit) resume.
     const explicit = mergeConfig(MICRO, { configurations: [{ name: 'Adam_Default', optimizer: { kind: 'adam', lr: 1e-3, beta1: 0.9 } }] });
     const again = await runStudy(g, explicit, out, { log: () => {} });
