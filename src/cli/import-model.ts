@@ -25,6 +25,7 @@ import { renderSvg } from '../study/render-svg';
 import type { RunResult } from '../study/results';
 import { loadSplit } from '../study/run-study';
 import { writeFileAtomic } from '../util/atomic-write';
+import { checkOutputFile, checkOutputFolder } from '../util/output-dir';
 
 export interface ImportProbeOptions {
   /** safetensors or .npz of the MLP's weights. */
@@ -97,6 +98,7 @@ async function probeData(gpu: Gpu, o: ImportProbeOptions, config: StudyConfig, c
       about: {
         source: `${spec} (training split)`, samples: set.count, features: set.features, classes,
         normalisation: standardise ? `pixels mapped to (p/255 − ${standardise.mean})/${standardise.std}` : 'pixels mapped to p/255 (range [0, 1])',
+        warnings: [],
       },
     };
   }
@@ -113,15 +115,19 @@ async function probeData(gpu: Gpu, o: ImportProbeOptions, config: StudyConfig, c
   const set = firstArraySamples(arrays, config.probe.samples);
   return {
     data: uploadArrayData(gpu, set),
-    about: { source: basename(spec), samples: arrayDataCount(set), features: arrayDataFeatures(set), classes, normalisation: set.description },
+    about: {
+      source: basename(spec), samples: arrayDataCount(set), features: arrayDataFeatures(set), classes, normalisation: set.description, warnings: set.warnings,
+    },
   };
 }
 
 /** Reads, checks and probes an imported model; writes results.json, report.md and the plots into the output folder. */
 export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config: StudyConfig, log: (line: string) => void): Promise<{ result: ImportedProbe; files: string[] }> {
   const t0 = performance.now();
-  // Flags first: a bad --lr should not cost a data load.
+  // Flags and the output folder first: a bad --lr or --out should not cost a data load.
   const noiseRun = parseNoiseRun(o, o.seed ?? 0, config.probe.chunkSize);
+  const out = o.out ?? join('runs', `probe-${basename(o.weights, extname(o.weights))}`);
+  await checkOutputFolder(out, '--out');
   const imported = readMlpWeights(await readBytes(o.weights, 'weights'), o.weights, o.layers ? parseLayerMapping(o.layers) : undefined);
   const activation = o.activation ?? imported.activation ?? 'relu';
   if (!isActivation(activation)) throw new Error(`--activation '${activation}' is not supported; use one of ${quoted(ACTIVATIONS)}`);
@@ -133,6 +139,7 @@ export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config
   for (const note of imported.notes) log(`note: ${note}`);
   const classes = imported.widths.at(-1)!;
   const { data, about } = await probeData(gpu, o, config, classes);
+  for (const warning of about.warnings) log(`WARNING: ${warning}`);
   if (data.features !== imported.widths[0]) {
     data.destroy();
     throw new Error(`the model takes ${imported.widths[0]} inputs but the data has ${data.features} features per sample; pass matching --data.`);
@@ -151,7 +158,6 @@ export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config
       weights: { file: o.weights, format: imported.format, widths: imported.widths, activation, layers: imported.layers, notes: imported.notes },
       data: about, adapter: gpu.adapter.description || gpu.adapter.device, seed, seconds: (performance.now() - t0) / 1000, loss, probe, noise,
     };
-    const out = o.out ?? join('runs', `probe-${basename(o.weights, extname(o.weights))}`);
     return { result, files: await writeImportedProbe(result, out) };
   } finally {
     model.destroy();
@@ -172,8 +178,9 @@ export async function writeImportedProbe(result: ImportedProbe, outDir: string):
 }
 
 /** Called before training too, so a bad --export fails before the expensive part. */
-export function checkExportPath(file: string): void {
+export async function checkExportPath(file: string): Promise<void> {
   if (!/\.safetensors$/i.test(file)) throw new Error(`--export ${file}: the file name must end in .safetensors`);
+  await checkOutputFile(file, '--export');
 }
 
 /**
@@ -181,8 +188,9 @@ export function checkExportPath(file: string): void {
  * → `<file stem>-<configuration>-s<seed>.safetensors` beside it.
  */
 export async function exportTrainedRuns(outDir: string, runs: Pick<RunResult, 'configuration' | 'seed' | 'diverged'>[], file: string): Promise<string[]> {
-  checkExportPath(file);
+  await checkExportPath(file);
   const finished = runs.filter((r) => !r.diverged);
+  if (finished.length === 0) throw new Error(`--export ${file}: no run finished without diverging, so there are no weights to export (see the log above).`);
   const written: string[] = [];
   for (const r of finished) {
     const ckpt = await loadCheckpoint(join(outDir, 'checkpoints', `${r.configuration}-s${r.seed}.ckpt`));

@@ -3,7 +3,7 @@
  * Command line. `npm start` runs the study on the embedded default; `npx tsx src/cli/main.ts`
  * (or the `hessian-gpu` bin) offers study | train | probe | bench — see HELP.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { loadMnistPackage } from '../data/node-files';
 import { acquireDevice } from '../gpu/device';
@@ -22,6 +22,7 @@ import { summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
 import { writeFileAtomic } from '../util/atomic-write';
+import { checkOutputFile, checkStudyDir } from '../util/output-dir';
 import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
 import { Progress } from './progress';
 import { checkExportPath, exportTrainedRuns, probeImportedModel } from './import-model';
@@ -34,7 +35,7 @@ Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with t
   study   train every configuration × seed, probe each minimum, write the report
             --config FILE   JSON merged over the defaults (copy configs/default.json or configs/full.json)
             --out DIR       output folder (default runs/study); finished runs there are reused
-            --fresh         delete DIR first instead of resuming
+            --fresh         start afresh: clear what an earlier study wrote in DIR instead of resuming
             a config's "sweep" section runs a learning rate × batch size (× optimizer) grid instead of its
             configurations (configs/sweep-tiny.json, configs/sweep-full.json); its "eos" section the
             edge-of-stability traces (full-batch GD, mini-batch and Adam-preconditioned sharpness)
@@ -86,7 +87,9 @@ async function main(argv: string[]): Promise<number> {
         });
       }
       if (flag('lr') || flag('batch-size')) throw new Error('--lr and --batch-size are for --weights; a checkpoint records its run\'s optimiser and batch size');
-      // Everything the probe needs from files is read and checked before the GPU starts.
+      // Everything the probe needs from files is read and checked before the GPU starts, the output path included.
+      const out = flag('out');
+      if (out) await checkOutputFile(out, '--out');
       const inputs = await probeInputs(flag);
       return withGpu((gpu) => probeCheckpoint(gpu, inputs, flag));
     }
@@ -131,15 +134,11 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
   if (seed !== undefined) config = { ...config, seeds: [seed] };
   const out = flag('out') ?? `runs/${command}`;
   const exportTo = flag('export');
-  if (exportTo) checkExportPath(exportTo);
-  if (cl.values.fresh) await rm(out, { recursive: true, force: true });
+  if (exportTo) await checkExportPath(exportTo);
+  await checkStudyDir(out);
   const progress = new Progress();
   const abort = new AbortController();
-  process.once('SIGINT', () => {
-    progress.line('stopping after the current step (Ctrl-C again to kill)…');
-    abort.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
+  stopOnSignals(abort, (line) => progress.line(line));
   return withGpu(async (gpu) => {
     const a = gpu.adapter;
     progress.line(`adapter: ${a.description || a.device} (${a.vendor}${a.software ? ', software' : ''})`);
@@ -148,6 +147,7 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
       progress: (run, f, note) => progress.update(run, f, note),
       stage: (run, text) => progress.stage(run, `probing: ${text}`),
       signal: abort.signal,
+      fresh: !!cl.values.fresh,
       probe: command === 'study',
     });
     if (command === 'study') {
@@ -165,8 +165,30 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
       console.log(`checkpoints in ${out}/checkpoints`);
     }
     if (exportTo) console.log(`exported ${(await exportTrainedRuns(out, result.runs, exportTo)).join(', ')}`);
-    return abort.signal.aborted ? 130 : 0;
+    return !abort.signal.aborted ? 0 : abort.signal.reason === 'SIGTERM' ? 143 : 130;
   }, (l) => progress.line(l));
+}
+
+/**
+ * Ctrl-C (SIGINT) and a batch system's SIGTERM (Slurm at its time limit, Kubernetes on eviction)
+ * both stop the study after the current step, keeping finished runs and writing the partial
+ * report. A terminal's Ctrl-C reaches every process of the group and `npm start` forwards it
+ * again, so copies arriving within a second count as one; a later second signal kills.
+ */
+function stopOnSignals(abort: AbortController, log: (line: string) => void): void {
+  let first = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = performance.now();
+    if (!first) {
+      first = now;
+      log(`${signal}: stopping after the current step and writing the partial report (${signal === 'SIGINT' ? 'Ctrl-C' : 'the same signal'} again to kill)…`);
+      abort.abort(signal);
+    } else if (now - first > 1000) {
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 async function probeInputs(flag: Flags) {

@@ -12,7 +12,8 @@ import { noiseSummary } from './noise-report';
 
 export interface ImportedProbe {
   weights: { file: string; format: ImportedMlp['format']; widths: number[]; activation: string; layers: ImportedMlp['layers']; notes: string[] };
-  data: { source: string; samples: number; features: number; classes: number; normalisation: string };
+  /** `normalisation` names the arrays used and how; `warnings` what looked wrong in them (also printed). */
+  data: { source: string; samples: number; features: number; classes: number; normalisation: string; warnings: string[] };
   adapter: string;
   seed: number;
   seconds: number;

@@ -28,6 +28,7 @@ import { powerIteration } from '../probe/power';
 import { probeMinimum, type MinimumProbe } from './probe-minimum';
 import { measureNoise, type NoiseResult } from './noise';
 import { writeFileAtomic } from '../util/atomic-write';
+import { checkStudyDir, claimStudyDir } from '../util/output-dir';
 import { checkBuffersFit, checkDataFits, checkSamples, type StudyConfig, type RunConfig } from './config';
 import type { RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
@@ -48,18 +49,22 @@ export interface StudyHooks {
   signal?: AbortSignal;
   /** false: train and checkpoint only (the `train` command), no sharpness measures. */
   probe?: boolean;
+  /** Start afresh: clear what the engine wrote in the output folder (after every check has passed) instead of resuming. */
+  fresh?: boolean;
   /** The measures of a trained minimum (default probeMinimum); whatever it throws is recorded on the run. */
   measure?: typeof probeMinimum;
 }
 
 export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, hooks: StudyHooks): Promise<StudyResult> {
   const startedAt = new Date().toISOString();
+  await checkStudyDir(outDir);
   const split = await loadSplit(config);
   const features = split.train.features;
   const classes = split.train.classes;
   const shape = { features, classes, trainCount: split.train.count, testCount: split.test.count };
   checkDataFits(config, shape);
   checkBuffersFit(config, shape, gpu.limits);
+  await claimStudyDir(outDir, hooks.fresh ?? false);
   const dataHash = fingerprint(split);
   // Every planned run and its saved file, checked before any GPU work.
   const planned = config.configurations.flatMap((run) => config.seeds.map((seed) => {
@@ -73,7 +78,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
     const r = JSON.parse(await readFile(p.file, 'utf8')) as RunResult;
     if (r.inputsHash !== p.hash) {
       throw new Error(`${p.file} was made with different settings (${changedInputs(r.inputs, p.inputs)}); refusing to mix it into this study. ` +
-        `Fix: re-run with --fresh (deletes ${outDir} first) or choose another --out.`);
+        `Fix: re-run with --fresh (clears what the engine wrote in ${outDir} first) or choose another --out.`);
     }
     saved.set(p.file, r);
   }

@@ -202,4 +202,31 @@ describe('malformed input is refused, naming the file and the tensor', () => {
     expect(() => readDataNpz(members({ 'inputs2.npy': x, 'y.npy': y01 }), 'k.npz')).toThrow(/k\.npz: no features array named 'x' or 'X'.*it holds 'inputs2', 'y'/);
     expect(readDataNpz(members({ 'inputs2.npy': x, 'y.npy': y01 }), 'k.npz', { featuresKey: 'inputs2' }).kind).toBe('floats');
   });
+
+  it('an .npz with two candidate arrays is refused, not picked by archive order; the arrays used are named', () => {
+    const f4 = new Uint8Array(new Float32Array([0.1, 0.2, 0.3, 0.4]).buffer);
+    const npy = (descr: string, shape: string, data: Uint8Array) => rawNpy(`{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`, data);
+    const x = npy('<f4', '(2, 2)', f4);
+    const y = npy('<i8', '(2,)', new Uint8Array(new BigInt64Array([0n, 1n]).buffer));
+    expect(() => readDataNpz(zipSync({ 'features.npy': x, 'x.npy': x, 'y.npy': y }), 'two.npz'))
+      .toThrow(/two\.npz: holds 2 arrays that could be the features \('x', 'features'\); save only one of them/);
+    expect(() => readDataNpz(zipSync({ 'x.npy': x, 'labels.npy': y, 'y.npy': y }), 'two.npz'))
+      .toThrow(/two\.npz: holds 2 arrays that could be the labels \('y', 'labels'\)/);
+    const one = readDataNpz(zipSync({ 'features.npy': x, 'labels.npy': y }), 'd.npz');
+    expect(one.description).toMatch(/^arrays 'features' \(features\) and 'labels' \(labels\) of d\.npz; float32 features used as stored/);
+    expect(one.warnings).toEqual([]);
+  });
+
+  it('float features that look like unnormalised pixels are used as stored, with a warning saying how to normalise', () => {
+    const npy = (descr: string, shape: string, data: Uint8Array) => rawNpy(`{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`, data);
+    const y = npy('<i8', '(2,)', new Uint8Array(new BigInt64Array([0n, 1n]).buffer));
+    const raw = npy('<f4', '(2, 2)', new Uint8Array(new Float32Array([0, 255, 17, 3]).buffer));
+    const d = readDataNpz(zipSync({ 'x.npy': raw, 'y.npy': y }), 'raw.npz');
+    expect(d.warnings).toHaveLength(1);
+    expect(d.warnings[0]).toMatch(/raw\.npz: tensor 'x' \(float32\) has values up to 255: these look like unnormalised pixels.*save x \/ 255/);
+    const u16 = npy('<u2', '(2, 2)', new Uint8Array(new Uint16Array([0, 40000, 17, 3]).buffer));
+    expect(readDataNpz(zipSync({ 'x.npy': u16, 'y.npy': y }), 'u16.npz').warnings[0]).toMatch(/\(uint16\) has values up to 40000/);
+    const fine = npy('<f4', '(2, 2)', new Uint8Array(new Float32Array([-2.5, 2.8, 0, 1]).buffer));
+    expect(readDataNpz(zipSync({ 'x.npy': fine, 'y.npy': y }), 'ok.npz').warnings).toEqual([]);
+  });
 });
