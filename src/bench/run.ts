@@ -37,7 +37,8 @@ export interface BenchArgs {
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const suite = (argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--')) ?? 'all') as Suite;
+  const suite = argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--')) as Suite | undefined;
+  if (suite === undefined) throw new Error(`bench needs a suite: bench <${SUITES.join('|')}> (all runs every suite, which takes many minutes on a software adapter)`);
   if (!SUITES.includes(suite)) throw new Error(`unknown benchmark suite '${suite}'; choose one of: ${SUITES.join(', ')}`);
   const flag = (name: string) => {
     const i = argv.indexOf(`--${name}`);

@@ -258,9 +258,14 @@ async function loadConfig(path: string | undefined): Promise<StudyConfig> {
     }
     let patch: unknown;
     try {
-      patch = JSON.parse(text);
+      // Editors on some systems save a UTF-8 byte-order mark, which JSON.parse rejects as an invisible character.
+      patch = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (err) {
       throw new Error(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+      throw new Error(`config file ${path} holds ${JSON.stringify(patch)}; it must hold a JSON object of settings, e.g. {"seeds": [0, 1]} ` +
+        '(every key is optional; configs/default.json lists them all)');
     }
     config = mergeConfig(DEFAULT_CONFIG, patch);
   }

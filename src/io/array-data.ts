@@ -96,6 +96,10 @@ export function dataFromArrays(x: RawTensor, xFile: string, y: RawTensor, yFile:
   const name = xFile.split(/[\\/]/).pop() ?? xFile;
   const yName = yFile.split(/[\\/]/).pop() ?? yFile;
   const arrays = xFile === yFile ? `arrays '${x.name}' (features) and '${y.name}' (labels) of ${name}` : `features ${name} and labels ${yName}`;
+  if (x.dtype === 'U8' && classes > 256) {
+    throw new Error(`${where(xFile, x.name)}: uint8 pixel data is stored with byte labels, which hold at most 256 classes, but there are ${classes} ` +
+      `(${options.classes !== undefined ? "the model's outputs" : 'max label + 1'}). Fix: save the features as float32 (e.g. x / 255), which are used as stored.`);
+  }
   if (x.dtype === 'U8') {
     const std = options.standardise;
     if (std && !(std.std > 0 && Number.isFinite(std.mean))) throw new Error(`normalisation: std must be > 0 and mean finite, got mean ${std.mean}, std ${std.std}.`);

@@ -67,6 +67,11 @@ export function mlpFromTensors(tensors: RawTensor[], file: string, format: Impor
     if (!b) throw new Error(`${where(file, bName)} is missing: layer ${l + 1} ('${wName}') has no bias; the engine's layers all have one.`);
     if (w.shape.length !== 2) throw new Error(`${where(file, wName)} has shape [${w.shape.join(', ')}]; a Linear weight is 2-D (out × in).`);
     const [outDim, inDim] = w.shape;
+    if (b.shape.length === 1 && b.shape[0] === inDim && inDim !== outDim) {
+      // Keras, JAX/Flax and hand-written NumPy nets store W as in × out; PyTorch (and this engine) as out × in.
+      throw new Error(`${where(file, wName)} has shape [${w.shape.join(', ')}], which looks transposed: its bias '${bName}' has ${inDim} entries, ` +
+        `so the layer has ${inDim} outputs and ${outDim} inputs. Weights must be out × in (PyTorch's nn.Linear); save W.T (e.g. np.savez(…, ${wName}=W.T)).`);
+    }
     if (b.shape.length !== 1 || b.shape[0] !== outDim) {
       throw new Error(`${where(file, bName)} has shape [${b.shape.join(', ')}] but '${wName}' has ${outDim} outputs; expected [${outDim}].`);
     }

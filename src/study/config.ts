@@ -367,6 +367,10 @@ export function checkSamples(field: string, requested: number, available: number
 export function mergeConfig(base: StudyConfig, patch: unknown): StudyConfig {
   const merged = deepMerge(base, patch) as StudyConfig;
   const data = isObject(patch) ? patch.data : undefined;
+  if (isObject(data) && data.source === undefined) {
+    throw new Error(`config: 'data' replaces the default data section whole (its keys depend on the source), so it needs a 'source' ` +
+      `(${quoted(DATA_SOURCES)}); e.g. {"source": "mnist-10k", "testFraction": 0.2, "splitSeed": 0, "trainSamples": 1000}`);
+  }
   return data === undefined ? merged : { ...merged, data: data as StudyConfig['data'] };
 }
 

@@ -18,7 +18,7 @@
  */
 import { bootstrapInterval, meanInterval } from '../util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../util/stats';
-import type { Correlation, Estimate, RunResult, StudyResult } from './results';
+import type { Correlation, DataUsed, Estimate, RunResult, StudyResult } from './results';
 import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
 import { noiseSection } from './noise-report';
@@ -232,12 +232,22 @@ function headerSection(result: StudyResult): string[] {
       `${a.runtime}. Report written ${result.finishedAt}; the ${result.runs.length} runs took ${totalS.toFixed(0)} s in all ` +
       `(${trainS.toFixed(0)} s of training, ${(totalS - trainS).toFixed(0)} s of checkpointing and probing).`,
     '',
-    `Data: ${JSON.stringify(c.data)}. MLP: ${c.hidden.join('-')} hidden, ${c.activation}; batch ${c.batchSize}; each run trains until the ` +
+    `Data: ${result.data ? describeData(result.data) : JSON.stringify(c.data)}. MLP: ${c.hidden.join('-')} hidden, ${c.activation}; ` +
+      `batch ${c.batchSize}; each run trains until the ` +
       `full training set's loss is ≤ ${c.train.lossTarget} (checked every epoch; converged) or for at most ${c.train.maxEpochs} epochs ` +
-      `(unconverged: listed, left out of the correlations); seeds ${c.seeds.join(', ')}. Sharpness on ${c.probe.samples || 'all'} training samples, ` +
-      'data loss only (no L2 term). Intervals: 95 % percentile bootstrap (seeds for means, runs for correlations).',
+      `(unconverged: listed, left out of the correlations); seeds ${c.seeds.join(', ')}. ` +
+      `Sharpness${result.data ? '' : ` on ${c.probe.samples || 'all'} training samples`} of the data loss only (no L2 term). ` +
+      'Intervals: 95 % percentile bootstrap (seeds for means, runs for correlations).',
     '',
   ];
+}
+
+/** The samples used, in words: "mnist-10k: 500 training samples (50, 56, … per class 0–9), 2,000 test samples; probe on 500". */
+export function describeData(d: DataUsed): string {
+  const source = d.name.replace(/\/train$/, '');
+  const during = d.during === null ? '' : `, λmax during training on the first ${d.during}`;
+  return `${source}: ${d.train.toLocaleString('en-US')} training samples (${d.trainClasses.join(', ')} of classes 0–${d.trainClasses.length - 1}), ` +
+    `${d.test.toLocaleString('en-US')} test samples; probes on ${d.probe === d.train ? 'all' : `the first ${d.probe.toLocaleString('en-US')}`} training samples${during}`;
 }
 
 function answerSection(result: StudyResult): string[] {

@@ -88,12 +88,28 @@ export interface Correlation {
   tauInterval: Estimate;
 }
 
+/** The samples a study actually used (the config asks; these are what the data gave). */
+export interface DataUsed {
+  /** The training set's name, e.g. 'mnist-10k/train'. */
+  name: string;
+  train: number;
+  test: number;
+  /** Samples per class of the training set used. */
+  trainClasses: number[];
+  /** The probe set (the first probe.samples of the training set). */
+  probe: number;
+  /** The during-training λmax set; null when there are no during-training checks. */
+  during: number | null;
+}
+
 export interface StudyResult {
   startedAt: string;
   finishedAt: string;
   adapter: AdapterReport;
   versions: Record<string, string>;
   config: StudyConfig;
+  /** Absent in results written before it was recorded. */
+  data?: DataUsed;
   runs: RunResult[];
   /** Runs of the config that did not finish (an interrupted study); empty when complete. */
   missing: { configuration: string; seed: number }[];

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { Gpu } from '../gpu/context';
 import { Mlp } from '../autograd/mlp';
 import { GpuDataset } from '../data/gpu-dataset';
-import { firstSamples, type Dataset } from '../data/dataset';
+import { classCounts, firstSamples, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load-dataset';
 import { train } from '../train/trainer';
 import { saveCheckpoint } from '../train/checkpoint-file';
@@ -30,11 +30,11 @@ import { measureNoise, type NoiseResult } from './noise';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkStudyDir, claimStudyDir } from '../util/output-dir';
 import { checkBuffersFit, checkDataFits, checkSamples, type StudyConfig, type RunConfig } from './config';
-import type { RunFailure, RunResult, StudyResult } from './results';
+import type { DataUsed, RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
 import { OPTIMIZER_LABELS } from '../vocabulary';
-import { answerParagraph, correlations, findings } from './report';
+import { answerParagraph, correlations, describeData, findings } from './report';
 import { roundForStorage } from './rounding';
 import { runEdgeOfStability } from './eos';
 import { TrainingSharpness } from './training-sharpness';
@@ -75,7 +75,13 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const saved = new Map<string, RunResult>();
   for (const p of planned) {
     if (!existsSync(p.file)) continue;
-    const r = JSON.parse(await readFile(p.file, 'utf8')) as RunResult;
+    let r: RunResult;
+    try {
+      r = JSON.parse(await readFile(p.file, 'utf8')) as RunResult;
+    } catch (err) {
+      throw new Error(`${p.file} cannot be read as a saved run (${(err as Error).message}). Fix: delete that file to rerun ` +
+        `${p.run.name} seed ${p.seed}, or re-run with --fresh.`);
+    }
     if (r.inputsHash !== p.hash) {
       throw new Error(`${p.file} was made with different settings (${changedInputs(r.inputs, p.inputs)}); refusing to mix it into this study. ` +
         `Fix: re-run with --fresh (clears what the engine wrote in ${outDir} first) or choose another --out.`);
@@ -86,8 +92,13 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const testData = GpuDataset.fromDataset(gpu, split.test);
   const probeSet = firstSamples(split.train, config.probe.samples);
   const probeData = GpuDataset.fromDataset(gpu, probeSet);
-  const duringData = GpuDataset.fromDataset(gpu, firstSamples(split.train, config.probe.duringSamples));
-  hooks.log(`data: ${split.train.count} train / ${split.test.count} test samples (${split.train.name}); probe on ${probeSet.count}`);
+  const duringSet = firstSamples(split.train, config.probe.duringSamples);
+  const duringData = GpuDataset.fromDataset(gpu, duringSet);
+  const data: DataUsed = {
+    name: split.train.name, train: split.train.count, test: split.test.count, trainClasses: classCounts(split.train),
+    probe: probeSet.count, during: config.probe.duringEvery > 0 ? duringSet.count : null,
+  };
+  hooks.log(`data: ${describeData(data)}`);
   const runs: RunResult[] = [];
   const missing: StudyResult['missing'] = [];
   let rescaling: StudyResult['rescaling'];
@@ -120,7 +131,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
     ? roundForStorage(await runEdgeOfStability(gpu, config, split.train, hooks)) : null;
   const corr = roundForStorage(correlations(runs));
   return {
-    startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, runs, missing,
+    startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, data, runs, missing,
     correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train), eos,
     ...(rescaling ? { rescaling: roundForStorage(rescaling) } : {}),
   };

@@ -75,7 +75,12 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   const fail = (why: string): never => {
     throw new Error(`${source}: not a valid checkpoint (${why}). Fix: point at a file written by this engine's saveCheckpoint, or retrain.`);
   };
-  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('wrong magic bytes');
+  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+    // A safetensors file opens with its header length, then '{'; an .npz is a zip ('PK').
+    const foreign = bytes[8] === 0x7b ? 'a safetensors file' : bytes[0] === 0x50 && bytes[1] === 0x4b ? 'an .npz (zip) archive' : null;
+    if (foreign) throw new Error(`${source}: this is ${foreign}, not a checkpoint of this engine. Fix: probe it with --weights ${source} (a model saved elsewhere).`);
+    fail('wrong magic bytes');
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(8, true);
   if (12 + headerLength > bytes.length) fail(`header of ${headerLength} bytes runs past the end of the ${bytes.length}-byte file (truncated?)`);
@@ -107,6 +112,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   const params = arrays.find((a) => a.name === 'params');
   if (!params) return fail("no 'params' array");
   checkConsistent(header, params.values.length, arrays, fail);
+  // A checksum only proves the file is as written; a run saved after its numbers blew up is refused here, not as a NaN direction later.
+  for (const a of arrays) {
+    const i = a.values.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) fail(`array '${a.name}' holds ${a.values[i]} at index ${i}: the run it saved had diverged`);
+  }
   return { step: header.step, model: header.model, params: params.values, optimizerState: arrays.filter((a) => a !== params), meta: header.meta };
 }
 

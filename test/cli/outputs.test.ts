@@ -86,6 +86,28 @@ describe('the CLI checks outputs before any work', { timeout: 300_000 }, () => {
     expect(err.stderr).toMatch(/--out .* is a folder; give a file name/);
   });
 
+  it('a truncated saved run is named, with the two ways out', async () => {
+    const dir = join(temp(), 'study');
+    await claimStudyDir(dir, false);
+    mkdirSync(join(dir, 'runs'));
+    writeFileSync(join(dir, 'runs', 'Adam_Default-s0.json'), '{"configuration": "Adam_Def');
+    const err = await cli('study', '--out', dir);
+    expect(err.stderr).toMatch(/Adam_Default-s0\.json cannot be read as a saved run \(.*\)\. Fix: delete that file to rerun Adam_Default seed 0, or re-run with --fresh/);
+  });
+
+  it('a config file that is not an object says what it must hold; a byte-order mark is not an error', async () => {
+    const dir = temp();
+    for (const [name, text] of [['null.json', 'null'], ['list.json', '[]'], ['five.json', '5']]) {
+      writeFileSync(join(dir, name), text);
+      const err = await cli('study', '--config', join(dir, name), '--out', join(dir, 'out'));
+      expect(err.stderr).toMatch(new RegExp(`${name} holds ${text.replace(/[[\]]/g, '\\$&')}; it must hold a JSON object of settings`));
+      expect(err.stderr.length).toBeLessThan(400);
+    }
+    writeFileSync(join(dir, 'bom.json'), '\uFEFF{"seed": [1]}');
+    const bom = await cli('study', '--config', join(dir, 'bom.json'), '--out', join(dir, 'out'));
+    expect(bom.stderr).toMatch(/'seed' is not a known setting \(did you mean 'seeds'\?\)/);
+  });
+
   it('--labels with a named dataset is refused', async () => {
     const err = await cli('probe', '--weights', 'test/fixtures/ours-6-4-3-tanh.safetensors', '--data', 'mnist-10k', '--labels', 'test/fixtures/labels.npy',
       '--out', join(temp(), 'p'));

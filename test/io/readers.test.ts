@@ -164,8 +164,11 @@ describe('malformed input is refused, naming the file and the tensor', () => {
     const nan = ts.map((t) => ({ name: t.name, shape: t.shape, data: toFloat32(t, 'x', { floatsOnly: true }).data }));
     nan.find((t) => t.name === '2.weight')!.data[7] = NaN;
     expect(() => readMlpWeights(writeSafetensors(nan), 'nan.st')).toThrow(/nan\.st: tensor '2\.weight' has NaN at flat index 7 \(shape \[3, 5\]\)/);
-    const wrongBias = rawSafetensors({ '0.weight': F32([2, 3], 0), '0.bias': F32([3], 24) }, 36);
-    expect(() => readMlpWeights(wrongBias, 'b.st')).toThrow(/b\.st: tensor '0\.bias' has shape \[3\] but '0\.weight' has 2 outputs/);
+    const wrongBias = rawSafetensors({ '0.weight': F32([2, 3], 0), '0.bias': F32([4], 24) }, 40);
+    expect(() => readMlpWeights(wrongBias, 'b.st')).toThrow(/b\.st: tensor '0\.bias' has shape \[4\] but '0\.weight' has 2 outputs/);
+    // A bias matching the weight's second axis: the weight is in × out, and is named as transposed rather than blaming the bias.
+    const inByOut = rawSafetensors({ '0.weight': F32([2, 3], 0), '0.bias': F32([3], 24) }, 36);
+    expect(() => readMlpWeights(inByOut, 'b.st')).toThrow(/b\.st: tensor '0\.weight' has shape \[2, 3\], which looks transposed/);
     const ints = rawSafetensors({ '0.weight': { dtype: 'I32', shape: [1, 1], data_offsets: [0, 4] }, '0.bias': { dtype: 'I32', shape: [1], data_offsets: [4, 8] } }, 8);
     expect(() => readMlpWeights(ints, 'i.st')).toThrow(/i\.st: tensor '0\.(weight|bias)' is int32; weights must be float32/);
     expect(() => readMlpWeights(fixture('labels.npy'), 'labels.npy')).toThrow(/labels\.npy: holds a single \.npy array/);
@@ -215,6 +218,18 @@ describe('malformed input is refused, naming the file and the tensor', () => {
     const one = readDataNpz(zipSync({ 'features.npy': x, 'labels.npy': y }), 'd.npz');
     expect(one.description).toMatch(/^arrays 'features' \(features\) and 'labels' \(labels\) of d\.npz; float32 features used as stored/);
     expect(one.warnings).toEqual([]);
+  });
+
+  it('transposed weights are named as such; uint8 data for more than 256 classes says what to do', () => {
+    const w = (name: string, shape: number[]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.1) });
+    // A 6-5-3 net saved in × out (Keras/NumPy style): W0 is 6 × 5 with a bias of 5.
+    const transposed = writeSafetensors([w('0.weight', [6, 5]), w('0.bias', [5]), w('2.weight', [5, 3]), w('2.bias', [3])]);
+    expect(() => readMlpWeights(transposed, 't.st')).toThrow(/t\.st: tensor '0\.weight' has shape \[6, 5\], which looks transposed: .*save W\.T/);
+    const npy = (descr: string, shape: string, data: Uint8Array) => rawNpy(`{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`, data);
+    const x = npy('|u1', '(2, 2)', new Uint8Array([0, 255, 3, 4]));
+    const y = npy('<i8', '(2,)', new Uint8Array(new BigInt64Array([0n, 299n]).buffer));
+    expect(() => readDataNpz(zipSync({ 'x.npy': x, 'y.npy': y }), 'many.npz', { classes: 300 }))
+      .toThrow(/many\.npz: tensor 'x': uint8 pixel data is stored with byte labels, which hold at most 256 classes, but there are 300 .*save the features as float32/);
   });
 
   it('float features that look like unnormalised pixels are used as stored, with a warning saying how to normalise', () => {

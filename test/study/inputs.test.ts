@@ -97,6 +97,13 @@ describe('settings checked against the data, before any GPU work', () => {
   });
 });
 
+describe('config files as users write them', () => {
+  it("a data section without 'source' says that sections replace the default data whole", () => {
+    expect(() => mergeConfig(DEFAULT_CONFIG, { data: { trainSamples: 1000 } }))
+      .toThrow(/'data' replaces the default data section whole .* so it needs a 'source' \('mnist-10k', 'mnist', 'idx'\)/);
+  });
+});
+
 describe('settings checked on their own', () => {
   const bad = (patch: unknown) => () => validateConfig(mergeConfig(DEFAULT_CONFIG, patch));
 

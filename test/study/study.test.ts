@@ -50,6 +50,10 @@ describe('the study pipeline', SLOW, () => {
     expect(saved.runs).toHaveLength(6);
     expect(saved.adapter.description).toBe(g.adapter.description);
     expect(report).toContain(g.adapter.description);
+    // The samples actually used, not the settings that asked for them.
+    expect(saved.data).toMatchObject({ name: 'mnist-10k/train', train: 9500, test: 500, probe: 300, during: 100 });
+    expect(saved.data!.trainClasses.reduce((a, b) => a + b, 0)).toBe(9500);
+    expect(report).toMatch(/Data: mnist-10k: 9,500 training samples \((\d+, ){9}\d+ of classes 0–9\), 500 test samples; probes on the first 300 training samples, λmax during training on the first 100\./);
     for (const name of ['Adam_Default', 'Sharp_SGD_HighLR', 'Flat_SGD_LowLR']) {
       const runs = saved.runs.filter((r) => r.configuration === name && !r.diverged);
       const row = report.split('\n').find((l) => l.startsWith(`| ${name}`))!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mlp } from '../../src/autograd/mlp';
@@ -210,6 +210,15 @@ describe('training on the GPU', () => {
     const v1 = bytes.slice(0, bytes.length - 4);
     v1.set(new TextEncoder().encode(text.replace('"version":2', '"version":1')), 12);
     await expect(loadCheckpoint(await write('v1.ckpt', v1))).rejects.toThrow(/v1\.ckpt: .*version 1, this engine reads version 2/);
+    // A checksummed file of a run that had blown up: refused at load, naming the array, not later as a NaN direction.
+    const nan = params.slice();
+    nan[5] = NaN;
+    await expect(loadCheckpoint(await write('nan.ckpt', encodeCheckpoint({ ...good, params: nan }))))
+      .rejects.toThrow(/nan\.ckpt: not a valid checkpoint \(array 'params' holds NaN at index 5: the run it saved had diverged\)/);
+    // Someone else's model file passed as a checkpoint is pointed at --weights.
+    const safetensors = new Uint8Array(await readFile(new URL('../fixtures/seq-6-5-3.safetensors', import.meta.url)));
+    await expect(loadCheckpoint(await write('model.safetensors', safetensors)))
+      .rejects.toThrow(/model\.safetensors: this is a safetensors file, not a checkpoint of this engine\. Fix: probe it with --weights/);
   });
 
   it('rejects bad training options by name', async () => {
