@@ -23,7 +23,7 @@ export function sharpnessDuringTrainingSpec(runs: RunResult[]): Spec {
         data: { values },
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'step' },
+          x: { field: 'step', type: 'quantitative', title: 'step', axis: { format: 'd' } },
           y: { field: 'value', type: 'quantitative', title: 'λmax', scale: { type: 'symlog' } },
           color: { field: 'run', type: 'nominal', title: 'run' },
         },

@@ -27,7 +27,7 @@ function tracesWithThresholds(title: string, yTitle: string, values: { series: s
         data: { values },
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'step' },
+          x: { field: 'step', type: 'quantitative', title: 'step', axis: { format: 'd' } },
           y: { field: 'value', type: 'quantitative', title: yTitle },
           color: { field: 'series', type: 'nominal', title: '' },
         },
@@ -84,12 +84,15 @@ export function eosCharts(result: StudyResult): Record<string, Spec> {
   return out;
 }
 
-const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+/** Two decimals, or two significant digits below 0.1: a ratio of 0.0043 must not read as 0.00. */
+const f2 = (x: number) => (!Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 0.1 || x === 0 ? x.toFixed(2) : x.toPrecision(2));
 
 /** What a trace of λ against its threshold did, in words: reached it or not, and where it ended. */
 export function edgeVerdict(values: number[], threshold: number): string {
   if (values.length === 0) return 'no measurements';
   const ratios = values.map((v) => v / threshold);
+  // Hovering, rising or falling are claims about a trace; fewer than three points make none.
+  if (ratios.length < 3) return `${ratios.length} check${ratios.length > 1 ? 's' : ''} only: λ/threshold ${ratios.map((r) => `${f2(r)}×`).join(', ')}`;
   const peak = Math.max(...ratios);
   const tail = ratios.slice(Math.floor((2 * ratios.length) / 3));
   const atEdge = tail.filter((r) => r >= EDGE.low && r <= EDGE.high).length;

@@ -18,6 +18,7 @@
  */
 import { bootstrapInterval, meanInterval } from '../util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../util/stats';
+import { plural } from '../util/words';
 import type { Correlation, DataUsed, Estimate, RunResult, StudyResult } from './results';
 import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
@@ -134,8 +135,8 @@ export function answerParagraph(runs: RunResult[], corr: Correlation[], rule: Tr
   }
   const left = [...groupByConfiguration(unconvergedRuns(runs))];
   if (left.length) {
-    parts.push(`Left out: ${left.map(([name, rs]) => `${name} (${rs.length} of ${runs.filter((r) => r.configuration === name).length} seeds)`).join(', ')} ` +
-      `did not reach train loss ≤ ${rule.lossTarget} within ${rule.maxEpochs} epochs, so the study says nothing about ${left.length > 1 ? 'their basins' : 'its basin'}.`);
+    parts.push(`Left out: ${left.map(([name, rs]) => `${name} (${rs.length} of ${plural(runs.filter((r) => r.configuration === name).length, 'seed')})`).join(', ')} ` +
+      `did not reach train loss ≤ ${rule.lossTarget} within ${plural(rule.maxEpochs, 'epoch')}, so the study says nothing about ${left.length > 1 ? 'their basins' : 'its basin'}.`);
   }
   return parts.join(' ');
 }
@@ -144,8 +145,8 @@ export function findings(runs: RunResult[], corr: Correlation[], rule: TrainRule
   const lines: string[] = [];
   for (const r of runs.filter((x) => x.diverged)) lines.push(`${r.configuration} (seed ${r.seed}) diverged at step ${r.diverged!.step}; it is left out of the correlations.`);
   for (const [name, rs] of groupByConfiguration(unconvergedRuns(runs))) {
-    lines.push(`${name}: ${rs.length} of ${runs.filter((r) => r.configuration === name).length} seeds did not reach train loss ≤ ${rule.lossTarget} ` +
-      `within ${rule.maxEpochs} epochs (${rs[0].steps} steps; mean train loss ${meanOf(rs, (r) => r.train.loss).toFixed(3)}): measured on a slope, ` +
+    lines.push(`${name}: ${rs.length} of ${plural(runs.filter((r) => r.configuration === name).length, 'seed')} did not reach train loss ≤ ${rule.lossTarget} ` +
+      `within ${plural(rule.maxEpochs, 'epoch')} (${rs[0].steps} steps; mean train loss ${meanOf(rs, (r) => r.train.loss).toFixed(3)}): measured on a slope, ` +
       'not at a minimum, so left out of the correlations (see Unconverged runs).');
   }
   const main = corr.find((c) => c.measure === 'λmax' && c.target === 'test error');
@@ -202,7 +203,8 @@ export function summaryTable(runs: RunResult[]): string {
       const eta = s[0]?.twoOverEta;
       const note = diverged && label === name ? ` (${diverged} of ${all.length} diverged)` : '';
       const est = (get: (r: RunResult) => number, digits: number, scale = 1) => formatEstimate(meanEstimate(rs.map(get)), digits, scale);
-      const steps = rs.length ? `${Math.min(...rs.map((r) => r.steps))}–${Math.max(...rs.map((r) => r.steps))}` : 'n/a';
+      const [fewest, most] = [Math.min(...rs.map((r) => r.steps)), Math.max(...rs.map((r) => r.steps))];
+      const steps = !rs.length ? 'n/a' : fewest === most ? `${most}` : `${fewest}–${most}`;
       rows.push(`| ${label}${note} | ${all[0].optimizer} | ${rs.length} | ${steps} | ${est((r) => r.test.accuracy, 2, 100)} | ${est((r) => r.train.loss, 4)} | ` +
         `${est((r) => r.genGap, 2, 100)} | ${formatEstimate(meanEstimate(s.map((x) => x.lambdaMax)), 2)} | ${topK} | ` +
         `${formatEstimate(meanEstimate(s.map((x) => x.trace)), 1)} | ${formatEstimate(meanEstimate(s.map((x) => x.perturbationMean)), 4)} | ${eta == null ? '—' : eta.toFixed(1)} |`);
@@ -233,13 +235,19 @@ function headerSection(result: StudyResult): string[] {
       `(${trainS.toFixed(0)} s of training, ${(totalS - trainS).toFixed(0)} s of checkpointing and probing).`,
     '',
     `Data: ${result.data ? describeData(result.data) : JSON.stringify(c.data)}. MLP: ${c.hidden.join('-')} hidden, ${c.activation}; ` +
-      `batch ${c.batchSize}; each run trains until the ` +
-      `full training set's loss is ≤ ${c.train.lossTarget} (checked every epoch; converged) or for at most ${c.train.maxEpochs} epochs ` +
+      `${batchSizes(c)}; each run trains until the ` +
+      `full training set's loss is ≤ ${c.train.lossTarget} (checked every epoch; converged) or for at most ${plural(c.train.maxEpochs, 'epoch')} ` +
       `(unconverged: listed, left out of the correlations); seeds ${c.seeds.join(', ')}. ` +
       `Sharpness${result.data ? '' : ` on ${c.probe.samples || 'all'} training samples`} of the data loss only (no L2 term). ` +
       'Intervals: 95 % percentile bootstrap (seeds for means, runs for correlations).',
     '',
   ];
+}
+
+/** The batch size(s) the runs used: a sweep's cells (or any configuration) may override the shared one. */
+function batchSizes(c: StudyResult['config']): string {
+  const sizes = [...new Set(c.configurations.map((r) => r.batchSize ?? c.batchSize))].sort((a, b) => a - b);
+  return sizes.length === 1 ? `batch ${sizes[0]}` : `batch ${sizes.join(', ')} (per configuration)`;
 }
 
 /** The samples used, in words: "mnist-10k: 500 training samples (50, 56, … per class 0–9), 2,000 test samples; probe on 500". */
@@ -277,7 +285,7 @@ function unconvergedSection(result: StudyResult): string[] {
     '## Unconverged runs (left out of the correlations)',
     '',
     ...left.map((r) => `- ${r.configuration} seed ${r.seed}: train loss ${r.train.loss.toFixed(4)} > target ${result.config.train.lossTarget} ` +
-      `after ${r.steps} steps (the budget, ${result.config.train.maxEpochs} epochs); test accuracy ${(100 * r.test.accuracy).toFixed(2)} %` +
+      `after ${r.steps} steps (the budget, ${plural(result.config.train.maxEpochs, 'epoch')}); test accuracy ${(100 * r.test.accuracy).toFixed(2)} %` +
       (r.sharpness ? `, λmax ${r.sharpness.lambdaMax.toFixed(2)} (of a slope, not a minimum)` : '') + '.'),
     '',
   ];

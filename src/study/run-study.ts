@@ -29,6 +29,7 @@ import { probeMinimum, type MinimumProbe } from './probe-minimum';
 import { measureNoise, type NoiseResult } from './noise';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkStudyDir, claimStudyDir } from '../util/output-dir';
+import { plural } from '../util/words';
 import { checkBuffersFit, checkDataFits, checkSamples, type StudyConfig, type RunConfig } from './config';
 import type { DataUsed, RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
@@ -266,7 +267,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       step: result.steps, model: spec, params: await model.getParams(), optimizerState,
       meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize, train: config.train },
     });
-    if (!result.converged) hooks.log(`${label}: train loss ${last.train.loss.toFixed(4)} is still above the target ${lossTarget} after ${maxEpochs} epochs: unconverged`);
+    if (!result.converged) hooks.log(`${label}: train loss ${last.train.loss.toFixed(4)} is still above the target ${lossTarget} after ${plural(maxEpochs, 'epoch')}: unconverged`);
     hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'trained');
     let probed: Pick<RunResult, 'sharpness' | 'slice' | 'density'> = { sharpness: null, slice: null, density: null };
     let eigenpairs: MinimumProbe['eigenpairs'] | null = null;

@@ -4,6 +4,7 @@
  * can be read against the knobs that produced them.
  */
 import { mean } from '../util/stats';
+import { plural } from '../util/words';
 import { convergedRuns, unconvergedRuns } from './run-sets';
 import type { RunResult, StudyResult } from './results';
 import { sweepConfigurations } from './sweep';
@@ -18,7 +19,7 @@ export function sweepSection(result: StudyResult): string[] {
   };
   const lines = [
     '## Sweep: learning rate × batch size × optimizer', '',
-    `${cells.length} cells × ${result.config.seeds.length} seeds. The rank correlations above are over every finished run of the grid ` +
+    `${plural(cells.length, 'cell')} × ${plural(result.config.seeds.length, 'seed')}. The rank correlations above are over every finished run of the grid ` +
       '(Jiang et al. 2019: does a sharpness measure rank the runs as their generalisation does, when the knobs vary?). ' +
       'Means over the converged runs of each cell; diverged and unconverged runs are counted apart and left out of the correlations.', '',
     '| Cell | optimizer | lr | batch | runs (diverged, unconverged) | test error (%) | gen. gap (pp) | λmax | trace |',

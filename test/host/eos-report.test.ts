@@ -11,4 +11,10 @@ describe('edge-of-stability verdicts', () => {
     expect(edgeVerdict([9, 11, 13, 15], threshold)).toMatch(/^ended above the threshold/);
     expect(edgeVerdict([], threshold)).toBe('no measurements');
   });
+
+  it('claims nothing about a trace of one or two points, and shows small ratios with their digits', () => {
+    expect(edgeVerdict([4.2], threshold)).toBe('1 check only: λ/threshold 0.42×');
+    expect(edgeVerdict([0.043, 0.05], threshold)).toBe('2 checks only: λ/threshold 0.0043×, 0.0050×');
+    expect(edgeVerdict([0.01, 0.02, 0.043], threshold)).toMatch(/^stayed below the threshold \(peak 0\.0043×\)/);
+  });
 });
