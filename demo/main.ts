@@ -128,10 +128,15 @@ interface Live {
   settings: Settings;
 }
 
-/** 2/η of the SGD runs trained here (the only ones it applies to). */
-const thresholds = (live?: Live) => [...runs.filter((r) => r.origin === 'trained'), ...(live ? [live] : [])]
-  .filter((r) => r.settings?.optimizer === 'sgd')
-  .map((r) => ({ run: r.label, value: 2 / r.settings!.lr }));
+/** 2/η of SGD runs (the only ones it applies to): a probe's, else that of an SGD run trained here. */
+const twoOverEta = (r: SessionRun | Live): number | null => {
+  const probed = 'result' in r ? r.result.sharpness?.twoOverEta : undefined;
+  if (probed !== undefined) return probed;
+  const trainedHere = !('origin' in r) || r.origin === 'trained';
+  return trainedHere && r.settings?.optimizer === 'sgd' ? 2 / r.settings.lr : null;
+};
+const thresholds = (live?: Live) => [...runs, ...(live ? [live] : [])]
+  .flatMap((r) => { const value = twoOverEta(r); return value === null ? [] : [{ run: r.label, value }]; });
 
 /** The training charts with every run's history; `live` adds the run being trained (for its 2/η). */
 function showTrainingCharts(live?: Live): void {

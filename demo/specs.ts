@@ -157,7 +157,8 @@ export function planeSpec(plane: Slice2d, axes: [string, string], levels = 12): 
           enter: {
             x: { scale: 'x', signal: `datum.alpha - ${ha}` }, x2: { scale: 'x', signal: `datum.alpha + ${ha}` },
             y: { scale: 'y', signal: `datum.beta - ${hb}` }, y2: { scale: 'y', signal: `datum.beta + ${hb}` },
-            fill: { scale: 'color', field: 'loss' },
+            // The stroke closes the hairline seams antialiasing leaves between cells.
+            fill: { scale: 'color', field: 'loss' }, stroke: { scale: 'color', field: 'loss' }, strokeWidth: { value: 0.5 },
             tooltip: { signal: `{'α': format(datum.alpha, '${NUMBER_FORMAT}'), 'β': format(datum.beta, '${NUMBER_FORMAT}'), loss: format(datum.loss, '${NUMBER_FORMAT}')}` },
           },
         },

@@ -269,6 +269,30 @@ describe('demo site in Chromium', () => {
     await page.close();
   });
 
+  it("views a CLI study's results.json dropped on the page: every run, charts with titled axes, no overflow", async () => {
+    const page = await browser.newPage();
+    await page.setViewportSize(VIEWPORTS.wide);
+    await page.goto(site.url);
+    const study = JSON.parse(await readFile(join(ROOT, 'docs', 'study', 'results.json'), 'utf8'));
+    await page.evaluate((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'results.json', { type: 'application/json' }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, JSON.stringify(study));
+    await page.waitForFunction(() => document.querySelector('[data-testid="results-status"]')?.textContent !== '');
+    expect(await page.getByTestId('results-status').textContent()).toBe(`read ${study.runs.length} runs from results.json`);
+    expect(await page.getByTestId('run-row').count()).toBe(study.runs.length);
+    expect(await value(page, 'lambda-max')).toBe(study.runs.at(-1).sharpness.lambdaMax);
+    const axes = await untitledAxes(page);
+    expect(axes.map((a) => a.chart).sort()).toEqual(['chart-accuracy', 'chart-density', 'chart-lambda', 'chart-loss', 'chart-noise', 'chart-sharpness']);
+    for (const a of axes) expect(a.untitled, `${a.chart}'s axes all have titles`).toBe(0);
+    // SGD runs' 2/η lines, and only theirs.
+    const sgd = new Set(study.runs.filter((r: { sharpness: { twoOverEta: number | null } }) => r.sharpness?.twoOverEta != null).map((r: { configuration: string }) => r.configuration));
+    expect(await page.locator('#chart-lambda svg.marks .mark-rule.role-mark line').count()).toBe(study.runs.filter((r: { configuration: string }) => sgd.has(r.configuration)).length);
+    expect(await overflowAt(page)).toEqual({ wide: 0, narrow: 0 });
+    await page.close();
+  });
+
   it('stops a probe between stages, showing stage k of n and the time so far', async () => {
     const page = await browser.newPage();
     const log = record(page);
