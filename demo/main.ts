@@ -225,7 +225,6 @@ async function trainJob(s: Settings): Promise<boolean> {
   showRun(run);
   progress(1, `${label}: ${note || `trained in ${duration(result.seconds)}`}`);
   console.info(`demo: ${label}`, JSON.stringify({ train: result.train, test: result.test, steps: result.steps }));
-  if (!s.lambdaEvery) void charts.lambda.clear();
   return note === '';
 }
 
