@@ -116,13 +116,16 @@ async function overflowAt(page: Page): Promise<Record<string, number>> {
   return out;
 }
 
-/** Screenshots for docs/demo/ at both widths: one window's worth from the latest run's results down, to keep the PNGs small. */
+/** Where screenshots go: test-artifacts/, or DEMO_SCREENSHOTS=docs/demo to refresh the README's. */
+const SHOTS = join(ROOT, process.env.DEMO_SCREENSHOTS ?? 'test-artifacts');
+
+/** Screenshots at both widths: one window's worth from the latest run's results down, to keep the PNGs small. */
 async function screenshots(page: Page, name: string): Promise<void> {
-  await mkdir(join(ROOT, 'docs', 'demo'), { recursive: true });
+  await mkdir(SHOTS, { recursive: true });
   for (const size of Object.values(VIEWPORTS)) {
     await page.setViewportSize(size);
     await page.evaluate(() => document.getElementById('results')!.scrollIntoView({ block: 'start' }));
-    await page.screenshot({ path: join(ROOT, 'docs', 'demo', `${name}-${size.width}.png`) });
+    await page.screenshot({ path: join(SHOTS, `${name}-${size.width}.png`) });
   }
 }
 
