@@ -1,104 +1,122 @@
 /**
- * The page's charts. Live ones (loss, accuracy, λmax during training) are embedded once per run
- * with the finished runs' points and then fed by view.insert, which updates the existing view in
- * place: far cheaper than compiling and embedding a new chart per point. Where the Node report has the
- * chart already (src/study/charts.ts) its spec is reused; a live chart takes such a spec and swaps
- * its inline data for a named data set that points can be inserted into.
+ * A chart on the page: a Vega(-Lite) view in its own box (which scrolls sideways on a narrow
+ * screen), hidden while it has no data, with Vega's PNG/SVG export menu and a CSV of the rows it
+ * draws. Live charts (loss, accuracy, λmax during training) are embedded at their first point and
+ * then fed by view.insert, which updates the view in place: far cheaper than a new chart per point.
  */
 import embed, { type Result, type VisualizationSpec } from 'vega-embed';
-import type { Slice1d, Slice2d } from '../src/probe/slices';
+import type { Spec } from './specs';
 
-export type Spec = Record<string, unknown>;
-
-/** The data set live charts stream into. */
+/** The data set live charts stream into (specs.ts names it in its live specs). */
 const POINTS = 'points';
 
-export interface Point {
-  run: string;
-  step: number;
-  value: number;
-}
+/** A data row; an interface of named fields (specs.ts Point) is one too. */
+type Row = object;
 
-/** A spec whose (first layer's) data is the named, insertable set `points`, starting with `rows`. */
-export function streaming(spec: Spec, rows: Point[]): Spec {
-  const data = { name: POINTS, values: rows };
-  const layers = spec.layer as Spec[] | undefined;
-  return layers ? { ...spec, layer: [{ ...layers[0], data }, ...layers.slice(1)] } : { ...spec, data };
-}
-
-/** One line per run over training steps. */
-export function curveSpec(title: string, yTitle: string, rows: Point[], yScale: Spec = { zero: false }): Spec {
-  return streaming({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title, width: 420, height: 220,
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: yScale },
-      color: { field: 'run', type: 'nominal', title: 'run' },
-    },
-  }, rows);
-}
-
-export function slicesSpec(slices: { direction: string; slice: Slice1d }[]): Spec {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Loss along θ + α·d (both d scaled to the filter-normalised length)',
-    width: 420, height: 240,
-    data: { values: slices.flatMap(({ direction, slice }) => slice.alphas.map((alpha, i) => ({ direction, alpha, loss: slice.loss[i] }))) },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'alpha', type: 'quantitative', title: 'α' },
-      y: { field: 'loss', type: 'quantitative', title: 'train loss', scale: { type: 'log' } },
-      color: { field: 'direction', type: 'nominal', title: 'direction d' },
-    },
+/** RFC 4180 CSV: a header of the rows' keys, fields quoted where they need it. */
+export function toCsv(rows: Row[]): string {
+  const records = rows as Record<string, unknown>[];
+  const keys = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  const field = (v: unknown) => {
+    const s = v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
+  return [keys.map(field).join(','), ...records.map((r) => keys.map((k) => field(r[k])).join(','))].join('\n') + '\n';
 }
 
-export function planeSpec(plane: Slice2d, axes: [string, string]): Spec {
-  const values = plane.betas.flatMap((beta, j) => plane.alphas.map((alpha, i) => ({ alpha, beta, loss: plane.loss[j][i] })));
-  // β descending puts its positive end at the top, as on a map.
-  const axis = (field: string, title: string, sort: string) => ({ field, type: 'ordinal', title, sort, axis: { format: '.2f' } });
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Loss over the plane θ + α·d₁ + β·d₂',
-    width: 300, height: 300,
-    data: { values },
-    mark: 'rect',
-    encoding: {
-      x: axis('alpha', `α (${axes[0]})`, 'ascending'),
-      y: axis('beta', `β (${axes[1]})`, 'descending'),
-      color: { field: 'loss', type: 'quantitative', title: 'loss', scale: { type: 'log', scheme: 'viridis' } },
-      tooltip: [{ field: 'alpha', format: '.3f' }, { field: 'beta', format: '.3f' }, { field: 'loss', format: '.4g' }],
-    },
-  };
+export function download(name: string, text: string, type: string): void {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type }));
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
-/**
- * A chart in an element: `show` replaces it, `insert` streams points; calls are applied in order.
- * A chart that fails to draw logs why and leaves the rest of the page (and the run) alone.
- */
+/** Calls are applied in order; a chart that fails to draw logs why and leaves the page (and the run) alone. */
 export class Chart {
   private result: Result | null = null;
   private queue: Promise<void> = Promise.resolve();
+  private rows: Row[] = [];
+  /** A live chart's spec, embedded at its first point. */
+  private pending: Spec | null = null;
+  private readonly view: HTMLDivElement;
 
-  constructor(private readonly element: HTMLElement) {}
+  constructor(private readonly box: HTMLElement, private readonly name: string) {
+    this.view = document.createElement('div');
+    const csv = Object.assign(document.createElement('button'), { type: 'button', className: 'csv', textContent: 'CSV of this chart' });
+    csv.addEventListener('click', () => download(`${this.name}.csv`, toCsv(this.rows), 'text/csv'));
+    box.classList.add('chart');
+    box.replaceChildren(this.view, csv);
+    box.hidden = true;
+  }
 
-  show(spec: Spec): Promise<void> {
+  /** Replaces the chart; `rows` are its data for the CSV. Without rows the chart is hidden. */
+  show(spec: Spec, rows: Row[]): Promise<void> {
     return this.enqueue(async () => {
-      this.result?.finalize();
-      this.result = await embed(this.element, spec as VisualizationSpec, { actions: false, renderer: 'svg' });
+      this.pending = null;
+      this.rows = rows;
+      if (rows.length === 0) return this.reset();
+      await this.embed(spec);
     });
   }
 
-  insert(rows: Point[]): Promise<void> {
+  /** A live chart: hidden until `insert` brings its first rows. */
+  stream(spec: Spec, rows: Row[] = []): Promise<void> {
     return this.enqueue(async () => {
-      await this.result?.view.insert(POINTS, rows).runAsync();
+      this.reset();
+      this.rows = [...rows];
+      if (rows.length === 0) this.pending = spec;
+      else await this.embed(withPoints(spec, rows));
+    });
+  }
+
+  insert(rows: Row[]): Promise<void> {
+    return this.enqueue(async () => {
+      this.rows.push(...rows);
+      if (this.pending) {
+        const spec = this.pending;
+        this.pending = null;
+        await this.embed(withPoints(spec, this.rows));
+      } else {
+        await this.result?.view.insert(POINTS, rows).runAsync();
+      }
+    });
+  }
+
+  clear(): Promise<void> {
+    return this.enqueue(async () => {
+      this.pending = null;
+      this.rows = [];
+      this.reset();
+    });
+  }
+
+  private reset(): void {
+    this.result?.finalize();
+    this.result = null;
+    this.view.replaceChildren();
+    this.box.hidden = true;
+  }
+
+  private async embed(spec: Spec): Promise<void> {
+    this.result?.finalize();
+    this.box.hidden = false;
+    this.result = await embed(this.view, spec as VisualizationSpec, {
+      renderer: 'svg',
+      actions: { export: { svg: true, png: true }, source: false, compiled: false, editor: false },
+      downloadFileName: this.name,
     });
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(task).catch((err) => console.error('chart:', err));
+    this.queue = this.queue.then(task).catch((err) => console.error(`chart ${this.name}:`, err));
     return this.queue;
   }
+}
+
+/** The spec with its (first layer's) named `points` data starting as `rows`. */
+function withPoints(spec: Spec, rows: Row[]): Spec {
+  const data = { name: POINTS, values: rows };
+  const layers = spec.layer as Spec[] | undefined;
+  return layers ? { ...spec, layer: [{ ...layers[0], data }, ...layers.slice(1)] } : { ...spec, data };
 }

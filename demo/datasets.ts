@@ -14,19 +14,29 @@ export interface IdxFiles {
   labels: string;
 }
 
+/** Sizes known before loading: for the cost estimate and the import panel's fit check. */
+export interface DatasetShape {
+  train: number;
+  test: number;
+  features: number;
+  classes: number;
+}
+
 export const DATASETS = {
   'mnist-10k': {
-    title: '10,000 digits (mnist package), 80/20 split',
+    title: 'MNIST 10k digits, 80/20 split',
+    shape: { train: 8000, test: 2000, features: 784, classes: 10 },
     files: [{ name: 'mnist-10k', images: 'mnist-10k-images-idx3-ubyte.gz', labels: 'mnist-10k-labels-idx1-ubyte.gz' }],
   },
   mnist: {
-    title: 'MNIST, 60,000 train / 10,000 test',
+    title: 'MNIST, 60k train / 10k test',
+    shape: { train: 60000, test: 10000, features: 784, classes: 10 },
     files: [
       { name: 'mnist/train', images: 'mnist-train-images-idx3-ubyte.gz', labels: 'mnist-train-labels-idx1-ubyte.gz' },
       { name: 'mnist/test', images: 'mnist-t10k-images-idx3-ubyte.gz', labels: 'mnist-t10k-labels-idx1-ubyte.gz' },
     ],
   },
-} as const satisfies Record<string, { title: string; files: readonly IdxFiles[] }>;
+} as const satisfies Record<string, { title: string; shape: DatasetShape; files: readonly IdxFiles[] }>;
 
 export type DatasetName = keyof typeof DATASETS;
 

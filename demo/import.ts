@@ -1,30 +1,53 @@
 /**
  * The page's "probe a model from a file" panel: weights (.safetensors, or an .npz state_dict) and
  * optionally data (.npz with x and y) come by drag-and-drop onto the panel or from the file
- * pickers; the architecture read is shown at once, and the Probe button hands the model and its
- * data to main.ts, which probes it like a trained run. Files are read here (src/io); a bad file is
- * reported in the panel with the reader's message and nothing is probed.
+ * pickers. Everything a probe needs is settled here, on load, before any GPU work: the
+ * architecture read, the activation it will use and where that came from (the file's metadata, or
+ * assumed until the user chooses), and whether model and data fit. A bad file is reported in the
+ * panel as the kind of file it was meant to be, its picker is cleared, and nothing stale stays.
  */
-import type { Activation } from '../src/vocabulary';
+import { ACTIVATIONS, isActivation, type Activation } from '../src/vocabulary';
 import { readDataNpz, type ArrayData } from '../src/io/array-data';
 import { readMlpWeights, type ImportedMlp } from '../src/io/mlp-weights';
 import { isZip, readNpz } from '../src/io/npy';
-import { byId } from './view';
+import { fitProblem } from './session';
+import { byId, element, setMessage } from './view';
 import { message } from './problems';
+
+/** What the activation in use rests on. */
+export type ActivationSource = 'file' | 'assumed' | 'chosen';
 
 export interface ImportChoice {
   weights: ImportedMlp;
   activation: Activation;
+  activationSource: ActivationSource;
   /** null: the page's digits (the Data fields of the form). */
   data: { file: string; arrays: ArrayData } | null;
 }
 
-interface Loaded {
-  weights: ImportedMlp | null;
-  data: { file: string; bytes: Uint8Array } | null;
+/** The digits the form would give, for the fit check when no data file is dropped. */
+export interface DigitsShape {
+  name: string;
+  features: number;
+  classes: number;
 }
 
-const loaded: Loaded = { weights: null, data: null };
+interface DataFile {
+  file: string;
+  bytes: Uint8Array;
+  count: number;
+  features: number;
+  classes: number;
+}
+
+/** Used for a file without recorded activation until the user chooses: nn.Sequential's usual one. */
+const ASSUMED: Activation = 'relu';
+
+const state: { weights: ImportedMlp | null; data: DataFile | null; source: ActivationSource } = { weights: null, data: null, source: 'assumed' };
+let digits: () => DigitsShape;
+let changed: () => void;
+
+const activationMenu = () => byId<HTMLSelectElement>('import-activation');
 
 /** An .npz whose arrays are named …weight / …bias is a state_dict; any other .npz is data. */
 function isWeightsFile(name: string, bytes: Uint8Array): boolean {
@@ -36,51 +59,104 @@ function isWeightsFile(name: string, bytes: Uint8Array): boolean {
   }
 }
 
+function shapeOf(arrays: ArrayData): { count: number; features: number; classes: number } {
+  return arrays.kind === 'bytes' ? arrays.dataset : arrays;
+}
+
+/** null when model and data fit (or no model yet), else why not. */
+function misfit(): string | null {
+  const w = state.weights;
+  if (!w) return null;
+  const d = state.data ? { name: state.data.file, features: state.data.features, classes: state.data.classes } : digits();
+  return fitProblem(w, d);
+}
+
+function sourceText(): string {
+  const w = state.weights;
+  if (!w) return '';
+  if (state.source === 'file') return `from ${w.file}'s metadata`;
+  if (state.source === 'chosen') return 'chosen by you';
+  return `assumed — ${w.file} does not record its activation: choose the one it was trained with`;
+}
+
 function show(): void {
-  const box = byId('import-architecture');
-  const w = loaded.weights;
+  const w = state.weights;
   const rows: [string, string][] = [];
   if (w) {
-    rows.push(['Model', `${w.widths.join('-')} MLP from ${w.file} (${w.format}${w.activation ? `, records ${w.activation}` : ''})`]);
+    rows.push(['Model', `${w.widths.join('-')} MLP from ${w.file} (${w.format})`]);
     w.layers.forEach((l, i) => rows.push([`Layer ${i + 1}`, `${l.weight} [${l.outDim} × ${l.inDim}] + ${l.bias}, ${l.dtype}`]));
     for (const n of w.notes) rows.push(['Note', n]);
-    box.dataset.value = JSON.stringify(w.widths);
   }
-  rows.push(['Data', loaded.data ? loaded.data.file : 'the digits chosen in the form above']);
-  box.replaceChildren(...rows.flatMap(([k, v]) => [Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v })]));
+  const d = state.data;
+  rows.push(['Data', d ? `${d.file}: ${d.count} samples × ${d.features} features, ${d.classes} classes` : `${digits().name} (the Data fields of the form)`]);
+  const fit = misfit();
+  if (w) rows.push(['Fit', fit ?? `${w.widths[0]} inputs = ${d?.features ?? digits().features} features; ${w.widths.at(-1)} outputs for ${d?.classes ?? digits().classes} classes`]);
+  const box = byId('import-architecture');
+  box.dataset.value = w ? JSON.stringify(w.widths) : '';
+  box.replaceChildren(...rows.map(([k, v]) => element('div', {}, element('dt', {}, k), element('dd', { className: k === 'Fit' && fit ? 'error' : '' }, v))));
+  const source = byId('import-activation-source');
+  source.textContent = sourceText();
+  source.className = state.source === 'assumed' && w ? 'warning' : '';
+  source.dataset.value = w ? state.source : '';
 }
 
-function report(text: string): void {
-  byId('import-status').textContent = text;
+/** Reads one file in its role ('weights', 'data', or told by its content for a drop). */
+function read(f: { name: string; bytes: Uint8Array }, role: 'weights' | 'data' | 'drop'): string {
+  const asWeights = role === 'weights' || (role === 'drop' && isWeightsFile(f.name, f.bytes));
+  if (asWeights) {
+    state.weights = null;
+    const w = readMlpWeights(f.bytes, f.name);
+    if (w.activation !== undefined && !isActivation(w.activation)) {
+      throw new Error(`${f.name} records activation "${w.activation}", which this engine does not have (it has ${ACTIVATIONS.join(', ')})`);
+    }
+    state.weights = w;
+    state.source = w.activation ? 'file' : 'assumed';
+    activationMenu().value = w.activation ?? ASSUMED;
+    return `read weights ${f.name}`;
+  }
+  state.data = null;
+  try {
+    const arrays = readDataNpz(f.bytes, f.name);
+    state.data = { file: f.name, bytes: f.bytes, ...shapeOf(arrays) };
+  } catch (err) {
+    throw new Error(`data file: ${message(err)}`);
+  }
+  return `read data ${f.name}`;
 }
 
-async function take(files: Iterable<File>, onChange: () => void): Promise<void> {
-  for (const f of files) {
-    const bytes = new Uint8Array(await f.arrayBuffer());
+async function take(files: Iterable<File>, role: 'weights' | 'data' | 'drop', picker?: HTMLInputElement): Promise<void> {
+  const notes: string[] = [];
+  let failed = false;
+  for (const file of files) {
     try {
-      if (isWeightsFile(f.name, bytes)) {
-        loaded.weights = readMlpWeights(bytes, f.name);
-        if (loaded.weights.activation) byId<HTMLSelectElement>('import-activation').value = loaded.weights.activation;
-      } else {
-        readDataNpz(bytes, f.name); // checked now, so a bad file is reported on drop, not at probe time
-        loaded.data = { file: f.name, bytes };
-      }
-      report(`read ${f.name}`);
+      notes.push(read({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }, role));
     } catch (err) {
-      report(`error: ${message(err)}`);
+      failed = true;
+      notes.push(`error: ${message(err)}`);
     }
   }
+  // A picker keeps showing only a file that was read.
+  if (failed && picker) picker.value = '';
+  const fit = misfit();
+  if (fit) notes.push(`error: ${fit}`);
+  setMessage(byId('import-status'), notes.join('; '), failed || fit !== null);
   show();
-  onChange();
+  changed();
 }
 
-/** Wires the drop zone and the pickers; onChange runs after every file read (to refresh buttons). */
-export function setupImport(onChange: () => void): void {
+/** Wires the drop zone, the pickers and the activation menu; onChange runs after every change (to refresh buttons). */
+export function setupImport(onChange: () => void, digitsShape: () => DigitsShape): void {
+  changed = onChange;
+  digits = digitsShape;
   const zone = byId('drop-zone');
-  for (const id of ['weights-file', 'data-file']) {
+  for (const [id, role] of [['weights-file', 'weights'], ['data-file', 'data']] as const) {
     const input = byId<HTMLInputElement>(id);
-    input.addEventListener('change', () => void take(input.files ?? [], onChange));
+    input.addEventListener('change', () => void take(input.files ?? [], role, input));
   }
+  activationMenu().addEventListener('change', () => {
+    state.source = 'chosen';
+    show();
+  });
   zone.addEventListener('dragover', (e) => {
     e.preventDefault();
     zone.classList.add('over');
@@ -88,18 +164,25 @@ export function setupImport(onChange: () => void): void {
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
   zone.addEventListener('drop', (e) => {
     e.preventDefault();
+    e.stopPropagation();
     zone.classList.remove('over');
-    void take(e.dataTransfer?.files ?? [], onChange);
+    void take(e.dataTransfer?.files ?? [], 'drop');
   });
   show();
 }
 
-export const importReady = (): boolean => loaded.weights !== null;
+/** The form's data changed: the fit check follows it. */
+export function dataChanged(): void {
+  show();
+}
+
+/** A model is loaded and fits its data. */
+export const importReady = (): boolean => state.weights !== null && misfit() === null;
 
 /** The model and data to probe; the data is re-read with the model's output width as its class count. */
 export function importChoice(): ImportChoice {
-  const weights = loaded.weights!;
+  const weights = state.weights!;
   const classes = weights.widths.at(-1)!;
-  const data = loaded.data ? { file: loaded.data.file, arrays: readDataNpz(loaded.data.bytes, loaded.data.file, { classes }) } : null;
-  return { weights, activation: byId<HTMLSelectElement>('import-activation').value as Activation, data };
+  const data = state.data ? { file: state.data.file, arrays: readDataNpz(state.data.bytes, state.data.file, { classes }) } : null;
+  return { weights, activation: activationMenu().value as Activation, activationSource: state.source, data };
 }

@@ -12,7 +12,7 @@ import { train, type StepLog } from '../src/train/trainer';
 import { hessianOperator } from '../src/probe/operator';
 import { powerIteration } from '../src/probe/power';
 import { probeMinimum } from '../src/study/probe-minimum';
-import { measureNoise, type NoiseResult } from '../src/study/noise';
+import { measureNoise, type Eigenpairs, type NoiseResult } from '../src/study/noise';
 import { filterNormalise, norm, normalise, randomDirection } from '../src/probe/directions';
 import { slice1d, slice2d, type Slice1d, type Slice2d } from '../src/probe/slices';
 import { DEFAULT_CONFIG } from '../src/study/config';
@@ -22,8 +22,12 @@ import { importedRun } from '../src/study/imported-run';
 import { OPTIMIZER_LABELS } from '../src/vocabulary';
 import { configurationName, optimizerConfig, type Settings } from './settings';
 import type { ImportChoice } from './import';
+import { num } from './format';
 
 const STUDY = DEFAULT_CONFIG.probe;
+
+/** The activation of every net the page trains (the study's). */
+export const TRAIN_ACTIVATION = DEFAULT_CONFIG.activation;
 
 export interface RunData {
   train: GpuDataset;
@@ -69,10 +73,8 @@ export async function importedModel(gpu: Gpu, choice: ImportChoice, split: Split
   const widths = choice.weights.widths;
   let model: Mlp | null = null;
   try {
-    if (data.probe.features !== widths[0] || data.probe.classes > widths.at(-1)!) {
-      throw new Error(`${choice.weights.file} takes ${widths[0]} inputs and has ${widths.at(-1)} outputs, but the data has ` +
-        `${data.probe.features} features and ${data.probe.classes} classes: drop a matching data .npz.`);
-    }
+    const misfit = fitProblem(choice.weights, { name: choice.data?.file ?? 'the digits', features: data.probe.features, classes: data.probe.classes });
+    if (misfit) throw new Error(misfit);
     model = await Mlp.create(gpu, { widths, activation: choice.activation, seed: s.seed });
     model.setParams(choice.weights.params);
     const probed = await model.loss(data.probe, { chunkSize: STUDY.chunkSize });
@@ -109,7 +111,7 @@ export function widths(data: RunData, s: Settings): number[] {
 
 export async function trainRun(gpu: Gpu, data: RunData, s: Settings, hooks: TrainHooks): Promise<Trained> {
   const t0 = performance.now();
-  const model = await Mlp.create(gpu, { widths: widths(data, s), activation: DEFAULT_CONFIG.activation, seed: s.seed });
+  const model = await Mlp.create(gpu, { widths: widths(data, s), activation: TRAIN_ACTIVATION, seed: s.seed });
   const during = s.lambdaEvery > 0 ? await hessianOperator(model, data.during, { chunkSize: STUDY.chunkSize }) : null;
   const duringTraining: RunResult['duringTraining'] = [];
   let nextLambda = s.lambdaEvery;
@@ -151,35 +153,115 @@ export interface Probe {
   density: { grid: number[]; density: number[] };
   /** 1D slices along the top eigenvector and a random filter-normalised direction, the same length. */
   slices: { direction: string; slice: Slice1d }[];
-  /** The loss over the plane those two directions span. */
-  plane: Slice2d;
+  /** The 2-D loss landscape (Li et al. 2018) and the directions spanning it. */
+  landscape: Landscape;
   /** Gradient noise and (SGD) the weights' stationary spread against curvature (src/study/noise.ts, the study's defaults). */
   noise: NoiseResult;
+  /** The top eigenpairs, kept on the host so the landscape can be redrawn in their plane. */
+  eigenpairs: Eigenpairs;
   hvps: number;
+}
+
+export interface Landscape {
+  plane: Slice2d;
+  axes: [string, string];
 }
 
 export const DIRECTIONS = ['top eigenvector', 'random (filter-normalised)'] as [string, string];
 
-/** The probes of the Node study (src/study/probe-minimum.ts), plus two 1D slices and the 2D plane they span. */
-/** `imported`: the model was not trained with the form's optimiser, so it has no 2/η. */
-export async function probeRun(model: Mlp, data: GpuDataset, s: Settings, stage: (text: string) => Promise<void>, imported = false): Promise<Probe> {
+/** Thrown between probe stages once Stop was pressed. */
+export class Stopped extends Error {
+  constructor(readonly stage: string) {
+    super(`stopped before ${stage}`);
+  }
+}
+
+export interface ProbeHooks {
+  /** Awaited before each stage with its 1-based number and the planned count. */
+  stage: (text: string, k: number, n: number) => Promise<void>;
+  signal: AbortSignal;
+}
+
+/**
+ * The stages a probe announces, for "stage k of n": probeMinimum's block path (λmax with top-k,
+ * trace, density, per-layer λmax, perturbation, and the two invariant measures), this page's 1D
+ * and 2D slices, then the noise measure's bulk curvature, gradient noise and, for a trained SGD
+ * run, its stationary spread (which it may skip, so n is an upper bound there).
+ */
+export function probeStages(s: Settings, imported: boolean): number {
+  const invariant = STUDY.invariant ? 1 + (STUDY.invariant.flatnessSamples > 0 ? 1 : 0) : 0;
+  const noise = (STUDY.noise.bulk > 0 ? 1 : 0) + 1 + (s.optimizer === 'sgd' && !imported && STUDY.noise.steps > 0 ? 1 : 0);
+  return 5 + invariant + 2 + noise;
+}
+
+/** A stage callback that counts, and stops the probe between stages once the signal is aborted. */
+function counted(hooks: ProbeHooks, n: number): (text: string) => Promise<void> {
+  let k = 0;
+  return async (text) => {
+    if (hooks.signal.aborted) throw new Stopped(text);
+    k += 1;
+    await hooks.stage(text, k, Math.max(n, k));
+  };
+}
+
+/** The probes of the Node study (src/study/probe-minimum.ts), plus two 1D slices and the 2D landscape. */
+/** `imported`: the model was not trained with the form's optimiser, so it has no 2/η and no SGD continuation. */
+export async function probeRun(model: Mlp, data: GpuDataset, s: Settings, hooks: ProbeHooks, imported = false): Promise<Probe> {
   const chunkSize = STUDY.chunkSize;
+  const stage = counted(hooks, probeStages(s, imported));
   const probed = await probeMinimum(model, data, { ...STUDY, maxIter: s.maxIter, topK: s.topK, lanczosSteps: s.lanczosSteps, densitySteps: s.densitySteps, slice: undefined },
     { seed: s.seed, twoOverEta: s.optimizer === 'sgd' && !imported ? 2 / s.lr : null }, stage);
   await stage('1D slices');
-  const random = filterNormalise(randomDirection(model.layout, s.seed), await model.getParams(), model.layout);
+  const params = await model.getParams();
+  const random = filterNormalise(randomDirection(model.layout, s.seed), params, model.layout);
   const top = normalise(probed.topVector, norm(random));
-  const grid = (steps: number) => ({ from: STUDY.slice.from, to: STUDY.slice.to, steps });
   const slices = [];
   for (const [direction, d] of [[DIRECTIONS[0], top], [DIRECTIONS[1], random]] as const) {
-    slices.push({ direction, slice: await slice1d(model, data, d, { alphas: grid(s.sliceSteps), chunkSize }) });
+    slices.push({ direction, slice: await slice1d(model, data, d, { alphas: { ...STUDY.slice, steps: s.sliceSteps }, chunkSize }) });
   }
-  await stage(`2D slice (${s.gridSteps}×${s.gridSteps})`);
-  const plane = await slice2d(model, data, top, random, { alphas: grid(s.gridSteps), betas: grid(s.gridSteps), chunkSize });
+  await stage(`2D landscape (${s.gridSteps}×${s.gridSteps})`);
+  const landscape = await landscapeOf(model, data, s, probed.eigenpairs, params);
   // An imported model has no optimiser of this form's: its gradient noise only.
   const noiseRun = imported ? { batchSize: s.batch, seed: s.seed, chunkSize } : { optimizer: optimizerConfig(s), batchSize: s.batch, seed: s.seed, chunkSize };
-  const noise = await measureNoise(model, data, STUDY.noise, noiseRun, probed.eigenpairs, stage);
-  return { sharpness: probed.sharpness, density: probed.density, slices, plane, noise, hvps: probed.hvps };
+  const noise = await measureNoise(model, data, STUDY.noise, noiseRun, probed.eigenpairs, stage, hooks.signal);
+  return { sharpness: probed.sharpness, density: probed.density, slices, landscape, noise, eigenpairs: probed.eigenpairs, hvps: probed.hvps };
+}
+
+/**
+ * L(θ + α·d₁ + β·d₂) on a gridSteps² grid over ±planeRange, evaluated in batches of points per
+ * pass over the data (src/probe/slices.ts). The plane is Li et al.'s — two independent random
+ * directions, each filter-normalised to the weights (seeds s.seed and s.seed + 1) — or the top two
+ * Hessian eigenvectors, each scaled to the first random direction's length so the ranges compare.
+ */
+export async function landscapeOf(model: Mlp, data: GpuDataset, s: Settings, eigen: Eigenpairs, params?: Float32Array): Promise<Landscape> {
+  const theta = params ?? await model.getParams();
+  const [r1, r2] = [s.seed, s.seed + 1].map((seed) => filterNormalise(randomDirection(model.layout, seed), theta, model.layout));
+  const P = model.layout.size;
+  let d: [Float32Array, Float32Array];
+  let axes: [string, string];
+  if (s.plane === 'eigen') {
+    if (eigen.values.length < 2) throw new Error(`the top-two-eigenvector plane needs two eigenvectors; this probe returned ${eigen.values.length} (raise Top-k eigenvalues to 2 or more)`);
+    d = [normalise(eigen.vectors.subarray(0, P), norm(r1)), normalise(eigen.vectors.subarray(P, 2 * P), norm(r1))];
+    axes = [`v₁ (λ₁ = ${num(eigen.values[0])})`, `v₂ (λ₂ = ${num(eigen.values[1])})`];
+  } else {
+    d = [r1, r2];
+    axes = ['d₁, random filter-normalised', 'd₂, random filter-normalised'];
+  }
+  const grid = { from: -s.planeRange, to: s.planeRange, steps: s.gridSteps };
+  const plane = await slice2d(model, data, d[0], d[1], { alphas: grid, betas: grid, chunkSize: STUDY.chunkSize });
+  return { plane, axes };
+}
+
+/** Whether a model and data fit: an error message naming both, or null. */
+export function fitProblem(model: { file: string; widths: number[] }, data: { name: string; features: number; classes: number }): string | null {
+  const inputs = model.widths[0];
+  const outputs = model.widths.at(-1)!;
+  if (inputs === data.features && data.classes <= outputs) return null;
+  const what = [
+    inputs !== data.features ? `takes ${inputs} inputs but ${data.name} has ${data.features} features per sample` : '',
+    data.classes > outputs ? `has ${outputs} outputs but ${data.name} has labels up to ${data.classes - 1}` : '',
+  ].filter(Boolean).join(', and ');
+  return `${model.file} ${what}: drop a data .npz that matches the model, or a model for this data.`;
 }
 
 function describeOptimizer(s: Settings): string {

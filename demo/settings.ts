@@ -32,6 +32,10 @@ export interface Settings {
   densitySteps: number;
   sliceSteps: number;
   gridSteps: number;
+  /** The 2-D landscape's plane: two filter-normalised random directions (Li et al. 2018) or the top two eigenvectors. */
+  plane: 'random' | 'eigen';
+  /** The landscape's half-width: α and β run from −planeRange to planeRange. */
+  planeRange: number;
 }
 
 type Kind = 'choice' | 'positive' | 'nonnegative' | 'count' | 'whole';
@@ -39,7 +43,7 @@ type Kind = 'choice' | 'positive' | 'nonnegative' | 'count' | 'whole';
 interface Field {
   key: keyof Settings;
   label: string;
-  group: 'run' | 'data' | 'probe';
+  group: 'run' | 'data' | 'log' | 'probe';
   kind: Kind;
   options?: readonly { value: string; text: string }[];
   hint?: string;
@@ -68,6 +72,8 @@ export const DEFAULTS: Settings = {
   sliceSteps: p.slice.steps,
   // 41×41 = 1,681 points: the batched loss pass evaluates 16 per pass over the data (probe/slices.ts).
   gridSteps: 41,
+  plane: 'random',
+  planeRange: p.slice.to,
 };
 
 export const FIELDS: readonly Field[] = [
@@ -83,8 +89,8 @@ export const FIELDS: readonly Field[] = [
   { key: 'dataset', label: 'Dataset', group: 'data', kind: 'choice', options: Object.entries(DATASETS).map(([value, d]) => ({ value, text: d.title })) },
   { key: 'train', label: 'Train samples', group: 'data', kind: 'whole', hint: '0 = all' },
   { key: 'test', label: 'Test samples', group: 'data', kind: 'whole', hint: '0 = all' },
-  { key: 'logEvery', label: 'Log every (steps)', group: 'probe', kind: 'count' },
-  { key: 'lambdaEvery', label: 'λmax every (steps)', group: 'probe', kind: 'whole', hint: '0 = off' },
+  { key: 'logEvery', label: 'Log every (steps)', group: 'log', kind: 'count' },
+  { key: 'lambdaEvery', label: 'λmax every (steps)', group: 'log', kind: 'whole', hint: '0 = off' },
   { key: 'probeSamples', label: 'Probe samples', group: 'probe', kind: 'whole', hint: 'train samples the Hessian is measured on, 0 = all' },
   { key: 'maxIter', label: 'Power iterations (max)', group: 'probe', kind: 'count' },
   { key: 'topK', label: 'Top-k eigenvalues', group: 'probe', kind: 'count' },
@@ -92,6 +98,11 @@ export const FIELDS: readonly Field[] = [
   { key: 'densitySteps', label: 'Density Lanczos steps', group: 'probe', kind: 'count' },
   { key: 'sliceSteps', label: '1D slice points', group: 'probe', kind: 'count' },
   { key: 'gridSteps', label: '2D grid points per axis', group: 'probe', kind: 'count' },
+  {
+    key: 'plane', label: '2D plane', group: 'probe', kind: 'choice',
+    options: [{ value: 'random', text: 'two random directions (filter-normalised)' }, { value: 'eigen', text: 'top two Hessian eigenvectors' }],
+  },
+  { key: 'planeRange', label: '2D range ±', group: 'probe', kind: 'positive', hint: 'α and β from −range to +range' },
 ];
 
 /** The optimizer fields of a preset (weight decay 0 when the preset leaves it unset). */
@@ -114,19 +125,20 @@ export function parseSettings(params: URLSearchParams): Settings {
     if (text === null || text === '' || field.key === 'config') continue;
     (s as unknown as Record<string, unknown>)[field.key] = parseField(field, text);
   }
-  if (s.lanczosSteps < s.topK) throw new Error(`lanczosSteps (${s.lanczosSteps}) must be at least topK (${s.topK})`);
+  if (s.lanczosSteps < s.topK) throw new Error(`${label('lanczosSteps')} (${s.lanczosSteps}) must be at least ${label('topK')} (${s.topK})`);
+  if (s.plane === 'eigen' && s.topK < 2) throw new Error(`${label('plane')} "top two Hessian eigenvectors" needs ${label('topK')} ≥ 2 (it is ${s.topK})`);
   return s;
 }
 
 function parseField(field: Field, text: string): string | number {
   if (field.kind === 'choice') {
     const valid = field.options!.map((o) => o.value);
-    if (!valid.includes(text)) throw new Error(`${field.key}=${text} is invalid; valid values: ${valid.join(', ')}`);
+    if (!valid.includes(text)) throw new Error(`${field.label} (${field.key}): "${text}" is not one of ${valid.join(', ')}`);
     return text;
   }
   const v = Number(text);
   const kind = NUMBERS[field.kind];
-  if (!kind.valid(v)) throw new Error(`${field.key}=${text} is invalid; it must be ${kind.text}`);
+  if (!kind.valid(v)) throw new Error(`${field.label} (${field.key}): "${text}" is not valid; it must be ${kind.text}`);
   return v;
 }
 
@@ -136,6 +148,24 @@ const NUMBERS: Record<Exclude<Kind, 'choice'>, { valid: (v: number) => boolean; 
   count: { valid: (v) => Number.isInteger(v) && v >= 1, text: 'an integer ≥ 1' },
   whole: { valid: (v) => Number.isInteger(v) && v >= 0, text: 'an integer ≥ 0' },
 };
+
+const label = (key: keyof Settings) => FIELDS.find((f) => f.key === key)!.label;
+
+/** The URL parameters that give these settings: the preset, then only the fields that differ from its defaults. */
+export function settingsParams(s: Settings): URLSearchParams {
+  const base: Settings = { ...DEFAULTS, ...presetFields(s.config) };
+  const params = new URLSearchParams();
+  for (const f of FIELDS) if (f.key === 'config' || s[f.key] !== base[f.key]) params.set(f.key, String(s[f.key]));
+  return params;
+}
+
+/** The fields the reference study fixed: a run matches it only with all of them at their defaults. */
+const REFERENCE_FIELDS = ['hidden', 'depth', 'epochs', 'batch', 'dataset', 'train', 'test', 'probeSamples'] as const;
+
+/** Whether a run with these settings was made as the reference study's runs were (its preset untouched, the study's model, data and budget). */
+export function hasReferenceSettings(s: Settings): boolean {
+  return configurationName(s) !== 'custom' && REFERENCE_FIELDS.every((k) => s[k] === DEFAULTS[k]);
+}
 
 /** The engine's optimizer config for these settings. */
 export function optimizerConfig(s: Settings): OptimizerConfig {

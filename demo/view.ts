@@ -9,33 +9,52 @@ import { REFERENCE } from '../src/study/report';
 import type { RunResult } from '../src/study/results';
 import { FIELDS, parseSettings, type Settings } from './settings';
 import type { Probe } from './session';
+import { num, pct, pm } from './format';
 
-/** A finished (or stopped) run of this session. */
+/** A finished (or stopped) run of this session, or one loaded from a results file. */
 export interface SessionRun {
   id: number;
   /** '#n configuration', unique within the session: the series name in every chart. */
   label: string;
-  settings: Settings;
+  /** How it came to the page: trained here, an imported model probed here, or read from a results JSON. */
+  origin: 'trained' | 'imported' | 'loaded';
+  /** The form's settings it ran with (absent for a run loaded from a CLI study's results.json). */
+  settings?: Settings;
   widths: number[];
+  activation: string;
+  /** Where the activation came from, for imported models: the file's metadata, assumed, or chosen. */
+  activationSource?: string;
+  /** The data, as people name it: "mnist-10k", "data-float.npz". */
+  data: string;
   samples: { train: number; test: number; probe: number };
   result: RunResult;
   note: string;
   probe?: Probe;
+  /** The settings match the reference study's, so its published numbers apply. */
+  reference: boolean;
 }
 
 export const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const el = Object.assign(document.createElement(tag), props);
   el.append(...children);
   return el;
 }
 
+/** A status line: its text, styled as an error when it is one. */
+export function setMessage(el: HTMLElement, text: string, error = text.startsWith('error')): void {
+  el.textContent = text;
+  el.classList.toggle('error', error && text !== '');
+}
+
+/** The form, with the page's own validation (the settings parser's messages) in place of the browser's hints. */
 export function buildForm(form: HTMLFormElement, s: Settings): void {
+  form.noValidate = true;
   for (const f of FIELDS) {
     const input: HTMLSelectElement | HTMLInputElement = f.options
       ? element('select', {}, ...f.options.map((o) => element('option', { value: o.value }, o.text)))
-      : element('input', { type: 'number', step: 'any', min: '0', required: true });
+      : element('input', { type: 'text', inputMode: f.kind === 'positive' || f.kind === 'nonnegative' ? 'decimal' : 'numeric', autocomplete: 'off' });
     input.id = input.name = f.key;
     const group = form.querySelector(`fieldset[data-group="${f.group}"]`)!;
     group.append(element('label', { htmlFor: f.key }, f.label), input);
@@ -89,66 +108,86 @@ export function showProblem(p: Problem): void {
   );
 }
 
-const fixed = (x: number | null | undefined, digits: number, scale = 1) => (x == null || !Number.isFinite(x) ? '—' : (x * scale).toFixed(digits));
+const digits = (d: number) => (v: number) => num(v, d);
 
-const percent = (v: number) => `${fixed(v, 2, 100)} %`;
-const digits = (d: number) => (v: number) => fixed(v, d);
-
-const METRICS: { id: string; name: string; value: (r: SessionRun) => number | number[] | null | undefined; format: (v: number) => string }[] = [
-  { id: 'train-loss', name: 'Train loss', value: (r) => r.result.train.loss, format: digits(4) },
-  { id: 'train-accuracy', name: 'Train accuracy', value: (r) => r.result.train.accuracy, format: percent },
-  { id: 'test-loss', name: 'Test loss', value: (r) => r.result.test.loss, format: digits(4) },
-  { id: 'test-accuracy', name: 'Test accuracy', value: (r) => r.result.test.accuracy, format: percent },
-  { id: 'lambda-max', name: 'λmax', value: (r) => r.result.sharpness?.lambdaMax, format: digits(4) },
-  { id: 'lambda-iterations', name: 'Power iterations', value: (r) => r.result.sharpness?.lambdaIterations, format: String },
-  { id: 'lambda-residual', name: '‖Hv − λv‖ / |λ|', value: (r) => r.result.sharpness?.lambdaResidual, format: (v) => v.toExponential(2) },
-  { id: 'lambda-per-layer', name: 'λmax per layer', value: (r) => r.result.sharpness?.perLayer.map((l) => l.lambdaMax), format: digits(3) },
-  { id: 'top-k', name: 'Top-k (Lanczos)', value: (r) => r.result.sharpness?.topK, format: digits(3) },
+const METRICS: { id: string; name: string; value: (r: SessionRun) => number | number[] | null | undefined; format: (v: number) => string; text?: (r: SessionRun) => string }[] = [
+  { id: 'train-loss', name: 'Train loss', value: (r) => r.result.train.loss, format: digits(5) },
+  { id: 'train-accuracy', name: 'Train accuracy', value: (r) => r.result.train.accuracy, format: (v) => pct(v) },
+  { id: 'test-loss', name: 'Test loss', value: (r) => r.result.test.loss, format: digits(5) },
+  { id: 'test-accuracy', name: 'Test accuracy', value: (r) => r.result.test.accuracy, format: (v) => pct(v) },
+  { id: 'lambda-max', name: 'λmax', value: (r) => r.result.sharpness?.lambdaMax, format: digits(5) },
+  { id: 'lambda-iterations', name: 'Iterations (λmax solver)', value: (r) => r.result.sharpness?.lambdaIterations, format: String },
+  { id: 'lambda-residual', name: '‖Hv − λv‖ / |λ|', value: (r) => r.result.sharpness?.lambdaResidual, format: digits(2) },
+  { id: 'lambda-per-layer', name: 'λmax per layer', value: (r) => r.result.sharpness?.perLayer.map((l) => l.lambdaMax), format: digits(4) },
+  { id: 'top-k', name: 'Top-k eigenvalues', value: (r) => r.result.sharpness?.topK, format: digits(4) },
   { id: 'lambda-min', name: 'λmin (Lanczos)', value: (r) => r.result.sharpness?.lambdaMin, format: digits(4) },
-  { id: 'trace', name: 'Trace (Hutchinson)', value: (r) => r.result.sharpness?.trace, format: digits(2) },
+  {
+    id: 'trace', name: 'Trace (Hutchinson)', value: (r) => r.result.sharpness?.trace, format: digits(4),
+    text: (r) => pm(r.result.sharpness?.trace, r.result.sharpness?.traceStdError),
+  },
   { id: 'perturbation', name: 'Perturbation sharpness', value: (r) => r.result.sharpness?.perturbationMean, format: digits(4) },
-  { id: 'adaptive-average', name: 'Adaptive sharpness (average)', value: (r) => r.result.sharpness?.adaptiveAverage, format: (v) => v.toExponential(3) },
-  { id: 'adaptive-worst', name: 'Adaptive sharpness (worst)', value: (r) => r.result.sharpness?.adaptiveWorst, format: (v) => v.toExponential(3) },
-  { id: 'relative-flatness', name: 'Relative flatness (last layer)', value: (r) => r.result.sharpness?.relativeFlatness, format: digits(2) },
-  { id: 'two-over-eta', name: '2/η (SGD)', value: (r) => r.result.sharpness?.twoOverEta, format: digits(1) },
+  { id: 'adaptive-average', name: 'Adaptive sharpness (average)', value: (r) => r.result.sharpness?.adaptiveAverage, format: digits(4) },
+  { id: 'adaptive-worst', name: 'Adaptive sharpness (worst)', value: (r) => r.result.sharpness?.adaptiveWorst, format: digits(4) },
+  {
+    id: 'relative-flatness', name: 'Relative flatness (last layer)', value: (r) => r.result.sharpness?.relativeFlatness, format: digits(4),
+    text: (r) => pm(r.result.sharpness?.relativeFlatness, r.result.sharpness?.relativeFlatnessStdError),
+  },
+  { id: 'two-over-eta', name: '2/η (SGD)', value: (r) => r.result.sharpness?.twoOverEta, format: digits(4) },
 ];
 
-export function showMetrics(run: SessionRun): void {
-  byId('metrics').replaceChildren(...METRICS.flatMap((m) => {
-    const v = m.value(run);
-    const dd = element('dd', {}, v == null ? '—' : Array.isArray(v) ? v.map(m.format).join(', ') : m.format(v));
-    dd.dataset.testid = m.id;
-    if (v != null) dd.dataset.value = JSON.stringify(v);
-    return [element('dt', {}, m.name), dd];
-  }));
+/** The run's model and data in one line: what every number on the page was measured on. */
+export function describeRun(r: SessionRun): string {
+  const source = r.activationSource ? ` (${r.activationSource})` : '';
+  return `${r.widths.join('-')} MLP, ${r.activation}${source}; ${r.data}: ${r.samples.train} train / ${r.samples.test} test / ${r.samples.probe} probe samples`;
 }
 
-const COLUMNS: { head: string; cell: (r: SessionRun) => string; cls?: string }[] = [
-  { head: 'Run', cell: (r) => `${r.label}${r.note ? ` (${r.note})` : ''}` },
+export function showMetrics(run: SessionRun): void {
+  const model = element('dd', {}, describeRun(run));
+  model.dataset.testid = 'run-model';
+  model.dataset.value = JSON.stringify({ widths: run.widths, activation: run.activation, data: run.data, samples: run.samples });
+  byId('metrics').replaceChildren(
+    element('div', { className: 'wide' }, element('dt', {}, `Run ${run.label}`), model),
+    ...METRICS.map((m) => {
+      const v = m.value(run);
+      const dd = element('dd', {}, m.text ? m.text(run) : v == null ? '—' : Array.isArray(v) ? v.map(m.format).join(', ') : m.format(v));
+      dd.dataset.testid = m.id;
+      if (v != null) dd.dataset.value = JSON.stringify(v);
+      return element('div', {}, element('dt', {}, m.name), dd);
+    }));
+}
+
+const COLUMNS: { head: string; cell: (r: SessionRun) => string; cls?: string; ref?: boolean }[] = [
+  { head: 'Run', cell: (r) => `${r.label}${r.note ? ` (${r.note})` : ''}`, cls: 'text' },
   { head: 'Optimizer', cell: (r) => r.result.optimizer, cls: 'text' },
   { head: 'MLP', cell: (r) => r.widths.join('-'), cls: 'text' },
+  { head: 'Activation', cell: (r) => `${r.activation}${r.activationSource ? ` (${r.activationSource})` : ''}`, cls: 'text' },
+  { head: 'Data', cell: (r) => r.data, cls: 'text' },
+  { head: 'Samples train / test / probe', cell: (r) => `${r.samples.train} / ${r.samples.test} / ${r.samples.probe}` },
   { head: 'Seed', cell: (r) => String(r.result.seed) },
-  { head: 'Train / test', cell: (r) => `${r.samples.train} / ${r.samples.test}` },
   { head: 'Steps', cell: (r) => String(r.result.steps) },
-  { head: 'Train loss', cell: (r) => fixed(r.result.train.loss, 4) },
-  { head: 'Test acc. (%)', cell: (r) => fixed(r.result.test.accuracy, 2, 100) },
-  { head: 'Gen. gap (pp)', cell: (r) => fixed(r.result.genGap, 2, 100) },
-  { head: 'λmax', cell: (r) => fixed(r.result.sharpness?.lambdaMax, 3) },
-  { head: 'Top-k', cell: (r) => r.result.sharpness?.topK.map((x) => x.toFixed(2)).join(', ') ?? '—', cls: 'text' },
-  { head: 'Trace', cell: (r) => fixed(r.result.sharpness?.trace, 1) },
-  { head: '2/η', cell: (r) => fixed(r.settings.optimizer === 'sgd' && r.result.optimizer !== 'imported' ? 2 / r.settings.lr : null, 1) },
-  { head: 'Ref. test acc. (%)', cell: (r) => fixed(reference(r)?.testAccuracy, 2), cls: 'ref' },
-  { head: 'Ref. λmax', cell: (r) => fixed(reference(r)?.lambdaMax, 2), cls: 'ref' },
-  { head: 'Time (s)', cell: (r) => fixed(r.result.seconds, 1) },
+  { head: 'Train loss', cell: (r) => num(r.result.train.loss) },
+  { head: 'Test acc.', cell: (r) => pct(r.result.test.accuracy) },
+  { head: 'Gen. gap (pp)', cell: (r) => num(100 * r.result.genGap, 3) },
+  { head: 'λmax', cell: (r) => num(r.result.sharpness?.lambdaMax) },
+  { head: 'Top-k', cell: (r) => r.result.sharpness?.topK.map((x) => num(x, 3)).join(', ') ?? '—', cls: 'text' },
+  { head: 'Trace', cell: (r) => pm(r.result.sharpness?.trace, r.result.sharpness?.traceStdError) },
+  { head: '2/η', cell: (r) => num(r.result.sharpness?.twoOverEta ?? (r.origin === 'trained' && r.settings?.optimizer === 'sgd' ? 2 / r.settings.lr : null)) },
+  { head: 'Ref. test acc.', cell: (r) => (r.reference ? pct(reference(r)!.testAccuracy / 100) : ''), cls: 'ref', ref: true },
+  { head: 'Ref. λmax', cell: (r) => (r.reference ? num(reference(r)!.lambdaMax) : ''), cls: 'ref', ref: true },
+  { head: 'Time', cell: (r) => (Number.isFinite(r.result.seconds) ? `${num(r.result.seconds, 3)} s` : '—') },
 ];
 
 const reference = (r: SessionRun) => REFERENCE.find((x) => x.configuration === r.result.configuration);
 
+/** The table; the reference columns only while some run was made with the reference settings. */
 export function showRuns(runs: SessionRun[]): void {
-  byId('runs-head').replaceChildren(element('tr', {}, ...COLUMNS.map((c) => element('th', {}, c.head))));
+  const withReference = runs.some((r) => r.reference && reference(r));
+  const columns = COLUMNS.filter((c) => !c.ref || withReference);
+  byId('runs-head').replaceChildren(element('tr', {}, ...columns.map((c) => element('th', { className: c.cls ?? '' }, c.head))));
   byId('runs-body').replaceChildren(...runs.map((r) => {
-    const row = element('tr', {}, ...COLUMNS.map((c) => element('td', { className: c.cls ?? '' }, c.cell(r))));
+    const row = element('tr', {}, ...columns.map((c) => element('td', { className: c.cls ?? '' }, c.cell(r))));
     row.dataset.testid = 'run-row';
     return row;
   }));
+  byId('reference-note').hidden = !withReference;
 }

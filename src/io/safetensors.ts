@@ -25,7 +25,9 @@ export function readSafetensors(bytes: Uint8Array, file: string): SafetensorsFil
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength === 0n || headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8))) {
-    throw new Error(`${file}: header length ${headerLength} does not fit a ${bytes.length}-byte file; ` +
+    // A file of another kind gives a 20-digit "length" from its first bytes: named by size, not printed.
+    const length = headerLength > 2n ** 32n ? 'over 4 GiB' : `${headerLength} bytes`;
+    throw new Error(`${file}: its first 8 bytes give a header length of ${length}, which does not fit the ${bytes.length}-byte file; ` +
       'this is not a safetensors file, or it is truncated.');
   }
   const n = Number(headerLength);
