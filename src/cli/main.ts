@@ -12,7 +12,7 @@ import { Mlp } from '../autograd/mlp';
 import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples } from '../data/dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
-import { DEFAULT_CONFIG, checkSamples, mergeConfig, validateConfig, type RunConfig, type StudyConfig } from '../study/config';
+import { DEFAULT_CONFIG, checkSamples, defaultedSettings, mergeConfig, validateConfig, type SettingsSource, type RunConfig, type StudyConfig } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
 import { measureNoise } from '../study/noise';
@@ -123,7 +123,7 @@ function seedOption(flag: Flags): number | undefined {
 }
 
 async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: Flags): Promise<number> {
-  let config = await loadConfig(flag('config'));
+  let { config, source } = await loadConfigWithSource(flag('config'));
   const only = flag('configuration');
   if (only) {
     const names = config.configurations.map((c) => c.name);
@@ -148,6 +148,7 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
       stage: (run, text) => progress.stage(run, `probing: ${text}`),
       signal: abort.signal,
       fresh: !!cl.values.fresh,
+      settings: source,
       probe: command === 'study',
     });
     if (command === 'study') {
@@ -248,7 +249,13 @@ async function withGpu(body: (gpu: Gpu) => Promise<number>, log?: (line: string)
 }
 
 async function loadConfig(path: string | undefined): Promise<StudyConfig> {
+  return (await loadConfigWithSource(path)).config;
+}
+
+/** The config (validated, sweep expanded) and where its settings came from. */
+async function loadConfigWithSource(path: string | undefined): Promise<{ config: StudyConfig; source: SettingsSource }> {
   let config = DEFAULT_CONFIG;
+  let source: SettingsSource = { file: null, defaulted: [] };
   if (path) {
     let text: string;
     try {
@@ -268,9 +275,10 @@ async function loadConfig(path: string | undefined): Promise<StudyConfig> {
         '(every key is optional; configs/default.json lists them all)');
     }
     config = mergeConfig(DEFAULT_CONFIG, patch);
+    source = { file: path, defaulted: defaultedSettings(patch as Record<string, unknown>) };
   }
   validateConfig(config);
-  return expandSweep(config);
+  return { config: expandSweep(config), source };
 }
 
 main(process.argv.slice(2)).then(

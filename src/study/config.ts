@@ -360,6 +360,33 @@ export function checkSamples(field: string, requested: number, available: number
   }
 }
 
+/** Where a study's settings came from: its config file, and the settings that file left to the embedded default. */
+export interface SettingsSource {
+  /** The config file, or null for the embedded default alone. */
+  file: string | null;
+  /** Setting paths (whole sections where a section was absent) that came from the embedded default. */
+  defaulted: string[];
+}
+
+/**
+ * The settings of DEFAULT_CONFIG a config file does not set, as paths: a whole absent section is
+ * one path ('eos'), a partly set one lists its missing keys ('probe.invariant.rho'). `configurations`
+ * counts as set when a sweep replaces it; `data` is replaced whole, so only its own optional keys can be defaulted.
+ */
+export function defaultedSettings(patch: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (template: unknown, given: unknown, path: string) => {
+    if (given === undefined) {
+      out.push(path);
+      return;
+    }
+    if (!isObject(template) || !isObject(given) || path === 'data') return;
+    for (const key of Object.keys(template)) walk(template[key], given[key], path ? `${path}.${key}` : key);
+  };
+  walk(DEFAULT_CONFIG, patch.sweep ? { ...patch, configurations: true } : patch, '');
+  return out;
+}
+
 /**
  * A user's config file merged over the defaults: nested objects merged, lists replaced, and `data`
  * replaced whole (its fields depend on its source, so mixing two sources' fields would be wrong).

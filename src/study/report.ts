@@ -20,6 +20,7 @@ import { bootstrapInterval, meanInterval } from '../util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../util/stats';
 import { plural } from '../util/words';
 import type { Correlation, DataUsed, Estimate, RunResult, StudyResult } from './results';
+import type { SettingsSource } from './config';
 import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
 import { noiseSection } from './noise-report';
@@ -241,7 +242,14 @@ function headerSection(result: StudyResult): string[] {
       `Sharpness${result.data ? '' : ` on ${c.probe.samples || 'all'} training samples`} of the data loss only (no L2 term). ` +
       'Intervals: 95 % percentile bootstrap (seeds for means, runs for correlations).',
     '',
+    ...(result.settings ? [settingsLine(result.settings), ''] : []),
   ];
+}
+
+/** Which settings the config file gave and which came from the embedded default. */
+function settingsLine(s: SettingsSource): string {
+  if (!s.file) return 'Settings: the embedded default (configs/default.json), no config file.';
+  return `Settings: ${s.file}` + (s.defaulted.length ? `; from the embedded default: ${s.defaulted.map((p) => `\`${p}\``).join(', ')}.` : ', every setting given.');
 }
 
 /** The batch size(s) the runs used: a sweep's cells (or any configuration) may override the shared one. */

@@ -1,7 +1,7 @@
 /** The plain-data results of a study: what results.json holds and report.md, the plots and the demo read. */
 import type { AdapterReport } from '../gpu/context';
 import type { StepLog, Divergence } from '../train/trainer';
-import type { StudyConfig } from './config';
+import type { SettingsSource, StudyConfig } from './config';
 import type { EosStudy } from './eos';
 import type { TrainingSharpnessTrace } from './training-sharpness';
 import type { NoiseResult } from './noise';
@@ -110,6 +110,8 @@ export interface StudyResult {
   config: StudyConfig;
   /** Absent in results written before it was recorded. */
   data?: DataUsed;
+  /** The config file and what it left to the embedded default; absent when run without the CLI. */
+  settings?: SettingsSource;
   runs: RunResult[];
   /** Runs of the config that did not finish (an interrupted study); empty when complete. */
   missing: { configuration: string; seed: number }[];

@@ -30,7 +30,7 @@ import { measureNoise, type NoiseResult } from './noise';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkStudyDir, claimStudyDir } from '../util/output-dir';
 import { plural } from '../util/words';
-import { checkBuffersFit, checkDataFits, checkSamples, type StudyConfig, type RunConfig } from './config';
+import { checkBuffersFit, checkDataFits, checkSamples, type RunConfig, type SettingsSource, type StudyConfig } from './config';
 import type { DataUsed, RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
@@ -50,6 +50,8 @@ export interface StudyHooks {
   signal?: AbortSignal;
   /** false: train and checkpoint only (the `train` command), no sharpness measures. */
   probe?: boolean;
+  /** Where the settings came from (the CLI's config file), recorded in the results and stated by the report. */
+  settings?: SettingsSource;
   /** Start afresh: clear what the engine wrote in the output folder (after every check has passed) instead of resuming. */
   fresh?: boolean;
   /** The measures of a trained minimum (default probeMinimum); whatever it throws is recorded on the run. */
@@ -59,6 +61,9 @@ export interface StudyHooks {
 export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, hooks: StudyHooks): Promise<StudyResult> {
   const startedAt = new Date().toISOString();
   await checkStudyDir(outDir);
+  if (hooks.settings?.defaulted.length) {
+    hooks.log(`settings not in ${hooks.settings.file} come from the embedded default: ${hooks.settings.defaulted.join(', ')}`);
+  }
   const split = await loadSplit(config);
   const features = split.train.features;
   const classes = split.train.classes;
@@ -132,7 +137,8 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
     ? roundForStorage(await runEdgeOfStability(gpu, config, split.train, hooks)) : null;
   const corr = roundForStorage(correlations(runs));
   return {
-    startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config, data, runs, missing,
+    startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config,
+    ...(hooks.settings ? { settings: hooks.settings } : {}), data, runs, missing,
     correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train), eos,
     ...(rescaling ? { rescaling: roundForStorage(rescaling) } : {}),
   };

@@ -3,7 +3,7 @@
  * checks run on the config and the loaded data's shape.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, checkDataFits, mergeConfig, validateConfig, type StudyConfig } from '../../src/study/config';
+import { DEFAULT_CONFIG, checkDataFits, defaultedSettings, mergeConfig, validateConfig, type StudyConfig } from '../../src/study/config';
 import { hashOf, loadSplit, runInputs } from '../../src/study/run-study';
 
 const SHAPE = { features: 784, classes: 10, trainCount: 500, testCount: 2000 };
@@ -98,6 +98,16 @@ describe('settings checked against the data, before any GPU work', () => {
 });
 
 describe('config files as users write them', () => {
+  it('the shipped presets give every section themselves, so nothing of the small default leaks into a full-size run', async () => {
+    const { readFile } = await import('node:fs/promises');
+    for (const name of ['full.json', 'sweep-full.json']) {
+      const patch = JSON.parse(await readFile(new URL(`../../configs/${name}`, import.meta.url), 'utf8'));
+      expect(defaultedSettings(patch), name).toEqual([]);
+    }
+    expect(defaultedSettings({ probe: { samples: 10, invariant: { rho: 1 } } })).toEqual(expect.arrayContaining(['eos', 'probe.noise', 'probe.invariant.eta', 'data']));
+    expect(defaultedSettings({ probe: { samples: 10 } })).not.toContain('probe.samples');
+  });
+
   it("a data section without 'source' says that sections replace the default data whole", () => {
     expect(() => mergeConfig(DEFAULT_CONFIG, { data: { trainSamples: 1000 } }))
       .toThrow(/'data' replaces the default data section whole .* so it needs a 'source' \('mnist-10k', 'mnist', 'idx'\)/);
