@@ -146,6 +146,7 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
       log: (l) => progress.line(l),
       progress: (run, f, note) => progress.update(run, f, note),
       stage: (run, text) => progress.stage(run, `probing: ${text}`),
+      check: (run, text) => progress.stage(run, text),
       signal: abort.signal,
       fresh: !!cl.values.fresh,
       settings: source,

@@ -25,6 +25,7 @@ import { train } from '../train/trainer';
 import { saveCheckpoint } from '../train/checkpoint-file';
 import { hessianOperator } from '../probe/operator';
 import { powerIteration } from '../probe/power';
+import type { Tensor } from '../gpu/tensor';
 import { probeMinimum, type MinimumProbe } from './probe-minimum';
 import { measureNoise, type NoiseResult } from './noise';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -40,11 +41,14 @@ import { roundForStorage } from './rounding';
 import { runEdgeOfStability } from './eos';
 import { TrainingSharpness } from './training-sharpness';
 import { rescalingStudy } from './rescaling-run';
+import { TrainingClock } from './training-clock';
 
 export interface StudyHooks {
   log: (line: string) => void;
   /** Called as training advances: fraction of this run's budget done, for progress bars. */
   progress?: (run: string, fraction: number, note: string) => void;
+  /** Called as each during-training check starts (they can take longer than the steps between them). */
+  check?: (run: string, text: string) => void;
   /** Called as each measure of a trained minimum starts (probeMinimum's stage names). */
   stage?: (run: string, text: string) => void;
   signal?: AbortSignal;
@@ -226,25 +230,37 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     : null;
   let nextProbe = p.duringEvery;
   let failure: RunFailure | null = null;
+  // Each λmax check starts from the previous check's eigenvector: a few iterations track it along the trajectory.
+  const warm: { vector: Tensor | null } = { vector: null };
+  let totalSteps = 0;
+  const clock = new TrainingClock(p.duringEvery);
   try {
     const result = await train(model, d.trainData, {
       epochs: maxEpochs, target: { trainLoss: lossTarget }, batchSize, optimizer: run.optimizer, seed,
       logEvery: config.logEvery, test: d.testData, evalChunkSize: p.chunkSize, signal: hooks.signal,
       onProgress: (e) => {
-        if (e.kind === 'log') hooks.progress?.(label, e.step / e.totalSteps, `epoch ${e.epoch + 1}/${maxEpochs}, loss ${e.loss.toFixed(4)} (target ${lossTarget})`);
+        if (e.kind === 'log') {
+          totalSteps = e.totalSteps;
+          hooks.progress?.(label, clock.fraction(e.step, e.totalSteps), `epoch ${e.epoch + 1}/${maxEpochs}, loss ${e.loss.toFixed(4)} (target ${lossTarget})`);
+        }
       },
       onCheck: async (step, optimizer) => {
         if (!during || step < nextProbe || failure) return;
         nextProbe += p.duringEvery;
+        hooks.check?.(label, `λmax during training at step ${step} (check ${clock.checks + 1} of at most ${clock.checksIn(totalSteps)})`);
+        clock.startCheck();
         try {
-          const power = await powerIteration(during, { tol: p.tol, maxIter: p.duringMaxIter, seed });
-          power.vector.destroy();
+          const power = await powerIteration(during, { tol: p.tol, maxIter: p.duringMaxIter, seed, start: warm.vector ?? undefined });
+          warm.vector?.destroy();
+          warm.vector = power.vector;
           duringTraining.push({ step, lambdaMax: power.eigenvalue });
           await sharpness?.check(step, optimizer);
         } catch (err) {
           // Training goes on; the run records why its λmax curve stops here.
           failure = { stage: `λmax during training (step ${step})`, message: (err as Error).message };
           hooks.log(`${label}: ${failure.stage} failed: ${failure.message}`);
+        } finally {
+          clock.endCheck();
         }
       },
     });
@@ -319,6 +335,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       `${trainSeconds.toFixed(1)} s training + ${(r.seconds - trainSeconds).toFixed(1)} s probing`);
     return r;
   } finally {
+    warm.vector?.destroy();
     during?.destroy();
     sharpness?.destroy();
     model.destroy();
