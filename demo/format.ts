@@ -1,6 +1,6 @@
 /**
  * The page's one number format: significant digits, exponent form only far from 1, an em dash
- * for a missing value (never "— %"), and "±" wherever an estimate has a standard error. Charts use
+ * for a missing value (never "— %"), and its 95 % interval wherever an estimate has one. Charts use
  * the same rule through Vega's d3-format string NUMBER_FORMAT.
  */
 
@@ -24,9 +24,9 @@ export function pct(v: number | null | undefined, digits = 4): string {
   return missing(v) ? '—' : `${num(100 * v, digits)} %`;
 }
 
-/** An estimate with its standard error, the error to two significant digits. */
-export function pm(v: number | null | undefined, stdError: number | null | undefined, digits = 4): string {
-  return missing(v) ? '—' : missing(stdError) ? num(v, digits) : `${num(v, digits)} ± ${num(stdError, 2)}`;
+/** An estimate with its 95 % interval, the bounds to three significant digits. */
+export function withInterval(v: number | null | undefined, bounds: { low: number; high: number } | null | undefined, digits = 4): string {
+  return missing(v) ? '—' : !bounds || missing(bounds.low) || missing(bounds.high) ? num(v, digits) : `${num(v, digits)} [${num(bounds.low, 3)}, ${num(bounds.high, 3)}]`;
 }
 
 /** Seconds for people: "0.4 s", "12 s", "3 min 5 s". */

@@ -9,7 +9,7 @@ import { REFERENCE } from '../src/study/report';
 import type { RunResult } from '../src/study/results';
 import { FIELDS, parseSettings, type Settings } from './settings';
 import type { Probe } from './session';
-import { num, pct, pm } from './format';
+import { num, pct, withInterval } from './format';
 
 /** A finished (or stopped) run of this session, or one loaded from a results file. */
 export interface SessionRun {
@@ -116,21 +116,21 @@ const METRICS: { id: string; name: string; value: (r: SessionRun) => number | nu
   { id: 'test-loss', name: 'Test loss', value: (r) => r.result.test.loss, format: digits(5) },
   { id: 'test-accuracy', name: 'Test accuracy', value: (r) => r.result.test.accuracy, format: (v) => pct(v) },
   { id: 'lambda-max', name: 'λmax', value: (r) => r.result.sharpness?.lambdaMax, format: digits(5) },
-  { id: 'lambda-iterations', name: 'Iterations (λmax solver)', value: (r) => r.result.sharpness?.lambdaIterations, format: String },
+  { id: 'lambda-iterations', name: 'λmax iterations (block passes)', value: (r) => r.result.sharpness?.lambdaIterations, format: String },
   { id: 'lambda-residual', name: '‖Hv − λv‖ / |λ|', value: (r) => r.result.sharpness?.lambdaResidual, format: digits(2) },
   { id: 'lambda-per-layer', name: 'λmax per layer', value: (r) => r.result.sharpness?.perLayer.map((l) => l.lambdaMax), format: digits(4) },
-  { id: 'top-k', name: 'Top-k eigenvalues', value: (r) => r.result.sharpness?.topK, format: digits(4) },
-  { id: 'lambda-min', name: 'λmin (Lanczos)', value: (r) => r.result.sharpness?.lambdaMin, format: digits(4) },
+  { id: 'top-k', name: 'Top-k (block subspace iteration)', value: (r) => r.result.sharpness?.topK, format: digits(4) },
+  { id: 'lambda-min', name: 'λmin (restarted Lanczos, negative end)', value: (r) => r.result.sharpness?.lambdaMin, format: digits(4) },
   {
-    id: 'trace', name: 'Trace (Hutchinson)', value: (r) => r.result.sharpness?.trace, format: digits(4),
-    text: (r) => pm(r.result.sharpness?.trace, r.result.sharpness?.traceStdError),
+    id: 'trace', name: 'Trace (deflated Hutchinson)', value: (r) => r.result.sharpness?.trace, format: digits(4),
+    text: (r) => withInterval(r.result.sharpness?.trace, r.result.sharpness?.traceInterval),
   },
   { id: 'perturbation', name: 'Perturbation sharpness', value: (r) => r.result.sharpness?.perturbationMean, format: digits(4) },
   { id: 'adaptive-average', name: 'Adaptive sharpness (average)', value: (r) => r.result.sharpness?.adaptiveAverage, format: digits(4) },
   { id: 'adaptive-worst', name: 'Adaptive sharpness (worst)', value: (r) => r.result.sharpness?.adaptiveWorst, format: digits(4) },
   {
     id: 'relative-flatness', name: 'Relative flatness (last layer)', value: (r) => r.result.sharpness?.relativeFlatness, format: digits(4),
-    text: (r) => pm(r.result.sharpness?.relativeFlatness, r.result.sharpness?.relativeFlatnessStdError),
+    text: (r) => withInterval(r.result.sharpness?.relativeFlatness, r.result.sharpness?.relativeFlatnessInterval),
   },
   { id: 'two-over-eta', name: '2/η (SGD)', value: (r) => r.result.sharpness?.twoOverEta, format: digits(4) },
 ];
@@ -170,7 +170,7 @@ const COLUMNS: { head: string; cell: (r: SessionRun) => string; cls?: string; re
   { head: 'Gen. gap (pp)', cell: (r) => num(100 * r.result.genGap, 3) },
   { head: 'λmax', cell: (r) => num(r.result.sharpness?.lambdaMax) },
   { head: 'Top-k', cell: (r) => r.result.sharpness?.topK.map((x) => num(x, 3)).join(', ') ?? '—', cls: 'text' },
-  { head: 'Trace', cell: (r) => pm(r.result.sharpness?.trace, r.result.sharpness?.traceStdError) },
+  { head: 'Trace', cell: (r) => withInterval(r.result.sharpness?.trace, r.result.sharpness?.traceInterval) },
   { head: '2/η', cell: (r) => num(r.result.sharpness?.twoOverEta ?? (r.origin === 'trained' && r.settings?.optimizer === 'sgd' ? 2 / r.settings.lr : null)) },
   { head: 'Ref. test acc.', cell: (r) => (r.reference ? pct(reference(r)!.testAccuracy / 100) : ''), cls: 'ref', ref: true },
   { head: 'Ref. λmax', cell: (r) => (r.reference ? num(reference(r)!.lambdaMax) : ''), cls: 'ref', ref: true },

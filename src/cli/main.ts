@@ -17,7 +17,7 @@ import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/ru
 import { probeMinimum } from '../study/probe-minimum';
 import { measureNoise } from '../study/noise';
 import { noiseSummary } from '../study/noise-report';
-import { invariantLine } from '../study/invariant';
+import { sharpnessLines } from '../study/sharpness-table';
 import { summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
@@ -223,11 +223,9 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
       : null;
     const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed, noise };
     const s = probed.sharpness!;
-    console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples; λmax ${s.lambdaMax.toFixed(4)} ` +
-      `(${s.lambdaConverged ? 'converged' : 'not converged'}, residual ${s.lambdaResidual.toExponential(2)}), top-${s.topK.length} ` +
-      `[${s.topK.map((x) => x.toFixed(3)).join(', ')}], λmin ${s.lambdaMin.toFixed(4)}, trace ${s.trace.toFixed(2)} ± ${s.traceStdError.toFixed(2)}`);
+    console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples`);
+    for (const line of sharpnessLines(s)) console.log(line);
     if (noise) console.log(noiseSummary(noise));
-    if (s.adaptiveAverage !== undefined) console.log(invariantLine(s));
     const out = flag('out');
     if (out) {
       await writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');

@@ -69,6 +69,8 @@ export interface AdaptiveSharpness {
   /** Mean increase over the random samples (S_avg), each the mean over ±ε. */
   average: number;
   averageStd: number;
+  /** Each random sample's increase (the mean over ±ε), in order. */
+  increases: number[];
   samples: number;
   /** Largest increase over the ascent iterates δ₁…δ_T (a lower bound on S_max); NaN when steps = 0. */
   worst: number;
@@ -88,7 +90,7 @@ export async function adaptiveSharpness(model: Mlp, data: GpuDataset, options: A
   const random = await perturbationSharpness(model, data, { ...evalOptions, rho: averageRho, samples, seed, adaptiveEta: eta, antithetic: true });
   const ascent = steps > 0 ? await adaptiveAscent(model, data, { rho, eta, steps, evalOptions }) : [];
   return {
-    rho, averageRho, eta, baseLoss: random.baseLoss, average: random.meanIncrease, averageStd: random.stdIncrease, samples,
+    rho, averageRho, eta, baseLoss: random.baseLoss, average: random.meanIncrease, averageStd: random.stdIncrease, increases: random.increases, samples,
     worst: ascent.length ? Math.max(...ascent.map((l) => l - random.baseLoss)) : NaN,
     ascent: ascent.map((l) => l - random.baseLoss), seed,
   };

@@ -99,32 +99,50 @@ export async function blockHutchinsonTrace(op: BlockOperator, options: Omit<Hutc
 
 /**
  * vᵀAv for `samples` probe vectors v, drawn in order by `draw` (host vectors of op.size), k per
- * block pass: every row's vᵀAv comes from one Gram product of [V; AV], read once per pass. Rows of
- * the last pass beyond `samples` are zero and ignored. The probe-based estimators share this loop
- * (Hutchinson's trace here, relative flatness in relative-flatness.ts).
+ * block pass (quadraticFormPasses). The probe-based estimators share this loop (Hutchinson's trace
+ * here, relative flatness in relative-flatness.ts).
  */
 export async function blockQuadraticForms(op: BlockOperator, samples: number, draw: () => Float32Array, name: string): Promise<number[]> {
   checkDims(name, { samples });
-  const { gpu, size: n, k, input: Z, output: AZ } = op;
-  const gram = Tensor.create(gpu, [4 * k * k], { label: `${name}:gram` });
-  const products = await prepareGram(gpu, { basis: Z, n, rows: k }, { basis: AZ, n, rows: k }, gram);
+  const passes = await quadraticFormPasses(op, name);
   const estimates: number[] = [];
   try {
     while (estimates.length < samples) {
-      const rows = Math.min(k, samples - estimates.length);
+      const rows = Array.from({ length: Math.min(op.k, samples - estimates.length) }, draw);
+      estimates.push(...await passes.pass(rows));
+    }
+    return estimates;
+  } finally {
+    passes.destroy();
+  }
+}
+
+/**
+ * One block pass per call: pass(rows) uploads up to k host vectors v (the rest of the block zero)
+ * and returns vᵀAv for each, from one Gram product of [V; AV] read back once. For estimators that
+ * decide after each pass whether to go on (the adaptive deflated trace). The caller destroys it.
+ */
+export async function quadraticFormPasses(op: BlockOperator, name: string): Promise<{ pass(rows: Float32Array[]): Promise<number[]>; destroy(): void }> {
+  const { gpu, size: n, k, input: Z, output: AZ } = op;
+  const gram = Tensor.create(gpu, [4 * k * k], { label: `${name}:gram` });
+  const products = await prepareGram(gpu, { basis: Z, n, rows: k }, { basis: AZ, n, rows: k }, gram);
+  let seen = 0;
+  return {
+    async pass(rows) {
+      if (rows.length < 1 || rows.length > k) throw new Error(`${name}: ${rows.length} vectors for a block of ${k}`);
       const block = new Float32Array(k * n);
-      for (let j = 0; j < rows; j++) block.set(draw(), j * n);
+      rows.forEach((v, j) => block.set(v, j * n));
       Z.write(block);
       const encoder = gpu.device.createCommandEncoder();
       op.encode(encoder);
       gpu.encode(encoder, products);
       gpu.device.queue.submit([encoder.finish()]);
       const G = await gram.read();
-      for (let j = 0; j < rows; j++) estimates.push(finite(G[j * 2 * k + k + j], estimates.length, name));
-    }
-    return estimates;
-  } finally {
-    releaseDispatches(products);
-    gram.destroy();
-  }
+      return rows.map((_, j) => finite(G[j * 2 * k + k + j], seen++, name));
+    },
+    destroy() {
+      releaseDispatches(products);
+      gram.destroy();
+    },
+  };
 }

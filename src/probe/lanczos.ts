@@ -154,7 +154,7 @@ function validSteps(ab: ArrayLike<number>, m: number, tol: number): { steps: num
 }
 
 /** Eigenpairs of the run's T (Ritz values descending, and the coefficients of the Ritz vectors in the basis). */
-function ritz(run: Pick<LanczosResult, 'alpha' | 'beta' | 'steps'>): TridiagonalEigen {
+export function ritz(run: Pick<LanczosResult, 'alpha' | 'beta' | 'steps'>): TridiagonalEigen {
   return tridiagonalEigen(run.alpha, run.beta.subarray(0, run.steps - 1));
 }
 
@@ -212,20 +212,21 @@ export async function lanczosEigen(op: LinearOperator, options: EigenOptions = {
       invariant: run.invariant,
       hvps: run.hvps,
     };
-    if (options.vectors) result.vectors = await ritzVectors(op.gpu, run, vectors, count);
+    if (options.vectors) result.vectors = await ritzVectors(op.gpu, run, vectors, top);
     return result;
   } finally {
     run.basis.destroy();
   }
 }
 
-/** y_j = Vᵀs_j for the first `count` eigenvectors s_j of T. */
-async function ritzVectors(gpu: Gpu, run: LanczosResult, s: Float64Array, count: number): Promise<Tensor[]> {
+/** y_j = Vᵀs_j for the eigenvectors s_j of T in `columns` (indices into the descending Ritz values). */
+export async function ritzVectors(gpu: Gpu, run: Pick<LanczosResult, 'steps' | 'basis'>, s: Float64Array, columns: readonly number[]): Promise<Tensor[]> {
   const m = run.steps;
   const n = run.basis.shape[1];
-  // Row j of the upload holds column j of S, the coefficients of Ritz vector j.
+  const count = columns.length;
+  // Row j of the upload holds column columns[j] of S, the coefficients of that Ritz vector.
   const coeffs = Tensor.create(gpu, [count, m], {
-    label: 'lanczos:ritz-coefficients', data: Float32Array.from({ length: count * m }, (_, i) => s[(i % m) * m + Math.floor(i / m)]),
+    label: 'lanczos:ritz-coefficients', data: Float32Array.from({ length: count * m }, (_, i) => s[(i % m) * m + columns[Math.floor(i / m)]]),
   });
   const out = Array.from({ length: count }, (_, j) => Tensor.create(gpu, [n], { label: `lanczos:ritz-vector-${j}` }));
   const rows = { basis: run.basis, n, rows: m };

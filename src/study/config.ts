@@ -54,8 +54,19 @@ export interface StudyConfig {
     maxIter: number;
     topK: number;
     lanczosSteps: number;
+    /**
+     * The trace (deflated Hutchinson on the block path): at least traceSamples probes, then more, a
+     * block pass at a time, until its 95 % interval's half-width is ≤ traceTarget·|trace| or
+     * traceMaxSamples probes are spent.
+     */
     traceSamples: number;
+    traceTarget: number;
+    traceMaxSamples: number;
     densitySteps: number;
+    /** SLQ runs (random start vectors) averaged in the spectral density, advanced together in block passes. */
+    densityRuns: number;
+    /** λmin's solver (src/probe/lowest.ts): the smallest `pairs`, by ≤ `cycles` restarted Lanczos runs of `steps` steps. */
+    lambdaMin: { pairs: number; steps: number; cycles: number };
     perturbation: { rho: number; samples: number };
     slice: { from: number; to: number; steps: number };
     /** λmax every this many steps during training (0 = off), on `duringSamples` samples. */
@@ -108,8 +119,12 @@ export const DEFAULT_CONFIG: StudyConfig = {
     maxIter: 100,
     topK: 5,
     lanczosSteps: 30,
-    traceSamples: 10,
+    traceSamples: 16,
+    traceTarget: 0.02,
+    traceMaxSamples: 64,
     densitySteps: 30,
+    densityRuns: 8,
+    lambdaMin: { pairs: 2, steps: 40, cycles: 3 },
     perturbation: { rho: 0.05, samples: 10 },
     slice: { from: -1, to: 1, steps: 21 },
     duringEvery: 125,
@@ -188,7 +203,13 @@ export function validateConfig(c: StudyConfig): void {
   posInt('probe.lanczosSteps', p.lanczosSteps);
   if (p.lanczosSteps < p.topK) fail('probe.lanczosSteps', `(${p.lanczosSteps}) must be at least probe.topK (${p.topK})`);
   posInt('probe.traceSamples', p.traceSamples);
+  positive('probe.traceTarget', p.traceTarget);
+  posInt('probe.traceMaxSamples', p.traceMaxSamples);
+  if (p.traceMaxSamples < p.traceSamples) fail('probe.traceMaxSamples', `(${p.traceMaxSamples}) must be at least probe.traceSamples (${p.traceSamples})`);
   posInt('probe.densitySteps', p.densitySteps);
+  posInt('probe.densityRuns', p.densityRuns);
+  for (const key of ['pairs', 'steps', 'cycles'] as const) posInt(`probe.lambdaMin.${key}`, p.lambdaMin[key]);
+  if (p.lambdaMin.steps < p.lambdaMin.pairs) fail('probe.lambdaMin.steps', `(${p.lambdaMin.steps}) must be at least probe.lambdaMin.pairs (${p.lambdaMin.pairs})`);
   positive('probe.perturbation.rho', p.perturbation.rho);
   posInt('probe.perturbation.samples', p.perturbation.samples);
   finite('probe.slice.from', p.slice.from);
@@ -327,9 +348,9 @@ export function checkBuffersFit(c: StudyConfig, shape: DataShape, limits: { maxS
   const evalRows = Math.min(c.probe.chunkSize, Math.max(shape.trainCount, shape.testCount));
   over(`an evaluation chunk (probe.chunkSize ${c.probe.chunkSize} rows)`, evalRows * perRow,
     `lower 'probe.chunkSize' to at most ${rowsFit(perRow)}, or narrow ${widthField}.`);
-  const steps = Math.max(c.probe.lanczosSteps, c.probe.densitySteps);
+  const steps = Math.max(c.probe.lanczosSteps, c.probe.densitySteps, c.probe.lambdaMin.steps);
   over(`the Lanczos basis (${steps} steps × ${params} parameters)`, 4 * steps * params,
-    `lower 'probe.lanczosSteps' / 'probe.densitySteps' to at most ${Math.floor(limit / (4 * params))}, or narrow the layers in 'hidden'.`);
+    `lower 'probe.lanczosSteps' / 'probe.densitySteps' / 'probe.lambdaMin.steps' to at most ${Math.floor(limit / (4 * params))}, or narrow the layers in 'hidden'.`);
   over(`the training data (${shape.trainCount} samples × ${shape.features} features)`, shape.trainCount * shape.features,
     `use a smaller dataset ('data').`);
 }

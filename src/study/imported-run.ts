@@ -9,6 +9,7 @@ import type { MinimumProbe } from './probe-minimum';
 import type { RunResult } from './results';
 import type { NoiseResult } from './noise';
 import { noiseSummary } from './noise-report';
+import { sharpnessRows } from './sharpness-table';
 
 export interface ImportedProbe {
   weights: { file: string; format: ImportedMlp['format']; widths: number[]; activation: string; layers: ImportedMlp['layers']; notes: string[] };
@@ -57,12 +58,7 @@ export function importedReportMarkdown(r: ImportedProbe, charts: string[]): stri
     '| --- | ---: |',
     `| loss (mean cross-entropy) | ${f(r.loss.loss, 6)} |`,
     `| accuracy | ${(100 * r.loss.accuracy).toFixed(2)} % |`,
-    `| λmax | ${f(s.lambdaMax, 6)} (${s.lambdaConverged ? 'converged' : 'NOT converged'}, residual ${s.lambdaResidual.toExponential(2)}, ${s.lambdaIterations} iterations) |`,
-    `| top-${s.topK.length} (Lanczos) | ${s.topK.map((x) => f(x)).join(', ')} |`,
-    `| λmin | ${f(s.lambdaMin)} |`,
-    `| trace (Hutchinson) | ${f(s.trace)} ± ${f(s.traceStdError, 2)} |`,
-    `| perturbation sharpness (mean / max loss increase) | ${f(s.perturbationMean)} / ${f(s.perturbationMax)} |`,
-    ...s.perLayer.map((l) => `| λmax of layer ${l.layer + 1}'s block (${l.params} parameters) | ${f(l.lambdaMax)}${l.converged ? '' : ' (not converged)'} |`),
+    ...sharpnessRows(s).map((row) => `| ${row.measure} | ${row.value} |`),
     '',
     ...(r.noise ? ['## Gradient noise along the curvature', '', ...noiseSummary(r.noise).split('\n').map((l) => `- ${l}`), ''] : []),
     ...charts.map((c) => `![${c}](${c})`),

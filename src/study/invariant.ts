@@ -10,9 +10,10 @@ import { adaptiveSharpness } from '../probe/adaptive';
 import { relativeFlatness } from '../probe/relative-flatness';
 import type { StudyConfig } from './config';
 import type { Sharpness } from './results';
+import { probeBounds } from '../util/bootstrap';
 
 export type InvariantSettings = StudyConfig['probe']['invariant'];
-export type InvariantSharpness = Pick<Sharpness, 'adaptiveAverage' | 'adaptiveWorst' | 'relativeFlatness' | 'relativeFlatnessStdError'>;
+export type InvariantSharpness = Pick<Sharpness, 'adaptiveAverage' | 'adaptiveAverageInterval' | 'adaptiveWorst' | 'relativeFlatness' | 'relativeFlatnessInterval'>;
 
 export async function invariantSharpness(
   model: Mlp, data: GpuDataset, s: InvariantSettings, seed: number, chunkSize: number,
@@ -20,21 +21,13 @@ export async function invariantSharpness(
 ): Promise<InvariantSharpness> {
   await stage(`adaptive sharpness (in units of |θ|${s.eta ? ` + ${s.eta}` : ''}: ${s.samples} samples at ${s.averageRho}, ${s.steps} ascent steps within ${s.rho})`);
   const a = await adaptiveSharpness(model, data, { rho: s.rho, averageRho: s.averageRho, eta: s.eta, samples: s.samples, steps: s.steps, seed, chunkSize });
-  const out: InvariantSharpness = { adaptiveAverage: a.average };
+  const out: InvariantSharpness = { adaptiveAverage: a.average, adaptiveAverageInterval: probeBounds(a.increases) };
   if (s.steps > 0) out.adaptiveWorst = a.worst;
   if (s.flatnessSamples > 0) {
     await stage(`relative flatness of the last layer (${s.flatnessSamples} probes)`);
     const k = await relativeFlatness(model, data, { samples: s.flatnessSamples, seed, chunkSize });
     out.relativeFlatness = k.kappa;
-    out.relativeFlatnessStdError = k.standardError;
+    out.relativeFlatnessInterval = probeBounds(k.estimates);
   }
   return out;
-}
-
-/** One line of the invariant measures, for the CLI and logs. */
-export function invariantLine(s: InvariantSharpness): string {
-  const parts = [`adaptive sharpness avg ${s.adaptiveAverage?.toExponential(3)}`];
-  if (s.adaptiveWorst !== undefined) parts.push(`worst ${s.adaptiveWorst.toExponential(3)}`);
-  if (s.relativeFlatness !== undefined) parts.push(`relative flatness ${s.relativeFlatness.toPrecision(4)} ± ${s.relativeFlatnessStdError!.toPrecision(2)}`);
-  return `invariant: ${parts.join(', ')}`;
 }

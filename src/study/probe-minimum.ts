@@ -7,30 +7,36 @@
  * (progress lines, and a chance for a page to paint).
  *
  * By default the curvature probes run on the block pass (k directions per pass over the data):
- * λmax and the top-k by block subspace iteration, the trace with k probes per pass, and every
- * layer's λmax in one block whose rows are restricted to their layers. λmin is then the smallest
- * Ritz value of the density's Lanczos run (densitySteps steps, a Krylov space at least as large as
- * the single path's lanczosSteps in the default config). `blockSize: 1` selects the single-vector
- * path (power iteration, Lanczos, one probe per pass), which the tests use as the reference.
+ * λmax and the top-k by block subspace iteration, the trace by deflated Hutchinson (the top-k
+ * eigenpairs exactly, probes on the rest, k per pass, until its interval is narrow enough), the
+ * density from densityRuns SLQ runs advanced together, and every layer's λmax in one block whose
+ * rows are restricted to their layers. λmin comes from its own solver (restarted Lanczos aimed at
+ * the negative end, probe/lowest.ts) with a certified residual on both paths — never from the
+ * density's Ritz values. `blockSize: 1` selects the single-vector path (power iteration, Lanczos,
+ * plain Hutchinson), which the tests use as the reference. Each stochastic estimate carries a 95 %
+ * bootstrap-t interval over its probes, and `solvers` names the method behind each number.
  */
 import type { Mlp } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { hessianOperator } from '../probe/operator';
 import { topEigenvalue } from '../probe/power';
-import { lanczosEigen, spectralDensityGpu } from '../probe/lanczos';
+import { lanczosEigen, spectralDensityBlock, spectralDensityGpu } from '../probe/lanczos';
 import { hutchinsonTrace } from '../probe/hutchinson';
+import { deflatedTrace } from '../probe/deflated-trace';
+import { lowestEigenpairs } from '../probe/lowest';
+import { probeBounds } from '../util/bootstrap';
 import { layerBlock, perLayerSharpness, type LayerSharpness } from '../probe/layer';
-import { hessianBlockOperator, restrictRows } from '../probe/block-operator';
+import { hessianBlockOperator, restrictRows, type BlockOperator } from '../probe/block-operator';
 import { blockEigen } from '../probe/block-eigen';
-import { blockHutchinsonTrace } from '../probe/hutchinson';
 import { perturbationSharpness } from '../probe/perturbation';
 import { slice1d } from '../probe/slices';
 import { invariantSharpness } from './invariant';
 import type { StudyConfig } from './config';
-import type { RunResult, Sharpness } from './results';
+import type { RunResult, Sharpness, Solvers } from './results';
 
 export type ProbeSettings = Pick<StudyConfig['probe'],
-  'chunkSize' | 'tol' | 'maxIter' | 'topK' | 'lanczosSteps' | 'traceSamples' | 'densitySteps' | 'perturbation'> & {
+  'chunkSize' | 'tol' | 'maxIter' | 'topK' | 'lanczosSteps' | 'traceSamples' | 'traceTarget' | 'traceMaxSamples' | 'densitySteps' |
+  'densityRuns' | 'lambdaMin' | 'perturbation'> & {
   slice?: StudyConfig['probe']['slice'];
   /** The invariant measures (adaptive sharpness, relative flatness); skipped when absent. */
   invariant?: StudyConfig['probe']['invariant'];
@@ -75,31 +81,42 @@ export async function probeMinimum(
   await stage('perturbation sharpness');
   const perturbation = await perturbationSharpness(model, data, { ...p.perturbation, seed, chunkSize });
   const invariant = p.invariant ? await invariantSharpness(model, data, p.invariant, seed, chunkSize, stage) : {};
-  const { lambda, layers, topK, lambdaMin, trace, density, topVector } = curvature;
+  const { lambda, layers, topK, lowest, trace, density, topVector, solvers } = curvature;
   return {
     sharpness: {
       lambdaMax: lambda.value, lambdaConverged: lambda.converged, lambdaResidual: lambda.residual,
       lambdaIterations: lambda.iterations, lambdaHvps: lambda.hvps,
-      topK, lambdaMin, trace: trace.trace, traceStdError: trace.standardError, twoOverEta: run.twoOverEta,
+      topK: topK.values, topKResiduals: topK.residuals, topKConverged: topK.converged, topKResolved: resolvedPairs(topK.values, topK.residuals),
+      lambdaMin: lowest.values[0], lambdaMinResidual: lowest.residuals[0], lambdaMinConverged: lowest.converged[0], lambdaMinResolved: lowest.resolved[0],
+      trace: trace.trace, traceInterval: { low: trace.low, high: trace.high }, traceProbes: trace.samples, traceDeflated: trace.rank, traceStop: trace.stop,
+      densityRuns: density.runs.length, twoOverEta: run.twoOverEta,
       perLayer: layers.map((l) => ({ layer: l.layer, params: l.params, lambdaMax: l.lambdaMax, converged: l.converged })),
       perturbationMean: perturbation.meanIncrease,
+      perturbationInterval: probeBounds(perturbation.increases),
       perturbationMax: perturbation.maxIncrease,
       ...invariant,
+      solvers,
     },
     density: { grid: density.grid, density: density.density }, slice, topVector, eigenpairs: curvature.eigenpairs, hvps: curvature.hvps,
   };
 }
 
+/** Whether each pair's gap to its nearest neighbour (values sorted) exceeds its residual. */
+export function resolvedPairs(values: readonly number[], residuals: readonly number[]): boolean[] {
+  return values.map((v, i) => Math.min(i > 0 ? Math.abs(values[i - 1] - v) : Infinity, i + 1 < values.length ? Math.abs(v - values[i + 1]) : Infinity) > residuals[i]);
+}
+
 /** The curvature measures, from either path. */
 interface Curvature {
   lambda: { value: number; converged: boolean; residual: number; iterations: number; hvps: number };
-  topK: number[];
-  lambdaMin: number;
-  trace: { trace: number; standardError: number };
-  density: { grid: number[]; density: number[] };
+  topK: { values: number[]; residuals: number[]; converged: boolean[] };
+  lowest: { values: number[]; residuals: number[]; converged: boolean[]; resolved: boolean[] };
+  trace: { trace: number; low: number; high: number; samples: number; rank: number; stop: Sharpness['traceStop'] };
+  density: { grid: number[]; density: number[]; runs: unknown[] };
   layers: Omit<LayerSharpness, 'residual'>[];
   topVector: Float32Array;
   eigenpairs: MinimumProbe['eigenpairs'];
+  solvers: Solvers;
   hvps: number;
 }
 
@@ -110,27 +127,25 @@ async function blockCurvature(
   const P = model.layout.size;
   const op = await hessianBlockOperator(model, data, k, { chunkSize });
   let hvps = 0;
-  let partial: Omit<Curvature, 'layers' | 'hvps'>;
+  let partial: Omit<Curvature, 'layers' | 'hvps' | 'lowest' | 'density' | 'solvers'>;
   try {
-    await stage(`λmax and top-${p.topK} (block subspace iteration, ${k} directions per pass)`);
-    const eig = await blockEigen(op, { want: p.topK, tol: p.tol, maxIter: p.maxIter, seed, vectors: true });
+    const { eig, vectors, trace } = await topAndTrace(op, p, seed, stage);
     const [top] = eig.groups;
-    const vectors = (await eig.vectors!.read(0, p.topK * P)) as Float32Array;
     const topVector = vectors.slice(0, P);
-    eig.vectors!.destroy();
-    await stage(`trace (Hutchinson, ${k} probes per pass)`);
-    const trace = await blockHutchinsonTrace(op, { samples: p.traceSamples, seed });
-    await stage('spectral density (stochastic Lanczos quadrature)');
-    const slq = await singleDensity(model, data, p, seed);
-    hvps += eig.hvps + trace.hvps + slq.hvps;
+    hvps += eig.hvps + trace.hvps;
     partial = {
       lambda: { value: top.values[0], converged: top.converged[0], residual: top.residuals[0] / Math.abs(top.values[0]), iterations: eig.iterations, hvps: eig.hvps },
-      topK: top.values, lambdaMin: Math.min(...slq.runs[0].values), trace, density: slq, topVector,
+      topK: { values: top.values, residuals: top.residuals, converged: top.converged }, trace, topVector,
       eigenpairs: { values: top.values, vectors },
     };
   } finally {
     op.destroy();
   }
+  await stage(`spectral density (stochastic Lanczos quadrature, ${p.densityRuns} runs in block passes)`);
+  const density = await blockDensity(model, data, p, seed);
+  hvps += density.hvps;
+  const lowest = await lowestCurvature(model, data, p, partial.lambda.value, seed, stage);
+  hvps += lowest.hvps;
   await stage("per-layer λmax (every layer's Hessian block in one block subspace iteration)");
   const L = model.layout.layers.length;
   const per = Math.max(1, Math.floor(k / L));
@@ -142,9 +157,58 @@ async function blockCurvature(
     const layers = r.groups.map((g, layer) => ({
       layer, params: ranges[layer * per].size, lambdaMax: g.values[0], converged: g.converged[0], iterations: r.iterations, hvps: r.hvps,
     }));
-    return { ...partial, layers, hvps };
+    const solvers: Solvers = {
+      lambdaMax: `block subspace iteration (${k} directions per pass, ${partial.lambda.iterations} passes)`,
+      topK: 'block subspace iteration (Ritz vectors of the λmax solve)',
+      lambdaMin: lowestLabel(p, lowest.cycles),
+      trace: `deflated Hutchinson (top-${partial.trace.rank} exact + ${partial.trace.samples} Rademacher probes; ${partial.trace.stop === 'target' ? `stopped at ±${100 * p.traceTarget} %` : 'probe budget spent'})`,
+      density: `stochastic Lanczos quadrature (${p.densityRuns} runs × ${p.densitySteps} steps, in block passes)`,
+    };
+    return { ...partial, lowest, density, layers, solvers, hvps };
   } finally {
     full.destroy();
+  }
+}
+
+/**
+ * λmax and the top-k by block subspace iteration, then the trace with those k pairs deflated, on one
+ * block operator: the probe suite and the rescaling check (rescaling.ts) measure the trace alike.
+ */
+export async function topAndTrace(op: BlockOperator, p: ProbeSettings, seed: number, stage: (text: string) => void | Promise<void> = () => {}) {
+  const P = op.size;
+  await stage(`λmax and top-${p.topK} (block subspace iteration, ${op.k} directions per pass)`);
+  const eig = await blockEigen(op, { want: p.topK, tol: p.tol, maxIter: p.maxIter, seed, vectors: true });
+  const vectors = (await eig.vectors!.read(0, p.topK * P)) as Float32Array;
+  eig.vectors!.destroy();
+  await stage(`trace (top-${p.topK} deflated exactly, Hutchinson on the rest until ±${100 * p.traceTarget} %, ≤ ${p.traceMaxSamples} probes)`);
+  const Q = Array.from({ length: p.topK }, (_, i) => vectors.subarray(i * P, (i + 1) * P));
+  const trace = await deflatedTrace(op, Q, { target: p.traceTarget, minSamples: p.traceSamples, maxSamples: p.traceMaxSamples, seed });
+  return { eig, vectors, trace };
+}
+
+const lowestLabel = (s: ProbeSettings, cycles: number) =>
+  `restarted Lanczos at the negative end (${cycles} of ≤ ${s.lambdaMin.cycles} cycles × ${s.lambdaMin.steps} steps, explicit residuals)`;
+
+/** The SLQ density's runs advanced together, one block pass per Lanczos step. */
+async function blockDensity(model: Mlp, data: GpuDataset, p: ProbeSettings, seed: number) {
+  const op = await hessianBlockOperator(model, data, p.densityRuns, { chunkSize: p.chunkSize });
+  try {
+    return await spectralDensityBlock(op, { runs: p.densityRuns, steps: p.densitySteps, seed });
+  } finally {
+    op.destroy();
+  }
+}
+
+/** λmin and the next smallest pairs by their own solver, tol relative to λmax. */
+async function lowestCurvature(
+  model: Mlp, data: GpuDataset, s: ProbeSettings, lambdaMax: number, seed: number, stage: (text: string) => void | Promise<void>,
+) {
+  await stage(`λmin (restarted Lanczos at the negative end, ≤ ${s.lambdaMin.cycles} × ${s.lambdaMin.steps} steps)`);
+  const op = await hessianOperator(model, data, { chunkSize: s.chunkSize });
+  try {
+    return await lowestEigenpairs(op, { want: s.lambdaMin.pairs, steps: s.lambdaMin.steps, cycles: s.lambdaMin.cycles, tol: s.tol, scale: lambdaMax, seed });
+  } finally {
+    op.destroy();
   }
 }
 
@@ -153,7 +217,7 @@ async function singleCurvature(
 ): Promise<Curvature> {
   const chunkSize = p.chunkSize;
   const op = await hessianOperator(model, data, { chunkSize });
-  let partial: Omit<Curvature, 'layers' | 'hvps'>;
+  let partial: Omit<Curvature, 'layers' | 'hvps' | 'lowest' | 'solvers'>;
   let hvps = 0;
   try {
     await stage('λmax (power iteration)');
@@ -161,31 +225,31 @@ async function singleCurvature(
     const topVector = (await power.vector.read()) as Float32Array;
     power.vector.destroy();
     await stage(`top-${p.topK} eigenvalues (Lanczos)`);
-    const eig = await lanczosEigen(op, { k: p.topK, steps: p.lanczosSteps, seed });
+    const eig = await lanczosEigen(op, { k: p.topK, steps: p.lanczosSteps, seed, tol: p.tol });
     await stage('trace (Hutchinson)');
     const trace = await hutchinsonTrace(op, { samples: p.traceSamples, seed });
-    await stage('spectral density (stochastic Lanczos quadrature)');
-    const slq = await spectralDensityGpu(op, { runs: 1, steps: p.densitySteps, seed });
+    await stage(`spectral density (stochastic Lanczos quadrature, ${p.densityRuns} runs)`);
+    const slq = await spectralDensityGpu(op, { runs: p.densityRuns, steps: p.densitySteps, seed });
     hvps += power.hvps + eig.hvps + trace.hvps + slq.hvps;
+    const bounds = probeBounds(trace.estimates);
     partial = {
       lambda: { value: power.eigenvalue, converged: power.converged, residual: power.residual, iterations: power.iterations, hvps: power.hvps },
-      topK: eig.values, lambdaMin: eig.smallest, trace, density: slq, topVector,
+      topK: { values: eig.values, residuals: eig.residuals, converged: eig.converged },
+      trace: { trace: trace.trace, ...bounds, samples: trace.samples, rank: 0, stop: 'fixed' }, density: slq, topVector,
       eigenpairs: { values: [power.eigenvalue], vectors: topVector },
     };
   } finally {
     op.destroy();
   }
+  const lowest = await lowestCurvature(model, data, p, partial.lambda.value, seed, stage);
   await stage("per-layer λmax (power iteration on each layer's Hessian block)");
   const layers = await perLayerSharpness(model, data, { tol: p.tol, maxIter: p.maxIter, seed, chunkSize });
-  return { ...partial, layers, hvps: hvps + layers.reduce((sum, l) => sum + l.hvps, 0) };
-}
-
-/** SLQ density on a single-vector operator of its own (one run, densitySteps Lanczos steps). */
-async function singleDensity(model: Mlp, data: GpuDataset, p: ProbeSettings, seed: number) {
-  const op = await hessianOperator(model, data, { chunkSize: p.chunkSize });
-  try {
-    return await spectralDensityGpu(op, { runs: 1, steps: p.densitySteps, seed });
-  } finally {
-    op.destroy();
-  }
+  const solvers: Solvers = {
+    lambdaMax: `power iteration (${partial.lambda.iterations} iterations)`,
+    topK: `Lanczos (${p.lanczosSteps} steps)`,
+    lambdaMin: lowestLabel(p, lowest.cycles),
+    trace: `Hutchinson (${p.traceSamples} Rademacher probes)`,
+    density: `stochastic Lanczos quadrature (${p.densityRuns} runs × ${p.densitySteps} steps)`,
+  };
+  return { ...partial, lowest, layers, solvers, hvps: hvps + lowest.hvps + layers.reduce((sum, l) => sum + l.hvps, 0) };
 }

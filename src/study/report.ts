@@ -19,7 +19,7 @@
 import { bootstrapInterval, meanInterval } from '../util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../util/stats';
 import { plural } from '../util/words';
-import type { Correlation, DataUsed, Estimate, RunResult, StudyResult } from './results';
+import type { Correlation, DataUsed, Estimate, RunResult, Sharpness, StudyResult } from './results';
 import type { SettingsSource } from './config';
 import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
@@ -192,8 +192,8 @@ function groupByConfiguration(runs: RunResult[]): Map<string, RunResult[]> {
  */
 export function summaryTable(runs: RunResult[]): string {
   const rows = [
-    '| Configuration | Optimizer | Runs | Steps | Test acc. (%) | Train loss | Gen. gap (pp) | λmax | top-k | trace | perturbation sharpness | 2/η |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+    '| Configuration | Optimizer | Runs | Steps | Test acc. (%) | Train loss | Gen. gap (pp) | λmax | top-k | λmin | \\|λmin\\|/λmax | trace | perturbation sharpness | 2/η |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const [name, all] of groupByConfiguration(runs)) {
     const diverged = all.length - all.filter((r) => !r.diverged).length;
@@ -208,6 +208,7 @@ export function summaryTable(runs: RunResult[]): string {
       const steps = !rs.length ? 'n/a' : fewest === most ? `${most}` : `${fewest}–${most}`;
       rows.push(`| ${label}${note} | ${all[0].optimizer} | ${rs.length} | ${steps} | ${est((r) => r.test.accuracy, 2, 100)} | ${est((r) => r.train.loss, 4)} | ` +
         `${est((r) => r.genGap, 2, 100)} | ${formatEstimate(meanEstimate(s.map((x) => x.lambdaMax)), 2)} | ${topK} | ` +
+        `${formatEstimate(meanEstimate(s.map((x) => x.lambdaMin)), 3)} | ${formatEstimate(meanEstimate(s.map((x) => Math.abs(x.lambdaMin) / x.lambdaMax)), 4)} | ` +
         `${formatEstimate(meanEstimate(s.map((x) => x.trace)), 1)} | ${formatEstimate(meanEstimate(s.map((x) => x.perturbationMean)), 4)} | ${eta == null ? '—' : eta.toFixed(1)} |`);
     }
   }
@@ -277,13 +278,34 @@ function resultsSection(result: StudyResult): string[] {
     '',
     summaryTable(result.runs),
     '',
-    'Gen. gap = train accuracy − test accuracy, in percentage points. Steps = the range over seeds. λmax by block subspace iteration (tolerance ' +
-      `${c.probe.tol}), top-k (means) alongside it, trace by Hutchinson (${c.probe.traceSamples} Rademacher vectors), perturbation ` +
-      `sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.probe.perturbation.rho}. ` +
+    'Gen. gap = train accuracy − test accuracy, in percentage points. Steps = the range over seeds. ' + estimatorNote(result) +
+      ` Perturbation sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.probe.perturbation.rho}. ` +
       `A percentile-bootstrap interval never reaches past the observed values, so over ${c.seeds.length} seeds it is a floor on the ` +
       'uncertainty (it under-covers for so few), not a guarantee.',
     '',
   ];
+}
+
+/**
+ * How each number of the table was produced, from the runs themselves: the solver, how many runs
+ * converged, and for the stochastic estimates the probes spent and the width of their intervals.
+ */
+export function estimatorNote(result: StudyResult): string {
+  const c = result.config.probe;
+  const s = result.runs.filter((r) => !r.diverged && r.sharpness).map((r) => r.sharpness!);
+  if (s.length === 0) return '';
+  const count = (f: (x: Sharpness) => boolean) => `${s.filter(f).length} of ${s.length}`;
+  const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}–${Math.max(...v)}`);
+  const widths = s.map((x) => (x.traceInterval.high - x.traceInterval.low) / 2 / Math.abs(x.trace)).filter(Number.isFinite);
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  return `λmax and top-${c.topK} by ${s[0].solvers.topK.replace(/ \(.*$/, '')} (tolerance ${c.tol}; λmax converged in ${count((x) => x.lambdaConverged)} runs, ` +
+    `all top-${c.topK} pairs in ${count((x) => x.topKConverged.every(Boolean))}). λmin by its own solver, ${s[0].solvers.lambdaMin.replace(/ \(.*$/, '')} ` +
+    `(≤ ${c.lambdaMin.cycles} cycles × ${c.lambdaMin.steps} steps; residual ≤ ${c.tol}·λmax in ${count((x) => x.lambdaMinConverged)} runs; ` +
+    `the smallest Ritz value, an upper bound on the smallest eigenvalue), reported with |λmin|/λmax (Ghorbani et al. 2019). ` +
+    `Trace by deflated Hutchinson: the top-${c.topK} eigenpairs' Rayleigh quotients exactly, plus Rademacher probes on (I − QQᵀ)H(I − QQᵀ) ` +
+    `until the 95 % bootstrap-t interval is within ±${pct(c.traceTarget)} or ${c.traceMaxSamples} probes are spent: ${range(s.map((x) => x.traceProbes))} probes per run, ` +
+    `${count((x) => x.traceStop === 'target')} stopped on the target, per-run interval half-widths ${widths.length ? `${pct(Math.min(...widths))}–${pct(Math.max(...widths))}` : 'n/a'} ` +
+    `(the table's trace interval is over seeds). Spectral density from ${range(s.map((x) => x.densityRuns))} SLQ runs of ${c.densitySteps} Lanczos steps per run.`;
 }
 
 function unconvergedSection(result: StudyResult): string[] {

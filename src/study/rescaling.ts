@@ -6,7 +6,7 @@
  * (invariant.ts) and the filter-normalised perturbation sharpness should not move. Browser-safe:
  * the study picks the minimum and loads it (rescaling-run.ts); the report section is here.
  *
- * Cost: the rescaled twin's λmax (block subspace iteration, want 1), trace, perturbation and
+ * Cost: the rescaled twin's λmax and top-k (block subspace iteration), deflated trace, perturbation and
  * invariant measures — about one run's curvature probe. The "before" column is the run's own
  * measurements when given (same parameters, settings and seeds), otherwise measured here too.
  */
@@ -14,10 +14,8 @@ import { Mlp } from '../autograd/mlp';
 import { rescaleLayers, type Rescaling } from '../autograd/rescale';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { hessianBlockOperator } from '../probe/block-operator';
-import { blockEigen } from '../probe/block-eigen';
-import { blockHutchinsonTrace } from '../probe/hutchinson';
 import { perturbationSharpness } from '../probe/perturbation';
-import { BLOCK_SIZE, type ProbeSettings } from './probe-minimum';
+import { BLOCK_SIZE, topAndTrace, type ProbeSettings } from './probe-minimum';
 import { invariantSharpness, type InvariantSettings } from './invariant';
 import type { RescalingResult, Sharpness, StudyResult } from './results';
 import { mean, std } from '../util/stats';
@@ -72,8 +70,7 @@ async function measure(model: Mlp, data: GpuDataset, p: ProbeSettings & { invari
   const op = await hessianBlockOperator(model, data, p.blockSize ?? BLOCK_SIZE, { chunkSize });
   let curvature: Pick<Measured, 'lambdaMax' | 'trace'>;
   try {
-    const eig = await blockEigen(op, { want: 1, tol: p.tol, maxIter: p.maxIter, seed });
-    const trace = await blockHutchinsonTrace(op, { samples: p.traceSamples, seed });
+    const { eig, trace } = await topAndTrace(op, p, seed);
     curvature = { lambdaMax: eig.groups[0].values[0], trace: trace.trace };
   } finally {
     op.destroy();
@@ -106,7 +103,7 @@ export function invariantSection(result: StudyResult): string[] {
       `measured in units of the weights, c = |θ| + ${inv.eta}: averaged over ${inv.samples} antithetic random directions moving each weight by ` +
       `~${inv.averageRho} of itself, and the worst case over ‖ε ⊘ c‖ ≤ ${inv.rho} by ${inv.steps} steps of projected gradient ascent ` +
       '(a lower bound on the maximum). Relative flatness (Petzka et al. 2021): κ = Σ ⟨w_s, w_s′⟩·Tr(H_{s,s′}) ' +
-      `of the last layer, estimated without bias from ${inv.flatnessSamples} Hessian-vector probes (± its standard error per run). Both are ` +
+      `of the last layer, estimated without bias from ${inv.flatnessSamples} Hessian-vector probes (each run's 95 % bootstrap-t interval over its probes is in results.json). Both are ` +
       'unchanged by the layer rescalings that leave a ReLU network\'s function unchanged; λmax and the trace are not. Their rank correlations ' +
       'with generalisation are in the table above.',
     '',

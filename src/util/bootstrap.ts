@@ -7,6 +7,12 @@
  * index as the case and read x[i], y[i] inside the statistic, so each resample keeps pairs intact.
  * A resample on which the statistic is undefined (NaN: e.g. a constant input to a correlation) is
  * dropped and counted; the interval is NaN when more than half are dropped, never silently narrow.
+ *
+ * For the mean of a few skewed draws — a stochastic estimator's probes (Hutchinson's zᵀAz, a loss
+ * increase under random perturbations) — the percentile interval under-covers: it is first-order
+ * accurate and inherits the sample's missing tail. studentizedMeanInterval (bootstrap-t, Efron &
+ * Tibshirani 1993 §12.5) resamples the t statistic instead, which corrects for skewness to second
+ * order; test/host/coverage.test.ts measures both on skewed probe distributions.
  */
 import { Rng } from './rng';
 
@@ -65,6 +71,48 @@ export function meanInterval(x: ArrayLike<number>, opts: BootstrapOptions = {}):
     for (let i = 0; i < c.length; i++) s += x[c[i]];
     return s / c.length;
   }, opts);
+}
+
+/**
+ * Bootstrap-t interval of the mean of x: t* = (m* − m)/se* over resamples, then
+ * [m − t*_{1−α/2}·se, m − t*_{α/2}·se], with se the sample standard deviation / √n. Resamples
+ * with se* = 0 (all cases equal) are undefined and dropped, as in bootstrapInterval.
+ */
+export function studentizedMeanInterval(x: ArrayLike<number>, opts: BootstrapOptions = {}): Interval {
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i])) throw new Error(`studentizedMeanInterval: x[${i}] is ${x[i]}; all values must be finite`);
+  }
+  const moments = (cases: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[cases[i]];
+    const m = s / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (x[cases[i]] - m) ** 2;
+    return { m, se: Math.sqrt(ss / (n - 1) / n) };
+  };
+  const whole = moments(Uint32Array.from({ length: n }, (_, i) => i));
+  const t = bootstrapInterval(n, (cases) => {
+    const { m, se } = moments(cases);
+    return se > 0 ? (m - whole.m) / se : NaN;
+  }, opts);
+  const estimate = n > 0 ? whole.m : NaN;
+  // Every draw equal: no spread to resample, the mean is exact as far as these draws can tell.
+  if (whole.se === 0) return { ...t, estimate, low: estimate, high: estimate };
+  if (!(whole.se > 0) || !Number.isFinite(t.low)) return { ...t, estimate, low: NaN, high: NaN };
+  return { ...t, estimate, low: whole.m - t.high * whole.se, high: whole.m - t.low * whole.se };
+}
+
+/** The 95 % bootstrap-t bounds of the mean of one estimator's per-probe values, as stored with each estimate. */
+export function probeBounds(values: ArrayLike<number>): { low: number; high: number } {
+  const { low, high } = studentizedMeanInterval(values);
+  return { low, high };
+}
+
+/** (high − low) / 2 / |estimate|: the relative half-width adaptive estimators stop on (Infinity when undefined). */
+export function relativeHalfWidth(i: Pick<Interval, 'estimate' | 'low' | 'high'>): number {
+  const w = (i.high - i.low) / 2 / Math.abs(i.estimate);
+  return Number.isFinite(w) ? w : Infinity;
 }
 
 /** Least-squares slope of y on x over the given cases; NaN when the x's are all equal. */

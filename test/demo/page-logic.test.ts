@@ -4,16 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { num, pct, pm } from '../../demo/format';
+import { num, pct, withInterval } from '../../demo/format';
 import { DEFAULTS, hasReferenceSettings, parseSettings, settingsParams } from '../../demo/settings';
 import { EXPORT_FORMAT, readResults } from '../../demo/results-file';
 
 describe('demo number format', () => {
-  it('uses significant digits, exponents far from 1, a dash for missing values and ± for errors', () => {
+  it('uses significant digits, exponents far from 1, a dash for missing values and intervals for estimates', () => {
     expect([num(43.75), num(0.0004), num(9.382e-4), num(2.3456789), num(12345678), num(640), num(0)])
       .toEqual(['43.75', '4e-4', '9.382e-4', '2.346', '1.235e+7', '640', '0']);
     expect([pct(0.2383), pct(NaN), pct(null)]).toEqual(['23.83 %', '—', '—']);
-    expect([pm(51.314, 3.912), pm(51.314, undefined), pm(undefined, 1)]).toEqual(['51.31 ± 3.9', '51.31', '—']);
+    expect([withInterval(51.314, { low: 47.21, high: 55.66 }), withInterval(51.314, undefined), withInterval(undefined, { low: 1, high: 2 })])
+      .toEqual(['51.31 [47.2, 55.7]', '51.31', '—']);
   });
 });
 

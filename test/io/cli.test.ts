@@ -34,10 +34,16 @@ describe('CLI: train --export, probe --weights', () => {
     expect(trained.stdout).toContain(`exported ${weights}`);
     const ckptJson = join(dir, 'checkpoint-probe.json');
     const fromCheckpoint = await cli('probe', '--checkpoint', join(dir, 'train', 'checkpoints', 'Adam_Default-s0.ckpt'), '--config', config, '--out', ckptJson);
-    expect(fromCheckpoint.stdout).toMatch(/invariant: adaptive sharpness avg [\d.e+-]+, worst [\d.e+-]+, relative flatness [\d.e+-]+ ± /);
+    expect(fromCheckpoint.stdout).toMatch(/^trace \(95 % interval\): [\d.e+-]+ \[[\d.e+-]+, [\d.e+-]+\] \(deflated Hutchinson/m);
+    expect(fromCheckpoint.stdout).toMatch(/^λmin: [\d.e+-]+ ± [\d.e+-]+ \((converged|NOT converged).*\|λmin\|\/λmax/m);
     const out = join(dir, 'imported');
     const probed = await cli('probe', '--weights', weights, '--data', 'mnist-10k', '--config', config, '--out', out);
     expect(probed.stdout).toMatch(/784-8-10 MLP \(relu\)/);
+    // Both commands print the same measures (src/study/sharpness-table.ts), κ and adaptive sharpness included.
+    const rows = (stdout: string) => stdout.split('\n').filter((l) => /^(λmax|top-\d|λmin|trace|spectral density|perturbation|adaptive|relative flatness)/.test(l)).map((l) => l.split(': ')[0]);
+    expect(rows(probed.stdout)).toEqual(rows(fromCheckpoint.stdout));
+    expect(rows(probed.stdout)).toContain('relative flatness κ, last layer (95 % interval)');
+    expect(rows(probed.stdout)).toContain('adaptive sharpness, average (95 % interval)');
     for (const f of ['results.json', 'report.md', 'spectral-density.svg', 'slice-top-eigenvector.svg']) expect(existsSync(join(out, f))).toBe(true);
     const fromCkpt = JSON.parse(readFileSync(ckptJson, 'utf8'));
     const fromFile = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -47,6 +53,8 @@ describe('CLI: train --export, probe --weights', () => {
     expect(fromFile.probe.sharpness.topK).toEqual(fromCkpt.sharpness.topK);
     expect(fromFile.probe.sharpness.relativeFlatness).toBe(fromCkpt.sharpness.relativeFlatness);
     expect(fromFile.probe.sharpness.adaptiveWorst).toBe(fromCkpt.sharpness.adaptiveWorst);
+    expect(fromFile.probe.sharpness.trace).toBe(fromCkpt.sharpness.trace);
+    expect(fromFile.probe.sharpness.lambdaMin).toBe(fromCkpt.sharpness.lambdaMin);
     expect(Number.isFinite(fromFile.probe.sharpness.lambdaMax)).toBe(true);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| λmax |');
     expect(readFileSync(join(out, 'spectral-density.svg'), 'utf8')).toMatch(/^<svg/);

@@ -35,8 +35,12 @@ describe('invariant sharpness in the study', { timeout: 900_000 }, () => {
     const saved = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as StudyResult;
     const report = await readFile(join(out, 'report.md'), 'utf8');
     const s = saved.runs[0].sharpness!;
-    for (const key of ['adaptiveAverage', 'adaptiveWorst', 'relativeFlatness', 'relativeFlatnessStdError'] as const) {
+    for (const key of ['adaptiveAverage', 'adaptiveWorst', 'relativeFlatness'] as const) {
       expect(Number.isFinite(s[key]), key).toBe(true);
+    }
+    for (const [value, bounds] of [[s.adaptiveAverage!, s.adaptiveAverageInterval!], [s.relativeFlatness!, s.relativeFlatnessInterval!]] as const) {
+      expect(bounds.low).toBeLessThanOrEqual(value);
+      expect(bounds.high).toBeGreaterThanOrEqual(value);
     }
     expect(s.adaptiveWorst!).toBeGreaterThan(0);
     for (const m of ['adaptive sharpness (avg)', 'adaptive sharpness (worst)', 'relative flatness']) {

@@ -13,7 +13,11 @@ const RULE = { maxEpochs: 40, lossTarget: 0.05 };
 function run(configuration: string, seed: number, lambdaMax: number, testAccuracy: number, converged = true): RunResult {
   const sharpness: Sharpness = {
     lambdaMax, lambdaConverged: true, lambdaResidual: 1e-4, lambdaIterations: 10, lambdaHvps: 100, topK: [lambdaMax, lambdaMax / 2],
-    perLayer: [], lambdaMin: -0.1, trace: 10 * lambdaMax, traceStdError: 1, perturbationMean: lambdaMax / 100, perturbationMax: lambdaMax / 50,
+    topKResiduals: [1e-4, 1e-4], topKConverged: [true, true], topKResolved: [true, true],
+    perLayer: [], lambdaMin: -0.1, lambdaMinResidual: 1e-4, lambdaMinConverged: true, lambdaMinResolved: true,
+    trace: 10 * lambdaMax, traceInterval: { low: 9 * lambdaMax, high: 11 * lambdaMax }, traceProbes: 16, traceDeflated: 2, traceStop: 'target', densityRuns: 8,
+    perturbationMean: lambdaMax / 100, perturbationInterval: { low: lambdaMax / 120, high: lambdaMax / 80 }, perturbationMax: lambdaMax / 50,
+    solvers: { lambdaMax: 'block subspace iteration', topK: 'block subspace iteration', lambdaMin: 'restarted Lanczos', trace: 'deflated Hutchinson', density: 'SLQ' },
     twoOverEta: null,
   };
   return {
