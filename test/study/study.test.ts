@@ -236,7 +236,7 @@ describe('a study never mixes, loses or hides runs', SLOW, () => {
     const report = await readFile(join(out, 'report.md'), 'utf8');
     expect(report).toMatch(/## Unconverged runs \(left out of the correlations\)\n\n- Adam_Default seed 0: train loss [\d.]+ > target 0\.000001 after \d+ steps/);
     expect(report).toMatch(/\| Adam_Default \(unconverged\) \|/);
-    expect(result.answer).toMatch(/Left out: Adam_Default \(1 of 1 seeds\)/);
+    expect(result.answer).toMatch(/Left out: Adam_Default \(1 of 1 seed\)/);
   });
 
   it('an interrupted study marks its report partial and lists the missing runs', async () => {
