@@ -19,8 +19,8 @@ import { hessianOperator } from '../probe/operator';
 import { topEigenvalue } from '../probe/power';
 import { lanczosEigen, spectralDensityGpu } from '../probe/lanczos';
 import { hutchinsonTrace } from '../probe/hutchinson';
-import { layerBlock, perLayerSharpness, type LayerSharpness } from '../probe/layer';
-import { hessianBlockOperator, restrictRows } from '../probe/block-operator';
+import { perLayerSharpness, perLayerSharpnessBlock, type LayerSharpness } from '../probe/layer';
+import { hessianBlockOperator } from '../probe/block-operator';
 import { blockEigen } from '../probe/block-eigen';
 import { blockHutchinsonTrace } from '../probe/hutchinson';
 import { perturbationSharpness } from '../probe/perturbation';
@@ -132,20 +132,9 @@ async function blockCurvature(
     op.destroy();
   }
   await stage("per-layer λmax (every layer's Hessian block in one block subspace iteration)");
-  const L = model.layout.layers.length;
-  const per = Math.max(1, Math.floor(k / L));
-  const full = await hessianBlockOperator(model, data, per * L, { chunkSize });
-  try {
-    const ranges = model.layout.layers.flatMap((_, l) => Array<ReturnType<typeof layerBlock>>(per).fill(layerBlock(model.layout, l)));
-    const r = await blockEigen(restrictRows(full, ranges), { groups: L, tol: p.tol, maxIter: p.maxIter, seed });
-    hvps += r.hvps;
-    const layers = r.groups.map((g, layer) => ({
-      layer, params: ranges[layer * per].size, lambdaMax: g.values[0], converged: g.converged[0], iterations: r.iterations, hvps: r.hvps,
-    }));
-    return { ...partial, layers, hvps };
-  } finally {
-    full.destroy();
-  }
+  const layers = await perLayerSharpnessBlock(model, data, k, { tol: p.tol, maxIter: p.maxIter, seed, chunkSize });
+  // The layers share one block iteration: its passes count once.
+  return { ...partial, layers, hvps: hvps + layers[0].hvps };
 }
 
 async function singleCurvature(
@@ -157,7 +146,7 @@ async function singleCurvature(
   let hvps = 0;
   try {
     await stage('λmax (power iteration)');
-    const power = await topEigenvalue(op, { tol: p.tol, maxIter: p.maxIter, seed });
+    const power = await topEigenvalue(op, { tol: p.tol, maxIter: p.maxIter, seed, vector: true });
     const topVector = (await power.vector.read()) as Float32Array;
     power.vector.destroy();
     await stage(`top-${p.topK} eigenvalues (Lanczos)`);
