@@ -145,6 +145,7 @@ console.log(typeof lib.hessian, typeof node.loadDataset, typeof node.hessian);
       const r = await node([tsc, ...flags]).catch((e: { stdout: string }) => e);
       expect(r.stdout, tsc).toBe('');
     };
+    if (!existsSync(TSC7)) throw new Error(`${TSC7} is missing: the devDependency typescript7 (npm:typescript@^7) is not installed. Fix: npm ci`);
     expect((await node([TSC7, '--version'])).stdout).toMatch(/Version 7\./);
     await check(TSC5);
     await check(TSC7);
