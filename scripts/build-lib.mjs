@@ -2,7 +2,7 @@
 // import its file extension, which Node's ESM loader requires and the sources (bundler resolution)
 // leave out. Plain Node, no tsx, so `npm pack` works from a bare checkout with its devDependencies.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,9 +31,21 @@ function walk(dir) {
   }
 }
 walk(out);
+// The benchmark peers (TF.js, jax-js) need the repository's devDependencies: not shipped; `bench peers`
+// says so when they are absent (src/bench/run.ts).
+rmSync(join(out, 'bench', 'peers'), { recursive: true });
 // Data that modules read by URL next to themselves (the shipped matmul tile table) goes beside their build.
 for (const rel of readdirSync(join(root, 'src'), { recursive: true })) {
   if (rel.endsWith('.json')) copyFileSync(join(root, 'src', rel), join(out, rel));
+}
+// Declarations for TypeScript 5.x (package.json: exports "types@<6", typesVersions "<6"): TS ≥ 6 has
+// the WebGPU types in its DOM lib, older ones get them from @webgpu/types (a dependency) — referenced
+// only there, since both at once are duplicate identifiers. `using` needs the disposable lib on both.
+mkdirSync(join(out, 'ts5'));
+for (const entry of ['index', 'node']) {
+  const own = join(out, `${entry}.d.ts`);
+  writeFileSync(own, `/// <reference lib="esnext.disposable" />\n${readFileSync(own, 'utf8')}`);
+  writeFileSync(join(out, 'ts5', `${entry}.d.ts`), `/// <reference types="@webgpu/types" />\nexport * from '../${entry}.js';\n`);
 }
 chmodSync(join(out, 'cli', 'main.js'), 0o755);
 console.log(`built ${out}`);

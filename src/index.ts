@@ -1,20 +1,29 @@
 /**
- * The library's browser-safe entry (`import … from 'hessian-gpu'`): device, model, data on the GPU,
- * training, optimizers, the sharpness probes, checkpoints as bytes, the study's config and results.
- * Node-only pieces (Dawn, files, the study runner) are in 'hessian-gpu/node'.
+ * The library's browser-safe entry (`import … from 'hessian-gpu'`): the façade (hessian, probe),
+ * device, model, data on the GPU, model and data files as bytes, training, optimizers, the solvers
+ * and sharpness measures, checkpoints as bytes, the study's config. Everything here is listed in
+ * docs/api.md (test/package/pack.test.ts checks both ways); Node-only pieces (Dawn, files, the
+ * study runner) are in 'hessian-gpu/node'.
  */
-export * from './vocabulary';
+export { ACTIVATIONS, OPTIMIZER_KINDS, DATA_SOURCES, type Activation, type OptimizerKind, type DataSource } from './vocabulary';
+export { hessian, Hessian, type HessianOptions, type SolveOptions, type Eigenvalues, type EigenvaluesWithVectors } from './facade/hessian';
+export { probe, type ProbeOptions, type ProbeResult } from './facade/probe';
 export { acquireDevice, type AcquireOptions } from './gpu/device';
 export { Gpu, type AdapterReport } from './gpu/context';
 export { Tensor, type DType, type TensorOptions } from './gpu/tensor';
 export { DeviceLostError, GpuUnavailableError, LimitError, ShaderError, ShapeError } from './gpu/errors';
-export { Mlp, PLAN_CACHE_SIZE, type MlpSpec, type EvalOptions, type LossResult } from './autograd/mlp';
-export { PassPlan, type PassOptions } from './autograd/pass';
-export { paramLayout, type ParamLayout } from './autograd/layout';
+export { Mlp, type MlpSpec, type EvalOptions, type LossResult } from './autograd/mlp';
+export { paramLayout, type ParamLayout, type LayerSlice } from './autograd/layout';
+export { rescaleLayers, type Rescaling } from './autograd/rescale';
 export { GpuDataset, UNIT_RANGE, type Normalisation } from './data/gpu-dataset';
 export { makeDataset, select, take, firstSamples, classCounts, type Dataset, type Split } from './data/dataset';
 export { splitDataset, type SplitOptions } from './data/split';
 export { fetchIdxPair, loadIdxPair } from './data/idx-pair';
+export { readSafetensors, writeSafetensors, type SafetensorsFile, type Float32Tensor } from './io/safetensors';
+export { readNpy, readNpz } from './io/npy';
+export type { RawTensor } from './io/tensor-file';
+export { readMlpWeights, exportMlpSafetensors, type ImportedMlp, type ImportedLayer, type LayerMapping } from './io/mlp-weights';
+export { readDataNpz, readDataNpyPair, uploadArrayData, type ArrayData, type ArrayDataOptions } from './io/array-data';
 export { train, type TrainOptions, type TrainResult, type StepLog, type EvalLog, type Divergence } from './train/trainer';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint } from './train/checkpoint';
 export { fullBatchDescent, type FullBatchOptions, type FullBatchResult, type FullBatchPoint } from './train/full-batch';
@@ -23,21 +32,24 @@ export { preconditionedOperator } from './probe/preconditioned';
 export { Optimizer, resolveOptimizerConfig, type OptimizerConfig, type ResolvedOptimizerConfig } from './optim/optimizer';
 export { lrAt, type Schedule } from './optim/schedule';
 export { hessianOperator, type LinearOperator } from './probe/operator';
-export { powerIteration, topEigenvalue, type PowerOptions, type PowerResult } from './probe/power';
-export { lanczos, lanczosEigen, spectralDensityGpu } from './probe/lanczos';
-export { hutchinsonTrace } from './probe/hutchinson';
+export { hessianBlockOperator, blockOf, restrictRows, type BlockOperator } from './probe/block-operator';
+export { powerIteration, topEigenvalue, type PowerOptions, type PowerResult, type TopEigenOptions, type TopEigenResult } from './probe/power';
+export { lanczos, lanczosEigen, spectralDensityGpu, spectralDensityBlock, type EigenOptions, type EigenResult, type SlqOptions, type SlqResult } from './probe/lanczos';
+export { blockEigen, type BlockEigenOptions, type BlockEigenResult, type BlockEigenGroup } from './probe/block-eigen';
+export { hutchinsonTrace, blockHutchinsonTrace, type HutchinsonOptions, type TraceEstimate } from './probe/hutchinson';
 export { deflatedTrace, type DeflatedTrace, type DeflatedTraceOptions } from './probe/deflated-trace';
 export { lowestEigenpairs, type LowestEigenpairs, type LowestOptions } from './probe/lowest';
 export { studentizedMeanInterval } from './util/bootstrap';
-export { perLayerSharpness, layerOperator } from './probe/layer';
+export { perLayerSharpness, perLayerSharpnessBlock, layerOperator, type LayerSharpness } from './probe/layer';
 export { perturbationSharpness } from './probe/perturbation';
-export { slice1d, slice2d } from './probe/slices';
+export { adaptiveSharpness, type AdaptiveSharpnessOptions, type AdaptiveSharpness } from './probe/adaptive';
+export { relativeFlatness, type RelativeFlatnessOptions, type RelativeFlatness } from './probe/relative-flatness';
+export { slice1d, slice2d, lossAtPoints } from './probe/slices';
 export { randomDirection, filterNormalise, normalise } from './probe/directions';
-export { probeMinimum, type ProbeSettings, type MinimumProbe } from './study/probe-minimum';
 export { gradientNoise, perSampleDerivatives, type GradientNoise } from './probe/gradient-noise';
 export { stationarySpread, type SpreadOptions, type SpreadResult } from './probe/stationary-spread';
-export { measureNoise, type NoiseSettings, type NoiseResult } from './study/noise';
-export { DEFAULT_CONFIG, mergeConfig, validateConfig, checkBuffersFit, type StudyConfig, type RunConfig } from './study/config';
+export { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig, type RunConfig } from './study/config';
 export type { RunResult, StudyResult, Sharpness } from './study/results';
+export type { NoiseResult } from './study/noise';
 export { Rng } from './util/rng';
 export { ENGINE_VERSION } from './version';

@@ -159,6 +159,11 @@ export class Mlp {
     this.params.destroy();
   }
 
+  /** `using x = …` frees it at the end of the scope, as destroy() does. */
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
+
   private async runAndRead(plan: PassPlan, count: number): Promise<LossResult> {
     const encoder = this.gpu.device.createCommandEncoder();
     plan.encode(encoder, this.gpu);

@@ -114,16 +114,24 @@ export async function runBench(gpu: Gpu, args: BenchArgs, env: BenchEnv, print: 
     out.probe = rows;
   }
   if (want('peers') && env.peers) {
-    // Loaded on demand: the peers need Dawn's navigator.gpu shim, which only Node has.
-    const { benchPeers, peersTable } = await import('./peers/index');
-    // jax-js's HVP needs ≤ 512 rows for 784-256-256-10 under a 128 MiB binding limit (bench/peers/index.ts).
-    const report = await benchPeers(gpu, {
-      repeats: args.repeats,
-      matmuls: [[128, 128, 784], [128, 256, 784], ...args.large.map((n) => [n, n, n] as [number, number, number])],
-      samples: Math.min(args.samples ?? 512, 512),
+    // Loaded on demand: the peers need Dawn's navigator.gpu shim, which only Node has. The installed
+    // package does not ship them (their TF.js / jax-js packages are the repository's devDependencies).
+    const peers = await import('./peers/index.js').catch((err: { code?: string }) => {
+      if (err.code === 'ERR_MODULE_NOT_FOUND') return null;
+      throw err;
     });
-    print(peersTable(report));
-    out.peers = report;
+    if (!peers) {
+      print('peers: not in the installed package (TensorFlow.js and jax-js are the repository\'s devDependencies); run them from a clone: npm ci && npm run bench -- peers');
+    } else {
+      // jax-js's HVP needs ≤ 512 rows for 784-256-256-10 under a 128 MiB binding limit (bench/peers/index.ts).
+      const report = await peers.benchPeers(gpu, {
+        repeats: args.repeats,
+        matmuls: [[128, 128, 784], [128, 256, 784], ...args.large.map((n) => [n, n, n] as [number, number, number])],
+        samples: Math.min(args.samples ?? 512, 512),
+      });
+      print(peers.peersTable(report));
+      out.peers = report;
+    }
   }
   return out;
 }

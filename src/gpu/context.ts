@@ -293,6 +293,11 @@ export class Gpu {
     this.device.destroy();
     void this.keepAlive;
   }
+
+  /** `using x = …` frees it at the end of the scope, as destroy() does. */
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
 }
 
 export type UniformField = { u32: number } | { f32: number } | { i32: number };

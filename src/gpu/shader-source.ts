@@ -81,7 +81,14 @@ export async function fetchText(url: URL): Promise<string> {
     const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ fsModule);
     return fs.readFile(url, 'utf8');
   }
+  const kind = /\.json$/.test(url.pathname) ? 'JSON' : 'WGSL';
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`cannot load shader ${url.href}: HTTP ${res.status}`);
-  return res.text();
+  if (!res.ok) throw new Error(`cannot load ${kind} from ${url.href}: HTTP ${res.status}`);
+  const text = await res.text();
+  // A dev server or SPA fallback answers a URL it does not know with its index page, status 200.
+  if ((res.headers.get('content-type') ?? '').includes('text/html') || /^\s*<(!doctype|html)/i.test(text)) {
+    throw new Error(`expected ${kind} from URL ${url.href}, got HTML: the server does not serve hessian-gpu's files at that URL. ` +
+      "Fix: serve the package's files at their own URLs (Vite: optimizeDeps: { exclude: ['hessian-gpu'], include: ['hessian-gpu > ml-matrix'] }, see the README).");
+  }
+  return text;
 }

@@ -85,6 +85,11 @@ export class Tensor {
     this.buffer.destroy();
   }
 
+  /** `using x = …` frees it at the end of the scope, as destroy() does. */
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
+
   private host(count: number, from?: ArrayLike<number>): HostArray {
     const arr = this.dtype === 'f32' ? new Float32Array(count) : new Uint32Array(count);
     if (from) arr.set(from);

@@ -14,6 +14,8 @@ import { Tensor } from '../gpu/tensor';
 import { hessianOperator, type LinearOperator } from './operator';
 import { topEigenvalue, type PowerOptions } from './power';
 import { copyVector } from './vector-ops';
+import { hessianBlockOperator, restrictRows } from './block-operator';
+import { blockEigen } from './block-eigen';
 
 /** A contiguous range of the flat parameter vector. */
 export interface ParamBlock {
@@ -80,7 +82,6 @@ export async function perLayerSharpness(
       const op = layerOperator(hessian, model.layout, layer);
       try {
         const r = await topEigenvalue(op, power);
-        r.vector.destroy();
         results.push({
           layer, params: op.size, lambdaMax: r.eigenvalue, converged: r.converged,
           iterations: r.iterations, residual: r.residual, hvps: r.hvps,
@@ -92,5 +93,29 @@ export async function perLayerSharpness(
     return results;
   } finally {
     hessian.destroy();
+  }
+}
+
+/**
+ * λmax of every layer's diagonal Hessian block in one block subspace iteration: a block of about
+ * k directions, ⌊k/L⌋ per layer, each row restricted to its layer (restrictRows), so every block
+ * pass advances all layers at once. `residual` is relative to the layer's λmax, as in perLayerSharpness.
+ */
+export async function perLayerSharpnessBlock(
+  model: Mlp, data: GpuDataset, k: number, options: Pick<PowerOptions, 'tol' | 'maxIter' | 'seed'> & EvalOptions = {},
+): Promise<LayerSharpness[]> {
+  const { tol, maxIter, seed, ...evalOptions } = options;
+  const L = model.layout.layers.length;
+  const per = Math.max(1, Math.floor(k / L));
+  const full = await hessianBlockOperator(model, data, per * L, evalOptions);
+  try {
+    const ranges = model.layout.layers.flatMap((_, l) => Array<ParamBlock>(per).fill(layerBlock(model.layout, l)));
+    const r = await blockEigen(restrictRows(full, ranges), { groups: L, tol, maxIter, seed });
+    return r.groups.map((g, layer) => ({
+      layer, params: ranges[layer * per].size, lambdaMax: g.values[0], converged: g.converged[0],
+      iterations: r.iterations, residual: g.residuals[0] / Math.abs(g.values[0]), hvps: r.hvps,
+    }));
+  } finally {
+    full.destroy();
   }
 }

@@ -139,21 +139,42 @@ export async function powerIteration(op: LinearOperator, options: PowerOptions =
   }
 }
 
+/** topEigenvalue's options: those of powerIteration but the shift, and whether to keep the eigenvector on the GPU. */
+export type TopEigenOptions = Omit<PowerOptions, 'shift'> & {
+  /** Return the unit eigenvector as a GPU tensor the caller destroys (default false: it is freed here). */
+  vector?: boolean;
+};
+
+/** topEigenvalue's result: power iteration's, with the eigenvector only when asked for. */
+export type TopEigenResult = Omit<PowerResult, 'vector'> & { shift: number };
+
 /**
  * λmax, the largest algebraic eigenvalue. If power iteration finds a dominant eigenvalue λ₁ < 0,
  * λmax lies at the other end of the spectrum: a second run on A − λ₁I, whose eigenvalues λ − λ₁
  * are ≥ 0 with λmax − λ₁ the largest, finds it. That run contracts by (λ₂ − λ₁)/(λmax − λ₁) per
  * step, slowly when many eigenvalues sit just below λmax. Its residual is relative to λmax − λ₁;
  * hvps and `shift` (0 when one run sufficed) account for both runs.
+ *
+ * The eigenvector stays on the GPU only with `{ vector: true }` (then the caller owns it), so
+ * `const { eigenvalue } = await topEigenvalue(op)` keeps no GPU memory behind.
  */
-export async function topEigenvalue(
-  op: LinearOperator, options: Omit<PowerOptions, 'shift'> = {},
-): Promise<PowerResult & { shift: number }> {
-  const dominant = await powerIteration(op, options);
-  if (dominant.eigenvalue >= 0) return { ...dominant, shift: 0 };
+export async function topEigenvalue(op: LinearOperator, options: TopEigenOptions & { vector: true }): Promise<TopEigenResult & { vector: Tensor }>;
+export async function topEigenvalue(op: LinearOperator, options?: TopEigenOptions): Promise<TopEigenResult>;
+export async function topEigenvalue(op: LinearOperator, options: TopEigenOptions = {}): Promise<TopEigenResult & { vector?: Tensor }> {
+  const { vector: keep = false, ...power } = options;
+  const dominant = await powerIteration(op, power);
+  const top = dominant.eigenvalue >= 0 ? dominant : await second(op, power, dominant);
+  const result = { ...top, hvps: top === dominant ? top.hvps : dominant.hvps + top.hvps, shift: top === dominant ? 0 : dominant.eigenvalue };
+  if (keep) return result;
+  top.vector.destroy();
+  const { vector: _freed, ...host } = result;
+  return host;
+}
+
+/** The shifted second run, once the dominant eigenvalue came out negative (its vector is freed first). */
+function second(op: LinearOperator, options: Omit<PowerOptions, 'shift'>, dominant: PowerResult): Promise<PowerResult> {
   dominant.vector.destroy();
-  const top = await powerIteration(op, { ...options, shift: dominant.eigenvalue });
-  return { ...top, hvps: dominant.hvps + top.hvps, shift: dominant.eigenvalue };
+  return powerIteration(op, { ...options, shift: dominant.eigenvalue });
 }
 
 function finiteRayleigh(mu: number, iteration: number): number {

@@ -25,8 +25,8 @@ import { hutchinsonTrace } from '../probe/hutchinson';
 import { deflatedTrace } from '../probe/deflated-trace';
 import { lowestEigenpairs } from '../probe/lowest';
 import { probeBounds } from '../util/bootstrap';
-import { layerBlock, perLayerSharpness, type LayerSharpness } from '../probe/layer';
-import { hessianBlockOperator, restrictRows, type BlockOperator } from '../probe/block-operator';
+import { perLayerSharpness, perLayerSharpnessBlock, type LayerSharpness } from '../probe/layer';
+import { hessianBlockOperator, type BlockOperator } from '../probe/block-operator';
 import { blockEigen } from '../probe/block-eigen';
 import { perturbationSharpness } from '../probe/perturbation';
 import { slice1d } from '../probe/slices';
@@ -147,27 +147,17 @@ async function blockCurvature(
   const lowest = await lowestCurvature(model, data, p, partial.lambda.value, seed, stage);
   hvps += lowest.hvps;
   await stage("per-layer λmax (every layer's Hessian block in one block subspace iteration)");
-  const L = model.layout.layers.length;
-  const per = Math.max(1, Math.floor(k / L));
-  const full = await hessianBlockOperator(model, data, per * L, { chunkSize });
-  try {
-    const ranges = model.layout.layers.flatMap((_, l) => Array<ReturnType<typeof layerBlock>>(per).fill(layerBlock(model.layout, l)));
-    const r = await blockEigen(restrictRows(full, ranges), { groups: L, tol: p.tol, maxIter: p.maxIter, seed });
-    hvps += r.hvps;
-    const layers = r.groups.map((g, layer) => ({
-      layer, params: ranges[layer * per].size, lambdaMax: g.values[0], converged: g.converged[0], iterations: r.iterations, hvps: r.hvps,
-    }));
-    const solvers: Solvers = {
-      lambdaMax: `block subspace iteration (${k} directions per pass, ${partial.lambda.iterations} passes)`,
-      topK: 'block subspace iteration (Ritz vectors of the λmax solve)',
-      lambdaMin: lowestLabel(p, lowest.cycles),
-      trace: `deflated Hutchinson (top-${partial.trace.rank} exact + ${partial.trace.samples} Rademacher probes; ${partial.trace.stop === 'target' ? `stopped at ±${100 * p.traceTarget} %` : 'probe budget spent'})`,
-      density: `stochastic Lanczos quadrature (${p.densityRuns} runs × ${p.densitySteps} steps, in block passes)`,
-    };
-    return { ...partial, lowest, density, layers, solvers, hvps };
-  } finally {
-    full.destroy();
-  }
+  const layers = await perLayerSharpnessBlock(model, data, k, { tol: p.tol, maxIter: p.maxIter, seed, chunkSize });
+  // The layers share one block iteration: its passes count once.
+  hvps += layers[0].hvps;
+  const solvers: Solvers = {
+    lambdaMax: `block subspace iteration (${k} directions per pass, ${partial.lambda.iterations} passes)`,
+    topK: 'block subspace iteration (Ritz vectors of the λmax solve)',
+    lambdaMin: lowestLabel(p, lowest.cycles),
+    trace: `deflated Hutchinson (top-${partial.trace.rank} exact + ${partial.trace.samples} Rademacher probes; ${partial.trace.stop === 'target' ? `stopped at ±${100 * p.traceTarget} %` : 'probe budget spent'})`,
+    density: `stochastic Lanczos quadrature (${p.densityRuns} runs × ${p.densitySteps} steps, in block passes)`,
+  };
+  return { ...partial, lowest, density, layers, solvers, hvps };
 }
 
 /**
@@ -221,7 +211,7 @@ async function singleCurvature(
   let hvps = 0;
   try {
     await stage('λmax (power iteration)');
-    const power = await topEigenvalue(op, { tol: p.tol, maxIter: p.maxIter, seed });
+    const power = await topEigenvalue(op, { tol: p.tol, maxIter: p.maxIter, seed, vector: true });
     const topVector = (await power.vector.read()) as Float32Array;
     power.vector.destroy();
     await stage(`top-${p.topK} eigenvalues (Lanczos)`);

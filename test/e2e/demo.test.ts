@@ -156,7 +156,6 @@ async function nodeRun() {
   result.optimizer.destroy();
   const op = await hessianOperator(model, probeData, { chunkSize: p.chunkSize });
   const power = await topEigenvalue(op, { tol: p.tol, maxIter: RUN.maxIter, seed: RUN.seed });
-  power.vector.destroy();
   op.destroy();
   for (const d of [model, trainData, testData, probeData]) d.destroy();
   const last = result.evals.at(-1)!;

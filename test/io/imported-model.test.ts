@@ -37,7 +37,6 @@ async function measure(g: Gpu, widths: number[], activation: Activation, params:
     model.setParams(params);
     const loss = await model.loss(data);
     const power = await topEigenvalue(op, { tol: 1e-7, maxIter: 3000, seed: 1 });
-    power.vector.destroy();
     const top = k > 0 ? (await lanczosEigen(op, { k, steps: model.layout.size, seed: 1 })).values : [];
     return { loss, lambdaMax: power.eigenvalue, converged: power.converged, top };
   } finally {

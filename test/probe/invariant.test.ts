@@ -181,7 +181,6 @@ describe(`invariant sharpness (seed ${seed})`, () => {
         const f = await perturbationSharpness(m, data, { rho: 0.05, samples: 6, seed });
         const op = await hessianOperator(m, data);
         const top = await topEigenvalue(op, { tol: 1e-6, maxIter: 500, seed });
-        top.vector.destroy();
         const trace = await hutchinsonTrace(op, { samples: 8, seed });
         op.destroy();
         return { average: a.average, worst: a.worst, kappa: k.kappa, filter: f.meanIncrease, lambda: top.eigenvalue, trace: trace.trace };

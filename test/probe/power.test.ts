@@ -47,13 +47,18 @@ describe(`power iteration (seed ${seed})`, () => {
     expect(relDiff(dominant.eigenvalue, -10)).toBeLessThan(1e-4);
     dominant.vector.destroy();
 
-    const top = await topEigenvalue(op, { tol: 1e-6, maxIter: 500, seed });
+    const top = await topEigenvalue(op, { tol: 1e-6, maxIter: 500, seed, vector: true });
     expect(top.converged).toBe(true);
     expect(relDiff(top.eigenvalue, 6)).toBeLessThan(1e-4);
     expect(relDiff(top.shift, -10)).toBeLessThan(1e-4);
     expect(top.hvps).toBe(dominant.hvps + top.iterations + 1);
     expect(alignment(op, await top.vector.read(), 0)).toBeGreaterThan(1 - 1e-4);
     top.vector.destroy();
+    // Without { vector: true } the eigenvector is freed inside: a destructured eigenvalue keeps no GPU memory.
+    const before = gpu().memory();
+    const { eigenvalue } = await topEigenvalue(op, { tol: 1e-6, maxIter: 500, seed });
+    expect(eigenvalue).toBe(top.eigenvalue);
+    expect(gpu().memory()).toEqual(before);
     op.destroy();
   });
 

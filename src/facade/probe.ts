@@ -1,0 +1,54 @@
+/**
+ * One call for everything the CLI's `probe` command measures at a minimum: the loss, λmax with its
+ * convergence, top-k, λmin, trace, density, per-layer λmax, perturbation and invariant sharpness,
+ * the slice along the top eigenvector, and gradient noise along the curvature. The study's probe
+ * suite (probeMinimum) and noise measure (measureNoise) with the study's default settings, any of
+ * which `settings` overrides. Browser-safe; host numbers only (nothing to free).
+ */
+import type { Mlp, LossResult } from '../autograd/mlp';
+import type { GpuDataset } from '../data/gpu-dataset';
+import type { OptimizerConfig } from '../optim/optimizer';
+import { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig } from '../study/config';
+import { probeMinimum, type MinimumProbe } from '../study/probe-minimum';
+import { measureNoise, type NoiseResult } from '../study/noise';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+export interface ProbeOptions {
+  /** Seed of every random start, probe and perturbation (default 0). */
+  seed?: number;
+  /** Probe settings over the study's defaults (configs/default.json's "probe"); `samples` is ignored: all of `data` is used. */
+  settings?: DeepPartial<StudyConfig['probe']>;
+  /**
+   * The optimiser and batch size the model was trained with: the noise measure then also continues
+   * training from the minimum to measure the weights' stationary spread (else gradient noise only).
+   */
+  training?: { optimizer: OptimizerConfig; batchSize: number };
+  /** Called before each measure with its name (progress). */
+  onStage?: (text: string) => void | Promise<void>;
+}
+
+export interface ProbeResult extends Omit<MinimumProbe, 'topVector' | 'eigenpairs'> {
+  adapter: string;
+  samples: number;
+  loss: LossResult;
+  /** Gradient noise along the top eigendirections and the bulk; null when settings.noise.directions is 0. */
+  noise: NoiseResult | null;
+}
+
+export async function probe(model: Mlp, data: GpuDataset, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const { seed = 0, training, onStage } = options;
+  const config = mergeConfig(DEFAULT_CONFIG, { probe: options.settings ?? {} });
+  validateConfig(config);
+  const p = config.probe;
+  if (data.features !== model.layout.widths[0]) {
+    throw new Error(`probe: the data has ${data.features} features but the model's input width is ${model.layout.widths[0]}`);
+  }
+  const loss = await model.loss(data, { chunkSize: p.chunkSize });
+  const twoOverEta = training?.optimizer.kind === 'sgd' ? 2 / training.optimizer.lr : null;
+  const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, p, { seed, twoOverEta }, onStage);
+  const noise = p.noise.directions > 0
+    ? await measureNoise(model, data, p.noise, { optimizer: training?.optimizer, batchSize: training?.batchSize ?? 0, seed, chunkSize: p.chunkSize }, eigenpairs, onStage)
+    : null;
+  return { adapter: model.gpu.adapter.description, samples: data.count, loss, ...probed, noise };
+}
