@@ -4,7 +4,9 @@
 // partials as matmul.wgsl (see its header); the same bindings plus b4, B viewed as vec4s.
 //
 // A workgroup is WG invocations along N and owns TM rows × WG·TN columns of C; each invocation
-// keeps a TM × TN register block (TN contiguous columns). The A element of a row is the same for
+// keeps a TM × TN register block (TN contiguous columns). TM is an override up to 8 (the register
+// arrays are sized for 8 rows; rows past TM are dead once the loops unroll): a dual 8 × 8 block
+// (128 accumulators) takes LLVM seconds to compile on lavapipe, a dual 4 × 8 block far less. The A element of a row is the same for
 // every invocation of the workgroup (one load broadcast to all SIMD lanes); B is read per
 // invocation, as vec4s when VEC_B (B untransposed, ldb and b_off multiples of 4, N ≥ TN).
 // Rows and columns past the edge load clamped (valid) addresses and are not stored.
@@ -33,7 +35,8 @@ override ACCUMULATE: bool = false;
 override SPLIT_K: bool = false;
 override VEC_B: bool = false;
 
-const TM: u32 = 8u;
+override TM: u32 = 8u;
+const MAX_TM: u32 = 8u;
 const TN: u32 = 8u;
 
 @compute @workgroup_size(WG)
@@ -53,7 +56,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
   let col = (tile % tiles_n) * tile_n + lid.x * TN;
 
   // Per-row and per-column base offsets and k strides of the stored operands.
-  var a_base: array<u32, TM>;
+  var a_base: array<u32, MAX_TM>;
   for (var i = 0u; i < TM; i++) {
     let m = min(row0 + i, s.M - 1u);
     a_base[i] = s.a_off + select(m * s.lda, m, TRANS_A);
@@ -68,8 +71,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u,
   // vec4 path: TN contiguous columns starting at a multiple of 4, moved back inside the matrix.
   let col4 = min(col, s.N - TN);
 
-  var acc: array<f32, TM * TN>;
-  var acc_dot: array<f32, TM * TN>;
+  var acc: array<f32, MAX_TM * TN>;
+  var acc_dot: array<f32, MAX_TM * TN>;
   var br: array<f32, TN>;
   var bdr: array<f32, TN>;
   for (var k = k_begin; k < k_end; k++) {

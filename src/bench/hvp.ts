@@ -1,7 +1,7 @@
 /**
  * The composites over the same data, for the study's MLP shapes: one forward pass (loss), one
  * gradient and one Hessian-vector product — median times, GFLOP/s, GB/s and the HVP/gradient
- * ratio (target ≤ 2.5). And the block pass (hvpBlock, k directions in one pass over the data):
+ * ratio (target ≤ 2.0). And the block pass (hvpBlock, k directions in one pass over the data):
  * its time per direction as a fraction of one single HVP, timed in the same process.
  */
 import type { Gpu } from '../gpu/context';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareMatmul, type ActivationName, type MatmulTile } from '../../src/gpu/ops/matmul';
+import { describeTile } from '../../src/gpu/ops/matmul-tiles';
 import { Tensor } from '../../src/gpu/tensor';
 import { refActivate, refMatmul } from '../../src/gpu/reference';
 import { LimitError, ShapeError } from '../../src/gpu/errors';
@@ -20,6 +21,8 @@ const VARIANTS: [string, MatmulTile][] = [
   ['staged', { wgM: 8, wgN: 8, tileK: 16 }],
   ['direct', { variant: 'direct', wgM: 1, wgN: 8, tileK: 1 }],
 ];
+// The dual products also on the direct kernel's 4-row block (lavapipe's shipped dual tile).
+const DUAL_VARIANTS: [string, MatmulTile][] = [...VARIANTS, ['direct 4-row', { variant: 'direct', rows: 4, wgM: 1, wgN: 8, tileK: 1 }]];
 const TRANSPOSES = [[false, false], [false, true], [true, false], [true, true]] as const;
 
 /**
@@ -68,7 +71,7 @@ describe(`matmul (seed ${seed})`, () => {
     }
   }
 
-  const epilogueCases = VARIANTS.flatMap(([variant, tile]) => (['identity', 'relu', 'tanh', 'gelu'] as ActivationName[])
+  const epilogueCases = DUAL_VARIANTS.flatMap(([variant, tile]) => (['identity', 'relu', 'tanh', 'gelu'] as ActivationName[])
     .flatMap((act) => [1, 3].map((splitK) => ({ variant, tile, act, splitK }))));
   for (const { variant, tile, act, splitK } of epilogueCases) {
     it(`${variant}: layer epilogue (bias + ${act}) and gate epilogue, dual${splitK > 1 ? `, K split ${splitK} ways` : ''}`, async () => {
@@ -135,7 +138,7 @@ describe(`matmul (seed ${seed})`, () => {
     });
   }
 
-  for (const [variant, tile, splitK] of VARIANTS.flatMap(([v, t]) => [1, 4].map((sk) => [v, t, sk] as const))) it(`${variant}: dual store with one tangent (Ȧ only), accumulate, primal skipped${splitK > 1 ? `, K split ${splitK} ways` : ''}`, async () => {
+  for (const [variant, tile, splitK] of DUAL_VARIANTS.flatMap(([v, t]) => [1, 4].map((sk) => [v, t, sk] as const))) it(`${variant}: dual store with one tangent (Ȧ only), accumulate, primal skipped${splitK > 1 ? `, K split ${splitK} ways` : ''}`, async () => {
     const g = gpu();
     const [m, n, k] = [7, 257, 33];
     const a = randomNormal(k * m, seed + 20);
@@ -160,9 +163,10 @@ describe(`matmul (seed ${seed})`, () => {
   const overrides: [MatmulTile, boolean][] = [
     [{ wgM: 8, wgN: 8, tileK: 8 }, false], [{ wgM: 16, wgN: 8, tileK: 16 }, false], [{ wgM: 8, wgN: 32, tileK: 4 }, false],
     [{ variant: 'direct', wgM: 1, wgN: 4, tileK: 1 }, true], [{ variant: 'direct', wgM: 1, wgN: 64, tileK: 1 }, false],
+    [{ variant: 'direct', rows: 4, wgM: 1, wgN: 4, tileK: 1 }, true], [{ variant: 'direct', rows: 3, wgM: 1, wgN: 16, tileK: 1 }, false],
   ];
   for (const [tile, vec] of overrides) {
-    it(`tile override ${tile.variant ?? 'staged'} ${tile.wgM}×${tile.wgN}×${tile.tileK} (dual, transposed A${vec ? ', vec4 B' : ''})`, async () => {
+    it(`tile override ${describeTile(tile)} (dual, transposed A${vec ? ', vec4 B' : ''})`, async () => {
       const g = gpu();
       const [m, n, k] = [33, vec ? 72 : 70, 57];
       const a = operand(m, k, true, seed + 30, vec);
@@ -212,6 +216,36 @@ describe(`matmul (seed ${seed})`, () => {
     });
   }
 
+  it('every tile gives the same bits: the K splits, planned from the shape alone, fix the summation order (dual, gate epilogue)', async () => {
+    const g = gpu();
+    // Long K and a small output: the shipped plan splits it on the CPU adapters.
+    const [m, n, k] = [10, 33, 1031];
+    const T = (x: Float32Array) => Tensor.create(g, [x.length], { data: x });
+    const [D, Dd, P, V] = [T(randomNormal(k * m, seed + 50)), T(randomNormal(k * m, seed + 51)), T(randomNormal(k * n, seed + 52)), T(randomNormal(k * n, seed + 53))];
+    const [Z, Zd] = [T(randomNormal(m * n, seed + 54)), T(randomNormal(m * n, seed + 55))];
+    const tiles: (MatmulTile | undefined)[] = [
+      undefined, { wgM: 8, wgN: 8, tileK: 16 }, { wgM: 4, wgN: 16, tileK: 7 },
+      { variant: 'direct', wgM: 1, wgN: 8, tileK: 1 }, { variant: 'direct', rows: 4, wgM: 1, wgN: 32, tileK: 1 }, { variant: 'direct', rows: 1, wgM: 1, wgN: 4, tileK: 1 },
+    ];
+    for (const splitK of [undefined, 3]) {
+      const prints: string[] = [];
+      for (const tile of tiles) {
+        const C = Tensor.create(g, [m * n], { fill: NaN });
+        const Cd = Tensor.create(g, [m * n], { fill: NaN });
+        g.run([await prepareMatmul(g, {
+          m, n, k, tile, splitK, a: { buffer: D, transpose: true, dot: Dd }, b: { buffer: P, dot: V }, out: { buffer: C, dot: Cd },
+          epilogue: { kind: 'gate', activation: 'gelu', aux: Z, auxDot: Zd, zOffset: 0 },
+        })]);
+        const [c, cd] = [await C.read(), await Cd.read()];
+        expect(c.every(Number.isFinite) && cd.every(Number.isFinite)).toBe(true);
+        prints.push(Buffer.from(c.buffer).toString('hex') + Buffer.from(cd.buffer).toString('hex'));
+        C.destroy(); Cd.destroy();
+      }
+      expect(new Set(prints).size, `tiles ${tiles.map((t) => (t ? describeTile(t) : 'table')).join(', ')}, splitK ${splitK ?? 'planned'}`).toBe(1);
+    }
+    for (const t of [D, Dd, P, V, Z, Zd]) t.destroy();
+  });
+
   it('refuses tiles over the device limits, naming the limit and the tile', async () => {
     const g = gpu();
     const A = Tensor.create(g, [64]);
@@ -225,6 +259,8 @@ describe(`matmul (seed ${seed})`, () => {
     await expect(mm({ wgM: 8, wgN: 8, tileK: deep })).rejects.toThrow(/maxComputeWorkgroupStorageSize/);
     await expect(mm({ variant: 'direct', wgM: 1, wgN: lim.maxComputeWorkgroupSizeX + 1, tileK: 1 })).rejects.toThrow(/maxComputeWorkgroupSizeX/);
     await expect(mm({ variant: 'direct', wgM: 2, wgN: 8, tileK: 1 })).rejects.toThrow(/use wgM = 1 and tileK = 1/);
+    await expect(mm({ variant: 'direct', rows: 9, wgM: 1, wgN: 8, tileK: 1 })).rejects.toThrow(/rows = 9 .* from 1 to 8/);
+    await expect(mm({ rows: 4, wgM: 8, wgN: 8, tileK: 8 })).rejects.toThrow(/direct variant only/);
     for (const t of [A, C]) t.destroy();
   });
 

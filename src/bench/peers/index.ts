@@ -13,6 +13,9 @@
  * (timestamp queries when the device has them).
  * A peer that cannot load, or fails on an op, gives a row 'unavailable: <reason>' instead of
  * failing the benchmark. Call closePeers() once when done (it destroys the peers' devices).
+ *
+ * And PyTorch on the CPU (torch.ts), for context rather than as a same-adapter peer: the SGD step,
+ * the gradient, the HVP and time to λmax on the same problems, the engine timed alone beside it.
  */
 import { releaseDispatches, type Gpu } from '../../gpu/context';
 import { prepareMatmul } from '../../gpu/ops/matmul';
@@ -22,13 +25,17 @@ import type { ParamLayout } from '../../autograd/layout';
 import { GpuDataset } from '../../data/gpu-dataset';
 import { Optimizer } from '../../optim/optimizer';
 import { Rng } from '../../util/rng';
-import { markdownTable, timeGpu, type Timing } from '../harness';
+import { markdownTable, summarise, timeGpu, type Timing } from '../harness';
+import { hessianOperator } from '../../probe/operator';
+import { topEigenvalue } from '../../probe/power';
+import { randomVector } from '../../probe/vector-ops';
 import {
   closePeerGpu, maxRelErr, reason, wallClock, withNavigatorGpu,
   type DeviceErrors, type Loaded, type MatmulProblem, type MlpProblem, type Prepared, type TimingOptions,
 } from './common';
 import { closeTfjs, loadTfjs, tfMatmul, tfSgdStep } from './tfjs';
 import { closeJax, jaxHvp, jaxMatmul, loadJax } from './jaxjs';
+import { findTorch, runTorch, type TorchJob, type TorchPeer } from './torch';
 
 export interface PeerOptions {
   /** GEMM shapes as [m, n, k]: C (m × n) = A (m × k) · B (k × n). */
@@ -41,6 +48,10 @@ export interface PeerOptions {
   lr: number;
   warmup: number;
   repeats: number;
+  /** Runs of each side's time to λmax (after one warm-up iteration). */
+  lambdaRepeats: number;
+  /** Relative tolerance of λmax. */
+  tol: number;
   seed: number;
 }
 
@@ -52,12 +63,14 @@ export const DEFAULT_PEER_OPTIONS: PeerOptions = {
   lr: 0.01,
   warmup: 2,
   repeats: 7,
+  lambdaRepeats: 3,
+  tol: 1e-4,
   seed: 0,
 };
 
 interface RowKey {
-  peer: 'TF.js' | 'jax-js';
-  op: 'matmul' | 'sgd step' | 'hvp';
+  peer: 'TF.js' | 'jax-js' | 'PyTorch CPU';
+  op: 'matmul' | 'sgd step' | 'gradient' | 'hvp' | 'λmax';
   shape: string;
 }
 
@@ -83,6 +96,8 @@ export type PeerRow = MeasuredRow | (RowKey & { unavailable: string });
 export interface PeerReport {
   /** The adapter navigator.gpu gives the peers (the engine's: same Dawn, same Vulkan driver). */
   peerAdapter: string;
+  /** PyTorch's version and threads, or why it is unavailable. */
+  torch: string;
   rows: PeerRow[];
 }
 
@@ -99,6 +114,8 @@ export async function benchPeers(gpu: Gpu, options: Partial<PeerOptions> = {}): 
     const peerAdapter = info ? `${info.description || info.device} (${info.vendor}, ${info.architecture})` : 'none';
     const tfjs = await loadTfjs();
     const jax = await loadJax();
+    const torch = await findTorch();
+    let torchAbout = 'unavailable' in torch ? `unavailable: ${torch.unavailable}` : torch.about;
     const rows: PeerRow[] = [];
     for (const [m, n, k] of o.matmuls) {
       const p = matmulProblem(m, n, k, o.seed);
@@ -112,7 +129,7 @@ export async function benchPeers(gpu: Gpu, options: Partial<PeerOptions> = {}): 
       const model = await Mlp.create(gpu, { widths, activation: 'relu', seed: o.seed });
       try {
         const step = mlpProblem(model.layout, o.batch, await model.getParams(), o.seed);
-        rows.push(await withOurs(await oursSgdStep(gpu, model, step, o.lr, t), (ours) =>
+        rows.push(await withOurs(await oursGradientPass(gpu, model, step, t, o.lr), (ours) =>
           compare(gpu, { peer: 'TF.js', op: 'sgd step', shape: `${widths.join('-')}, batch ${o.batch}` }, ours, tfjs,
             (tf) => tfSgdStep(tf, step, o.lr), t)));
         const hvp = mlpProblem(model.layout, o.samples, step.params, o.seed + 1);
@@ -120,12 +137,61 @@ export async function benchPeers(gpu: Gpu, options: Partial<PeerOptions> = {}): 
         rows.push(await withOurs(await oursHvpPass(gpu, model, hvp, t), (ours) =>
           compare(gpu, { peer: 'jax-js', op: 'hvp', shape: `${widths.join('-')}, ${o.samples} rows` }, ours, jax,
             (jx) => jaxHvp(jx, hvp), t)));
+        const torchRows = await pytorchRows(gpu, model, step, hvp, o, torch);
+        rows.push(...torchRows.rows);
+        torchAbout = torchRows.about ?? torchAbout;
       } finally {
         model.destroy();
       }
     }
-    return { peerAdapter, rows };
+    return { peerAdapter, torch: torchAbout, rows };
   });
+}
+
+/**
+ * PyTorch CPU rows for one MLP: the engine's SGD step, gradient, HVP and time to λmax, each timed
+ * alone (wall clock), then the same four in one python3 child; a torch failure makes the rows unavailable.
+ */
+async function pytorchRows(gpu: Gpu, model: Mlp, step: MlpProblem, hvp: MlpProblem, o: PeerOptions, torch: TorchPeer | { unavailable: string }): Promise<{ rows: PeerRow[]; about?: string }> {
+  const w = model.layout.widths.join('-');
+  const jobs: TorchJob[] = [
+    { name: 'sgd', op: 'sgd step', problem: step, lr: o.lr },
+    { name: 'gradient', op: 'gradient', problem: hvp },
+    { name: 'hvp', op: 'hvp', problem: hvp },
+    { name: 'lambda', op: 'λmax', problem: hvp, tol: o.tol, start: randomVector(new Rng(o.seed), model.layout.size, 'normal') },
+  ];
+  const keys = jobs.map((j): RowKey => ({
+    peer: 'PyTorch CPU', op: j.op,
+    shape: j.op === 'sgd step' ? `${w}, batch ${o.batch}` : `${w}, ${o.samples} rows${j.op === 'λmax' ? `, tol ${o.tol}` : ''}`,
+  }));
+  if ('unavailable' in torch) return { rows: keys.map((k) => ({ ...k, unavailable: torch.unavailable })) };
+  const t: TimingOptions = { warmup: o.warmup, repeats: o.repeats };
+  // The engine's side first (θ stays at hvp.params: the step is timed on a copy of the model's parameters).
+  const ours: { result: Float32Array; timing: Timing }[] = [];
+  model.setParams(step.params);
+  ours.push(await withOurs(await oursGradientPass(gpu, model, step, t, o.lr), async (s) => ({ result: s.result, timing: (await wallClock([s.run], t))[0] })));
+  model.setParams(hvp.params);
+  ours.push(await withOurs(await oursGradientPass(gpu, model, hvp, t), async (s) => ({ result: s.result, timing: (await wallClock([s.run], t))[0] })));
+  ours.push(await withOurs(await oursHvpPass(gpu, model, hvp, t), async (s) => ({ result: s.result, timing: (await wallClock([s.run], t))[0] })));
+  ours.push(await oursLambda(gpu, model, hvp, o));
+  let theirs: Awaited<ReturnType<typeof runTorch>>;
+  try {
+    theirs = await runTorch(torch, jobs, t, o.lambdaRepeats);
+  } catch (err) {
+    return { rows: keys.map((k) => ({ ...k, unavailable: `PyTorch ${k.op} failed: ${reason(err)}` })) };
+  }
+  const rows = keys.map((k, i): PeerRow => {
+    const [mine, them] = [ours[i], theirs.results[i]];
+    const lambda = them.lambda !== undefined;
+    return {
+      ...k,
+      oursMs: mine.timing.medianMs, oursIqr: mine.timing.relativeIqr, oursGpuMs: mine.timing.medianMs, oursGpuMethod: mine.timing.method,
+      theirsMs: them.medianMs, theirsIqr: them.relativeIqr, ratio: them.medianMs / mine.timing.medianMs,
+      // λmax: the eigenvalues agree (the vectors may differ in sign).
+      maxRelErr: lambda ? maxRelErr([them.lambda!], mine.result) : maxRelErr(them.result, mine.result),
+    };
+  });
+  return { rows, about: theirs.about };
 }
 
 /** Destroy the peers' devices and drop their Dawn instance; peers report unavailable afterwards. */
@@ -142,7 +208,7 @@ export function peersTable(report: PeerReport): string {
       ? [r.peer, r.op, r.shape, `unavailable: ${r.unavailable}`]
       : [r.peer, r.op, r.shape, r.oursMs.toFixed(2), r.oursIqr.toFixed(2), r.oursGpuMs.toFixed(2), r.theirsMs.toFixed(2), r.theirsIqr.toFixed(2), r.ratio.toFixed(2), r.maxRelErr.toExponential(1)]),
   );
-  return `peers' adapter: ${report.peerAdapter}\n\n${table}`;
+  return `peers' adapter: ${report.peerAdapter}; PyTorch CPU (not on the adapter: what a CPU-only user would pick, on every core of this machine): ${report.torch}\n\n${table}`;
 }
 
 /**
@@ -252,25 +318,47 @@ async function oursMatmul(gpu: Gpu, p: MatmulProblem, t: TimingOptions): Promise
   });
 }
 
-/** Result: the gradient at θ (the pass alone); timed: gradient pass + SGD update, which moves θ. */
-async function oursSgdStep(gpu: Gpu, model: Mlp, p: MlpProblem, lr: number, t: TimingOptions): Promise<Ours> {
+/** Result: the gradient at θ (the pass alone); timed: the gradient pass, + an SGD update (which moves θ) when lr is given. */
+async function oursGradientPass(gpu: Gpu, model: Mlp, p: MlpProblem, t: TimingOptions, lr?: number): Promise<Ours> {
   const data = dataset(gpu, p);
   const grad = model.vector('peers:gradient');
   const plan = await model.preparePass({ kind: 'gradient', data, gradient: grad, chunkSize: p.rows });
-  const optimizer = await Optimizer.create(gpu, { kind: 'sgd', lr }, model.params, grad);
+  const optimizer = lr === undefined ? undefined : await Optimizer.create(gpu, { kind: 'sgd', lr }, model.params, grad);
   const step = (enc: GPUCommandEncoder) => {
     plan.encode(enc, gpu);
-    optimizer.encodeStep(enc);
+    optimizer?.encodeStep(enc);
   };
   return oursSide(gpu, step, async () => {
     submit(gpu, (enc) => plan.encode(enc, gpu));
     return (await grad.read()) as Float32Array;
   }, t, () => {
-    optimizer.destroy();
+    optimizer?.destroy();
     plan.destroy();
     grad.destroy();
     data.destroy();
   });
+}
+
+/** Time to λmax by topEigenvalue (from seed o.seed, as the PyTorch side starts), after a one-iteration warm-up; result: [λmax]. */
+async function oursLambda(gpu: Gpu, model: Mlp, p: MlpProblem, o: PeerOptions): Promise<{ result: Float32Array; timing: Timing }> {
+  const data = dataset(gpu, p);
+  const op = await hessianOperator(model, data, { chunkSize: p.rows });
+  try {
+    (await topEigenvalue(op, { tol: 1, maxIter: 1, seed: o.seed + 1 })).vector.destroy();
+    const samples: number[] = [];
+    let lambda = NaN;
+    for (let r = 0; r < o.lambdaRepeats; r++) {
+      const t0 = performance.now();
+      const res = await topEigenvalue(op, { tol: o.tol, maxIter: 1000, seed: o.seed });
+      samples.push(performance.now() - t0);
+      res.vector.destroy();
+      lambda = res.eigenvalue;
+    }
+    return { result: Float32Array.of(lambda), timing: summarise(samples, 'wall clock') };
+  } finally {
+    op.destroy();
+    data.destroy();
+  }
 }
 
 async function oursHvpPass(gpu: Gpu, model: Mlp, p: MlpProblem, t: TimingOptions): Promise<Ours> {

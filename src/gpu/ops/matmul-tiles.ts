@@ -6,6 +6,11 @@
  * --tune`) at $HESSIAN_GPU_TILES or ~/.config/hessian-gpu/matmul-tiles.json is consulted first.
  * Tables load lazily on the first matmul of a device. Every tile, whatever its source, passes
  * checkTile against the device's limits before a pipeline is built.
+ *
+ * A tile decides speed, never bits: every variant sums k in ascending order with one fma per term,
+ * so a product's result is fixed by how K is split, and the split is decided from the product's
+ * shape and the *shipped* entry for the adapter alone (splitPlan) — a user's sweep, written by a
+ * timed tune at any moment, or a caller's tile cannot change a result.
  */
 import type { AdapterReport } from '../context';
 import { LimitError } from '../errors';
@@ -15,9 +20,11 @@ export interface MatmulTile {
   /**
    * 'staged' (default, matmul.wgsl): k tiles staged in workgroup memory, each thread a 4×4 block,
    * output tile 4·wgM × 4·wgN. 'direct' (matmul_direct.wgsl): no workgroup memory, wgM = 1,
-   * each thread an 8×8 block read straight from global memory, output tile 8 × 8·wgN.
+   * each thread a rows×8 block read straight from global memory, output tile rows × 8·wgN.
    */
   variant?: 'staged' | 'direct';
+  /** Rows of a direct thread's block, 1–8 (default 8); 4 keeps a dual block quick to compile on LLVM. */
+  rows?: number;
   /** Threads along M and N. */
   wgM: number;
   wgN: number;
@@ -25,13 +32,18 @@ export interface MatmulTile {
   tileK: number;
 }
 
-/** Register block per thread of the direct variant (TM × TN in matmul_direct.wgsl). */
+/** Columns of a direct thread's block, and the most rows it may have (TN, MAX_TM in matmul_direct.wgsl). */
 export const DIRECT_BLOCK = 8;
+
+/** Rows of a direct thread's block. */
+export function directRows(t: MatmulTile): number {
+  return t.rows ?? DIRECT_BLOCK;
+}
 
 /** Output rows and columns one workgroup covers. */
 export function tileExtent(t: MatmulTile): { rows: number; cols: number } {
   return t.variant === 'direct'
-    ? { rows: DIRECT_BLOCK, cols: DIRECT_BLOCK * t.wgN }
+    ? { rows: directRows(t), cols: DIRECT_BLOCK * t.wgN }
     : { rows: THREAD_BLOCK * t.wgM, cols: THREAD_BLOCK * t.wgN };
 }
 
@@ -89,6 +101,9 @@ export function checkTile(limits: Limits, tile: MatmulTile, aDot: boolean, bDot:
   if (tile.variant === 'direct' && (tile.wgM !== 1 || tile.tileK !== 1)) {
     throw new LimitError(`${name}: the direct variant has one row of threads and no k tile; use wgM = 1 and tileK = 1`);
   }
+  if (tile.rows !== undefined && (tile.variant !== 'direct' || !Number.isInteger(tile.rows) || tile.rows < 1 || tile.rows > DIRECT_BLOCK)) {
+    throw new LimitError(`${name}: rows = ${tile.rows} is for the direct variant only and must be an integer from 1 to ${DIRECT_BLOCK}`);
+  }
   const fail = (what: string, need: number, limit: string, have: number) => {
     throw new LimitError(`${name} needs ${what} ${need} but this device's ${limit} is ${have}. Fix: use a smaller tile (or rerun \`npm run bench -- kernels --tune\` on this adapter).`);
   };
@@ -117,7 +132,7 @@ export function narrowTile(t: MatmulTile, n: number): MatmulTile {
 }
 
 export function describeTile(t: MatmulTile): string {
-  return `${t.variant === 'direct' ? 'direct ' : ''}${t.wgM}×${t.wgN}×${t.tileK}`;
+  return t.variant === 'direct' ? `direct ${directRows(t)}×${DIRECT_BLOCK}·${t.wgN}` : `${t.wgM}×${t.wgN}×${t.tileK}`;
 }
 
 /** Halve the tile depth until the staged tiles fit the device's workgroup memory (dual kernels stage twice as much). */
@@ -140,14 +155,22 @@ export function tileFor(entry: TileEntry, cls: string): MatmulTile {
   return entry.tiles[cls] ?? entry.tiles[cls.replace('-dual', '')] ?? entry.tiles.default;
 }
 
-let tables: Promise<TileTable[]> | undefined;
+/** The tables an adapter's products consult: the user's (if any) then the shipped one, and the shipped one alone. */
+export interface TileTables {
+  /** Where tiles come from: the user's table first, then the shipped one. */
+  tiles: TileTable[];
+  /** Where K splits come from (they fix the summation order): the shipped table only. */
+  shipped: TileTable;
+}
 
-/** The user's table (if any) then the shipped one, read once per process. */
-export function loadTileTables(): Promise<TileTable[]> {
+let tables: Promise<TileTables> | undefined;
+
+/** The user's table (if any) and the shipped one, read once per process. */
+export function loadTileTables(): Promise<TileTables> {
   tables ??= (async () => {
     const shipped = parseTable(await fetchText(new URL('./matmul-tiles.json', import.meta.url)), 'src/gpu/ops/matmul-tiles.json');
     const user = await readUserTable();
-    return user ? [user, shipped] : [shipped];
+    return { tiles: user ? [user, shipped] : [shipped], shipped };
   })();
   return tables;
 }

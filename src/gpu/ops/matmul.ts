@@ -6,12 +6,14 @@
  * output has too few tiles to keep the adapter busy and K is long (the weight gradient over a
  * 2,048-row chunk), K is split: the returned dispatch writes partial products to scratch and
  * carries, in `then`, the fixed-order reduction (matmul_reduce.wgsl) that applies the epilogue.
+ * The split is planned from the shape and the adapter's shipped entry only (splitPlan), so the
+ * bits of a result never depend on which tile runs it.
  */
 import type { Dispatch, Gpu, UniformField } from '../context';
 import { LimitError, ShapeError } from '../errors';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 import {
-  DIRECT_BLOCK, checkTile, entryFor, fitTile, loadTileTables, narrowTile, productClass, tileExtent, tileFor,
+  DIRECT_BLOCK, checkTile, directRows, entryFor, fitTile, loadTileTables, narrowTile, productClass, tileExtent, tileFor,
   type MatmulTile, type TileEntry,
 } from './matmul-tiles';
 
@@ -55,13 +57,19 @@ export interface MatmulOptions {
   splitK?: number;
 }
 
-const entries = new WeakMap<Gpu, Promise<TileEntry>>();
+/** This adapter's entries: `entry` picks tiles (a user's sweep first), `shipped` plans K splits. */
+export interface MatmulTuning {
+  entry: TileEntry;
+  shipped: TileEntry;
+}
 
-/** The tile-table entry for this device's adapter, loaded on its first matmul. */
-export function matmulTuning(gpu: Gpu): Promise<TileEntry> {
+const entries = new WeakMap<Gpu, Promise<MatmulTuning>>();
+
+/** The tile-table entries for this device's adapter, loaded on its first matmul. */
+export function matmulTuning(gpu: Gpu): Promise<MatmulTuning> {
   let e = entries.get(gpu);
   if (!e) {
-    e = loadTileTables().then((tables) => entryFor(tables, gpu.adapter));
+    e = loadTileTables().then((t) => ({ entry: entryFor(t.tiles, gpu.adapter), shipped: entryFor([t.shipped], gpu.adapter) }));
     entries.set(gpu, e);
   }
   return e;
@@ -71,6 +79,25 @@ export function matmulTuning(gpu: Gpu): Promise<TileEntry> {
 export function chooseSplits(tiles: number, k: number, rule: TileEntry['splitK']): number {
   if (tiles >= rule.minWorkgroups) return 1;
   return Math.max(1, Math.min(Math.ceil(rule.minWorkgroups / tiles), Math.floor(k / rule.minChunk), 64));
+}
+
+export interface SplitPlan {
+  splits: number;
+  /** Length of each split's k range (the last may be shorter). */
+  kChunk: number;
+}
+
+/**
+ * How a product's K is split — which fixes each output's summation order, so its bits: counted in
+ * the shipped entry's tile for the product class (never the tile that will run it) unless the caller
+ * asks for `requested` splits.
+ */
+export function splitPlan(shipped: TileEntry, p: { m: number; n: number; k: number; cls: string; aDot: boolean; bDot: boolean; workgroupBytes: number }, requested?: number): SplitPlan {
+  const span = tileExtent(fitTile(narrowTile(tileFor(shipped, p.cls), p.n), p.aDot, p.bDot, p.workgroupBytes));
+  const tiles = Math.ceil(p.m / span.rows) * Math.ceil(p.n / span.cols);
+  const wanted = Math.min(requested ?? chooseSplits(tiles, p.k, shipped.splitK), p.k);
+  const kChunk = Math.ceil(p.k / wanted);
+  return { splits: Math.ceil(p.k / kChunk), kChunk };
 }
 
 const BINDINGS = ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'] as const;
@@ -83,9 +110,11 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
   const aDot = o.a.dot !== undefined;
   const bDot = o.b.dot !== undefined;
   const dual = aDot || bDot;
-  const tuning = await matmulTuning(gpu);
-  const tile = o.tile ?? fitTile(narrowTile(tileFor(tuning, productClass(!!o.a.transpose, !!o.b.transpose, dual)), o.n), aDot, bDot, gpu.limits.maxComputeWorkgroupStorageSize);
-  checkTile(gpu.limits, tile, aDot, bDot, o.tile ? 'given by the caller' : `table entry '${tuning.name}'`);
+  const { entry, shipped } = await matmulTuning(gpu);
+  const cls = productClass(!!o.a.transpose, !!o.b.transpose, dual);
+  const workgroupBytes = gpu.limits.maxComputeWorkgroupStorageSize;
+  const tile = o.tile ?? fitTile(narrowTile(tileFor(entry, cls), o.n), aDot, bDot, workgroupBytes);
+  checkTile(gpu.limits, tile, aDot, bDot, o.tile ? 'given by the caller' : `table entry '${entry.name}'`);
   if (dual && !o.out.dot) throw new ShapeError(`${op}: a tangent operand was given but out.dot is missing`);
   if (!dual && o.out.dot) throw new ShapeError(`${op}: out.dot needs a.dot or b.dot`);
 
@@ -140,10 +169,7 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
   const span = tileExtent(tile);
   const tiles = Math.ceil(o.m / span.rows) * Math.ceil(o.n / span.cols);
   if (o.splitK !== undefined && (!Number.isInteger(o.splitK) || o.splitK < 1)) throw new ShapeError(`${op}: splitK = ${o.splitK} must be a positive integer`);
-  // Each split's k range is a whole number of k tiles; the count is then what those chunks need.
-  const wanted = Math.min(o.splitK ?? chooseSplits(tiles, o.k, tuning.splitK), o.k);
-  const kChunk = Math.ceil(Math.ceil(o.k / wanted) / tile.tileK) * tile.tileK;
-  const splits = Math.ceil(o.k / kChunk);
+  const { splits, kChunk } = splitPlan(shipped, { m: o.m, n: o.n, k: o.k, cls, aDot, bDot, workgroupBytes }, o.splitK);
   const fields: UniformField[] = [
     { u32: o.m }, { u32: o.n }, { u32: o.k },
     { u32: aOff }, { u32: lda }, { u32: bOff }, { u32: ldb }, { u32: cOff }, { u32: ldc },
@@ -163,7 +189,7 @@ export async function prepareMatmul(gpu: Gpu, o: MatmulOptions): Promise<Dispatc
   const file = direct ? 'matmul_direct.wgsl' : 'matmul.wgsl';
   const bindings = direct ? DIRECT_BINDINGS : BINDINGS;
   const product = {
-    ...(direct ? { WG: tile.wgN, VEC_B: vecB } : { WG_M: tile.wgM, WG_N: tile.wgN, TILE_K: tile.tileK }),
+    ...(direct ? { WG: tile.wgN, TM: directRows(tile), VEC_B: vecB } : { WG_M: tile.wgM, WG_N: tile.wgN, TILE_K: tile.tileK }),
     TRANS_A: !!o.a.transpose, TRANS_B: !!o.b.transpose, A_DOT: aDot, B_DOT: bDot,
   };
   const uniform = gpu.uniform(fields, op);

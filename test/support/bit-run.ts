@@ -1,0 +1,50 @@
+/**
+ * One seeded computation whose every bit the determinism test compares: a short SGD run on a tiny
+ * MLP (its weight gradients split K on the CPU adapters), then λmax by power iteration through the
+ * HVP's dual products. `bitRun` returns its fingerprint; run as a script (`node --import tsx
+ * test/support/bit-run.ts`) it prints the fingerprint as one JSON line, for runs in fresh processes.
+ */
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { acquireDevice } from '../../src/gpu/device';
+import type { Gpu } from '../../src/gpu/context';
+import { train } from '../../src/train/trainer';
+import { hessianOperator } from '../../src/probe/operator';
+import { powerIteration } from '../../src/probe/power';
+import { makeProblem } from './nets';
+
+export interface BitPrint {
+  /** SHA-1 of the trained parameters' bytes. */
+  params: string;
+  /** λ at every check and the final one, as the hex of their float64 bits. */
+  lambdas: string[];
+}
+
+const hex = (x: number) => Buffer.from(new Float64Array([x]).buffer).toString('hex');
+
+export async function bitRun(gpu: Gpu): Promise<BitPrint> {
+  // 600 rows: the 3×16 weight gradient over the full set is long in K and small in output, so it is split.
+  const { model, data } = await makeProblem(gpu, [30, 16, 3], 'tanh', 600, 7);
+  try {
+    const run = await train(model, data, { epochs: 2, batchSize: 40, seed: 3, optimizer: { kind: 'sgd', lr: 0.1 }, evaluate: false });
+    run.optimizer.destroy();
+    const params = createHash('sha1').update(new Uint8Array((await model.getParams()).buffer)).digest('hex');
+    const op = await hessianOperator(model, data);
+    try {
+      const { eigenvalue, history, vector } = await powerIteration(op, { tol: 1e-6, maxIter: 30, seed: 5 });
+      vector.destroy();
+      return { params, lambdas: [...history, eigenvalue].map(hex) };
+    } finally {
+      op.destroy();
+    }
+  } finally {
+    model.destroy();
+    data.destroy();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const gpu = await acquireDevice({ log: () => {} });
+  console.log(JSON.stringify(await bitRun(gpu)));
+  gpu.destroy();
+}
