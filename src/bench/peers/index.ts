@@ -344,14 +344,13 @@ async function oursLambda(gpu: Gpu, model: Mlp, p: MlpProblem, o: PeerOptions): 
   const data = dataset(gpu, p);
   const op = await hessianOperator(model, data, { chunkSize: p.rows });
   try {
-    (await topEigenvalue(op, { tol: 1, maxIter: 1, seed: o.seed + 1 })).vector.destroy();
+    await topEigenvalue(op, { tol: 1, maxIter: 1, seed: o.seed + 1 });
     const samples: number[] = [];
     let lambda = NaN;
     for (let r = 0; r < o.lambdaRepeats; r++) {
       const t0 = performance.now();
       const res = await topEigenvalue(op, { tol: o.tol, maxIter: 1000, seed: o.seed });
       samples.push(performance.now() - t0);
-      res.vector.destroy();
       lambda = res.eigenvalue;
     }
     return { result: Float32Array.of(lambda), timing: summarise(samples, 'wall clock') };
