@@ -22,12 +22,12 @@ import { hessianOperator } from '../probe/operator';
 import { topEigenvalue } from '../probe/power';
 import { lanczosEigen, spectralDensityBlock, spectralDensityGpu } from '../probe/lanczos';
 import { hutchinsonTrace } from '../probe/hutchinson';
-import { deflatedTrace } from '../probe/deflated-trace';
+import { deflatedTrace, type DeflatedTrace } from '../probe/deflated-trace';
 import { lowestEigenpairs } from '../probe/lowest';
 import { probeBounds } from '../util/bootstrap';
 import { perLayerSharpness, perLayerSharpnessBlock, type LayerSharpness } from '../probe/layer';
 import { hessianBlockOperator, type BlockOperator } from '../probe/block-operator';
-import { blockEigen } from '../probe/block-eigen';
+import { blockEigen, type BlockEigenResult } from '../probe/block-eigen';
 import { perturbationSharpness } from '../probe/perturbation';
 import { slice1d } from '../probe/slices';
 import { invariantSharpness } from './invariant';
@@ -164,7 +164,7 @@ async function blockCurvature(
  * λmax and the top-k by block subspace iteration, then the trace with those k pairs deflated, on one
  * block operator: the probe suite and the rescaling check (rescaling.ts) measure the trace alike.
  */
-export async function topAndTrace(op: BlockOperator, p: ProbeSettings, seed: number, stage: (text: string) => void | Promise<void> = () => {}) {
+export async function topAndTrace(op: BlockOperator, p: ProbeSettings, seed: number, stage: (text: string) => void | Promise<void> = () => {}): Promise<{ eig: BlockEigenResult; vectors: Float32Array; trace: DeflatedTrace }> {
   const P = op.size;
   await stage(`λmax and top-${p.topK} (block subspace iteration, ${op.k} directions per pass)`);
   const eig = await blockEigen(op, { want: p.topK, tol: p.tol, maxIter: p.maxIter, seed, vectors: true });
