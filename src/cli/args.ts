@@ -14,6 +14,7 @@ const RUN: Options = {
   out: { type: 'string' },
   fresh: { type: 'boolean' },
   export: { type: 'string' },
+  estimate: { type: 'boolean' },
 };
 
 export type Command = 'study' | 'train' | 'probe' | 'bench';

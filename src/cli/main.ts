@@ -12,7 +12,7 @@ import { Mlp } from '../autograd/mlp';
 import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples } from '../data/dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
-import { DEFAULT_CONFIG, checkSamples, defaultedSettings, mergeConfig, validateConfig, type SettingsSource, type RunConfig, type StudyConfig } from '../study/config';
+import { DEFAULT_CONFIG, checkDataFits, checkSamples, defaultedSettings, mergeConfig, validateConfig, type SettingsSource, type RunConfig, type StudyConfig } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
 import { measureNoise } from '../study/noise';
@@ -21,6 +21,7 @@ import { sharpnessLines } from '../study/sharpness-table';
 import { summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
+import { describeCost, estimateStudy } from '../study/cost-estimate';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkOutputFile, checkStudyDir } from '../util/output-dir';
 import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
@@ -37,6 +38,8 @@ Usage: npx hessian-gpu <command> [options]     (in a clone of the repository: np
                             sweep-tiny.json, sweep-full.json (node_modules/hessian-gpu/configs/): copy one and edit it
             --out DIR       output folder (default runs/study); finished runs there are reused
             --fresh         start afresh: clear what an earlier study wrote in DIR instead of resuming
+            --estimate      only time this adapter's passes and print the cost bound, then stop (a study
+                            prints it anyway before its first run)
             a config's "sweep" section runs a learning rate × batch size (× optimizer) grid instead of its
             configurations (see configs/sweep-tiny.json); its "eos" section the
             edge-of-stability traces (full-batch GD, mini-batch and Adam-preconditioned sharpness)
@@ -118,6 +121,18 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `--estimate`: the cost bound of every run of the config, nothing written. */
+async function printEstimate(config: StudyConfig, probed: boolean): Promise<number> {
+  const split = await loadSplit(config);
+  const t = split.train;
+  checkDataFits(config, { features: t.features, classes: t.classes, trainCount: t.count, testCount: split.test.count });
+  return withGpu(async (gpu) => {
+    const runs = config.configurations.flatMap((run) => config.seeds.map(() => run));
+    console.log(describeCost(await estimateStudy(gpu, config, split, runs, probed), gpu.adapter.description || gpu.adapter.device));
+    return 0;
+  });
+}
+
 function seedOption(flag: Flags): number | undefined {
   const seed = flag('seed');
   if (seed !== undefined && !/^\d+$/.test(seed)) throw new Error(`--seed must be a non-negative integer, got '${seed}'`);
@@ -137,6 +152,7 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
   const out = flag('out') ?? `runs/${command}`;
   const exportTo = flag('export');
   if (exportTo) await checkExportPath(exportTo);
+  if (cl.values.estimate) return printEstimate(config, command === 'study');
   await checkStudyDir(out);
   const progress = new Progress();
   const abort = new AbortController();

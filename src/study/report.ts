@@ -18,7 +18,7 @@
  */
 import { bootstrapInterval, meanInterval } from '../util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../util/stats';
-import { plural } from '../util/words';
+import { formatDuration, plural } from '../util/words';
 import type { Correlation, DataUsed, Estimate, RunResult, Sharpness, StudyResult } from './results';
 import type { SettingsSource } from './config';
 import { eosSection } from './eos-report';
@@ -195,22 +195,50 @@ export function summaryTable(runs: RunResult[]): string {
     '| Configuration | Optimizer | Runs | Steps | Test acc. (%) | Train loss | Gen. gap (pp) | λmax | top-k | λmin | \\|λmin\\|/λmax | trace | perturbation sharpness | 2/η |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const [name, all] of groupByConfiguration(runs)) {
+  for (const { name, all, label, rs } of rowGroups(runs)) {
     const diverged = all.length - all.filter((r) => !r.diverged).length;
+    const s = rs.filter((r) => r.sharpness).map((r) => r.sharpness!);
+    const topK = s.length ? s[0].topK.map((_, i) => mean(s.map((x) => x.topK[i]))).map((x) => x.toFixed(2)).join(', ') : 'n/a';
+    const eta = s[0]?.twoOverEta;
+    const note = diverged && label === name ? ` (${diverged} of ${all.length} diverged)` : '';
+    const est = (get: (r: RunResult) => number, digits: number, scale = 1) => formatEstimate(meanEstimate(rs.map(get)), digits, scale);
+    const [fewest, most] = [Math.min(...rs.map((r) => r.steps)), Math.max(...rs.map((r) => r.steps))];
+    const steps = !rs.length ? 'n/a' : fewest === most ? `${most}` : `${fewest}–${most}`;
+    rows.push(`| ${label}${note} | ${all[0].optimizer} | ${rs.length} | ${steps} | ${est((r) => r.test.accuracy, 2, 100)} | ${est((r) => r.train.loss, 4)} | ` +
+      `${est((r) => r.genGap, 2, 100)} | ${formatEstimate(meanEstimate(s.map((x) => x.lambdaMax)), 2)} | ${topK} | ` +
+      `${formatEstimate(meanEstimate(s.map((x) => x.lambdaMin)), 3)} | ${formatEstimate(meanEstimate(s.map((x) => Math.abs(x.lambdaMin) / x.lambdaMax)), 4)} | ` +
+      `${formatEstimate(meanEstimate(s.map((x) => x.trace)), 1)} | ${formatEstimate(meanEstimate(s.map((x) => x.perturbationMean)), 4)} | ${eta == null ? '—' : eta.toFixed(1)} |`);
+  }
+  return rows.join('\n');
+}
+
+/** Each configuration's converged runs, then its unconverged ones as a row of their own (never averaged together). */
+function rowGroups(runs: RunResult[]): { name: string; all: RunResult[]; label: string; rs: RunResult[] }[] {
+  return [...groupByConfiguration(runs)].flatMap(([name, all]) => {
     const sets: [string, RunResult[]][] = [[name, convergedRuns(all)], [`${name} (unconverged)`, unconvergedRuns(all)]];
-    for (const [label, rs] of sets.filter(([, rs], i) => rs.length > 0 || (i === 0 && unconvergedRuns(all).length === 0))) {
-      const s = rs.filter((r) => r.sharpness).map((r) => r.sharpness!);
-      const topK = s.length ? s[0].topK.map((_, i) => mean(s.map((x) => x.topK[i]))).map((x) => x.toFixed(2)).join(', ') : 'n/a';
-      const eta = s[0]?.twoOverEta;
-      const note = diverged && label === name ? ` (${diverged} of ${all.length} diverged)` : '';
-      const est = (get: (r: RunResult) => number, digits: number, scale = 1) => formatEstimate(meanEstimate(rs.map(get)), digits, scale);
-      const [fewest, most] = [Math.min(...rs.map((r) => r.steps)), Math.max(...rs.map((r) => r.steps))];
-      const steps = !rs.length ? 'n/a' : fewest === most ? `${most}` : `${fewest}–${most}`;
-      rows.push(`| ${label}${note} | ${all[0].optimizer} | ${rs.length} | ${steps} | ${est((r) => r.test.accuracy, 2, 100)} | ${est((r) => r.train.loss, 4)} | ` +
-        `${est((r) => r.genGap, 2, 100)} | ${formatEstimate(meanEstimate(s.map((x) => x.lambdaMax)), 2)} | ${topK} | ` +
-        `${formatEstimate(meanEstimate(s.map((x) => x.lambdaMin)), 3)} | ${formatEstimate(meanEstimate(s.map((x) => Math.abs(x.lambdaMin) / x.lambdaMax)), 4)} | ` +
-        `${formatEstimate(meanEstimate(s.map((x) => x.trace)), 1)} | ${formatEstimate(meanEstimate(s.map((x) => x.perturbationMean)), 4)} | ${eta == null ? '—' : eta.toFixed(1)} |`);
-    }
+    return sets.filter(([, rs], i) => rs.length > 0 || (i === 0 && unconvergedRuns(all).length === 0)).map(([label, rs]) => ({ name, all, label, rs }));
+  });
+}
+
+/**
+ * λmax of each layer's own Hessian block (weights and biases of one layer, the rest held fixed), as
+ * the table's rows group runs: which layer carries the sharpness, and how far the whole exceeds
+ * its largest block (cross-layer curvature).
+ */
+export function perLayerTable(runs: RunResult[]): string {
+  const probed = runs.filter((r) => r.sharpness?.perLayer.length);
+  if (probed.length === 0) return '';
+  const layers = probed[0].sharpness!.perLayer;
+  const rows = [
+    `| Configuration | ${layers.map((l) => `layer ${l.layer + 1} (${l.params.toLocaleString('en-US')} parameters)`).join(' | ')} | λmax / largest block |`,
+    `| --- | ${layers.map(() => '---:').join(' | ')} | ---: |`,
+  ];
+  for (const { label, rs } of rowGroups(probed)) {
+    const s = rs.map((r) => r.sharpness!);
+    const cells = layers.map((_, i) => formatEstimate(meanEstimate(s.map((x) => x.perLayer[i].lambdaMax)), 2));
+    const ratio = formatEstimate(meanEstimate(s.map((x) => x.lambdaMax / Math.max(...x.perLayer.map((l) => l.lambdaMax)))), 2);
+    const open = s.flatMap((x) => x.perLayer).filter((l) => !l.converged).length;
+    rows.push(`| ${label}${open ? ` (${plural(open, 'block')} NOT converged)` : ''} | ${cells.join(' | ')} | ${ratio} |`);
   }
   return rows.join('\n');
 }
@@ -234,7 +262,9 @@ function headerSection(result: StudyResult): string[] {
     ]),
     `Adapter: **${a.description || a.device}** (vendor ${a.vendor}, architecture ${a.architecture}${a.software ? ', a software adapter' : ''}), ` +
       `${a.runtime}. Report written ${result.finishedAt}; the ${result.runs.length} runs took ${totalS.toFixed(0)} s in all ` +
-      `(${trainS.toFixed(0)} s of training, ${(totalS - trainS).toFixed(0)} s of checkpointing and probing).`,
+      `(${trainS.toFixed(0)} s of training, ${(totalS - trainS).toFixed(0)} s of checkpointing and probing).` +
+      (result.estimate ? ` Estimated before the start: at most ~${formatDuration(result.estimate.seconds)} for ${plural(result.estimate.runs, 'run')} ` +
+        `(every budget spent); this invocation took ${formatDuration((Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000)}.` : ''),
     '',
     `Data: ${result.data ? describeData(result.data) : JSON.stringify(c.data)}. MLP: ${c.hidden.join('-')} hidden, ${c.activation}; ` +
       `${batchSizes(c)}; each run trains until the ` +
@@ -273,6 +303,7 @@ function answerSection(result: StudyResult): string[] {
 
 function resultsSection(result: StudyResult): string[] {
   const c = result.config;
+  const layerTable = perLayerTable(result.runs);
   return [
     '## Results (mean [95 % bootstrap interval] over seeds)',
     '',
@@ -283,6 +314,8 @@ function resultsSection(result: StudyResult): string[] {
       `A percentile-bootstrap interval never reaches past the observed values, so over ${c.seeds.length} seeds it is a floor on the ` +
       'uncertainty (it under-covers for so few), not a guarantee.',
     '',
+    ...(layerTable ? ['Per-layer λmax: the largest eigenvalue of each layer\'s own Hessian block (its weights and biases, the other layers held fixed), ' +
+      'all layers in one block subspace iteration; λmax / largest block > 1 is curvature that couples the layers.', '', layerTable, ''] : []),
   ];
 }
 

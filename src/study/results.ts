@@ -1,4 +1,5 @@
 /** The plain-data results of a study: what results.json holds and report.md, the plots and the demo read. */
+import type { StudyCost } from './cost-estimate';
 import type { AdapterReport } from '../gpu/context';
 import type { StepLog, Divergence } from '../train/trainer';
 import type { SettingsSource, StudyConfig } from './config';
@@ -165,6 +166,8 @@ export interface StudyResult {
   eos?: EosStudy | null;
   /** The Dinh rescaling check on one minimum (rescaling.ts), when probe.invariant.rescaleAlpha > 0. */
   rescaling?: RescalingResult;
+  /** The cost bound stated before the runs started (cost-estimate.ts); null when every run had finished earlier, absent in older results. */
+  estimate?: StudyCost | null;
 }
 
 /** How each sharpness measure moved when one minimum was rescaled without changing its function. */

@@ -42,6 +42,7 @@ import { runEdgeOfStability } from './eos';
 import { TrainingSharpness } from './training-sharpness';
 import { rescalingStudy } from './rescaling-run';
 import { TrainingClock } from './training-clock';
+import { describeCost, estimateStudy } from './cost-estimate';
 
 export interface StudyHooks {
   log: (line: string) => void;
@@ -98,6 +99,9 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
     }
     saved.set(p.file, r);
   }
+  const pending = planned.filter((p) => !saved.has(p.file)).map((p) => p.run);
+  const estimate = pending.length > 0 && !hooks.signal?.aborted ? await estimateStudy(gpu, config, split, pending, hooks.probe !== false) : null;
+  if (estimate) hooks.log(describeCost(estimate, gpu.adapter.description || gpu.adapter.device));
   const trainData = GpuDataset.fromDataset(gpu, split.train);
   const testData = GpuDataset.fromDataset(gpu, split.test);
   const probeSet = firstSamples(split.train, config.probe.samples);
@@ -144,7 +148,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
     startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config,
     ...(hooks.settings ? { settings: hooks.settings } : {}), data, runs, missing,
     correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train), eos,
-    ...(rescaling ? { rescaling: roundForStorage(rescaling) } : {}),
+    ...(rescaling ? { rescaling: roundForStorage(rescaling) } : {}), estimate: estimate && roundForStorage(estimate),
   };
 }
 

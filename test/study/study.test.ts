@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONFIG, checkBuffersFit, mergeConfig, validateConfig, type StudyConfig } from '../../src/study/config';
 import { checkModelFitsData, loadSplit, runStudy } from '../../src/study/run-study';
 import { probeMinimum } from '../../src/study/probe-minimum';
+import { studyWork } from '../../src/study/cost-estimate';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint-file';
 import { Mlp } from '../../src/autograd/mlp';
 import { GpuDataset } from '../../src/data/gpu-dataset';
@@ -57,6 +58,17 @@ describe('the study pipeline', SLOW, () => {
     // The samples actually used, not the settings that asked for them.
     expect(saved.data).toMatchObject({ name: 'mnist-10k/train', train: 9500, test: 500, probe: 300, during: 100 });
     expect(saved.data!.trainClasses.reduce((a, b) => a + b, 0)).toBe(9500);
+    // The cost bound stated before the first run covers what the runs then spent.
+    const work = studyWork(TINY, saved.data!.train, TINY.configurations);
+    expect(saved.estimate).toMatchObject({ runs: 6 });
+    expect(saved.estimate!.seconds).toBeGreaterThan(0);
+    for (const r of saved.runs) {
+      const bound = (stage: string) => work.filter((w) => w.stage === stage && (w.pass.kind !== 'step' || w.pass.batch === TINY.batchSize)).reduce((s, w) => s + w.count, 0) / TINY.configurations.length;
+      expect(r.steps).toBeLessThanOrEqual(bound('training steps'));
+      expect(r.duringTraining.length * TINY.probe.duringMaxIter).toBeLessThanOrEqual(bound('λmax during training'));
+    }
+    expect(report).toMatch(/Estimated before the start: at most ~\d+ (s|min) for 6 runs \(every budget spent\); this invocation took \d+ (s|min)\./);
+    expect(report).toContain(`| Configuration | layer 1 (${(784 * 8 + 8).toLocaleString('en-US')} parameters) | layer 2 (90 parameters) | λmax / largest block |`);
     expect(report).toMatch(/Data: mnist-10k: 9,500 training samples \((\d+, ){9}\d+ of classes 0–9\), 500 test samples; probes on the first 300 training samples, λmax during training on the first 100\./);
     for (const name of ['Adam_Default', 'Sharp_SGD_HighLR', 'Flat_SGD_LowLR']) {
       const runs = saved.runs.filter((r) => r.configuration === name && !r.diverged);

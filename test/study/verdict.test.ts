@@ -4,7 +4,7 @@
  * unconverged runs never enter the correlations, the means or the answer.
  */
 import { describe, expect, it } from 'vitest';
-import { answerParagraph, correlations, findings, summaryTable, verdictOf } from '../../src/study/report';
+import { answerParagraph, correlations, findings, perLayerTable, summaryTable, verdictOf } from '../../src/study/report';
 import { convergedRuns } from '../../src/study/run-sets';
 import type { RunResult, Sharpness } from '../../src/study/results';
 
@@ -97,5 +97,24 @@ describe('unconverged runs are listed, never correlated', () => {
     expect(answerParagraph(apart, correlations(apart), RULE)).toMatch(/mean λmax intervals over seeds separate Sharp over Flat/);
     const mixed = [0, 1, 2].flatMap((s) => [run('A', s, [1, 5, 3][s], 0.9), run('B', s, [2, 4, 6][s], 0.92)]);
     expect(answerParagraph(mixed, correlations(mixed), RULE)).toMatch(/None, by sharpness, at this number of seeds/);
+  });
+});
+
+describe('the per-layer table', () => {
+  it('averages each layer over the seeds, flags unconverged blocks and keeps unconverged runs apart', () => {
+    const withLayers = (r: RunResult, values: number[], converged = true) => {
+      r.sharpness!.perLayer = values.map((lambdaMax, layer) => ({ layer, params: 10 * (layer + 1), lambdaMax, converged: converged || layer > 0 }));
+      return r;
+    };
+    const runs = [
+      withLayers(run('A', 0, 4, 0.9), [1, 3]), withLayers(run('A', 1, 6, 0.9), [2, 5], false),
+      withLayers(run('A', 2, 8, 0.5, false), [7, 1]),
+    ];
+    const rows = perLayerTable(runs).split('\n');
+    expect(rows[0]).toBe('| Configuration | layer 1 (10 parameters) | layer 2 (20 parameters) | λmax / largest block |');
+    const a = rows.find((l) => l.startsWith('| A (1 block NOT converged) |'))!.split('|').map((c) => c.trim());
+    expect(a.slice(2, 5).map((c) => c.split(' [')[0])).toEqual([(1.5).toFixed(2), (4).toFixed(2), ((4 / 3 + 6 / 5) / 2).toFixed(2)]);
+    expect(rows.find((l) => l.startsWith('| A (unconverged) |'))).toContain(`| ${(7).toFixed(2)} | ${(1).toFixed(2)} |`);
+    expect(perLayerTable([run('B', 0, 1, 0.9)])).toBe('');
   });
 });
