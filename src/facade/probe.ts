@@ -12,7 +12,8 @@ import { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig } from '.
 import { probeMinimum, type MinimumProbe } from '../study/probe-minimum';
 import { measureNoise, type NoiseResult } from '../study/noise';
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+/** Any of T's fields, at any depth, may be left out. */
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 export interface ProbeOptions {
   /** Seed of every random start, probe and perturbation (default 0). */

@@ -7,7 +7,8 @@ import type { Gpu } from './context';
 import { LimitError } from './errors';
 
 export type DType = 'f32' | 'u32';
-type HostArray = Float32Array | Uint32Array;
+/** What a tensor reads back to the host: its dtype's typed array. */
+export type HostArray = Float32Array | Uint32Array;
 
 export interface TensorOptions {
   dtype?: DType;

@@ -16,7 +16,10 @@ import { GpuDataset, type Normalisation } from '../data/gpu-dataset';
 import { isNpy, isZip, readNpy, readNpz } from './npy';
 import { DTYPE_NAMES, elementCount, toFloat32, toLabels, where, type RawTensor } from './tensor-file';
 
-/** What every ArrayData states about itself: the arrays used and how, and what looks wrong in them. */
+/**
+ * What every ArrayData states about itself: the arrays used and how, and what looks wrong in them.
+ * @inline
+ */
 interface About {
   /** E.g. "arrays 'x' (features) and 'y' (labels) of data.npz; uint8 features mapped to p/255 (range [0, 1])". */
   description: string;

@@ -23,7 +23,7 @@ export interface ImportedLayer {
 export interface ImportedMlp {
   file: string;
   format: 'safetensors' | 'npz';
-  /** [in, hidden…, out]: the engine's MlpSpec widths. */
+  /** The engine's MlpSpec widths, `[in, hidden…, out]`. */
   widths: number[];
   /** The engine's flat layout: per layer W (out × in, row-major) then b. */
   params: Float32Array;

@@ -22,7 +22,10 @@ export interface RunConfig {
   batchSize?: number;
 }
 
-/** Any source: train on the first N samples of its (shuffled) training split only; 0 or absent = all. */
+/**
+ * Any source: train on the first N samples of its (shuffled) training split only; 0 or absent = all.
+ * @inline
+ */
 interface TrainSubset {
   trainSamples?: number;
 }
