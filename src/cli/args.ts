@@ -16,10 +16,10 @@ const RUN: Options = {
   export: { type: 'string' },
 };
 
-export type Command = 'study' | 'train' | 'probe' | 'bench';
+export type Command = 'study' | 'train' | 'probe' | 'bench' | 'merge';
 
 export const COMMANDS: Record<Command, { options: Options; positionals: number }> = {
-  study: { options: { ...COMMON, ...RUN }, positionals: 0 },
+  study: { options: { ...COMMON, ...RUN, shard: { type: 'string' } }, positionals: 0 },
   train: { options: { ...COMMON, ...RUN, configuration: { type: 'string' }, seed: { type: 'string' } }, positionals: 0 },
   probe: {
     options: {
@@ -39,6 +39,8 @@ export const COMMANDS: Record<Command, { options: Options; positionals: number }
     },
     positionals: 1,
   },
+  // The shards' folders, as many as there are shards.
+  merge: { options: { ...COMMON, out: { type: 'string' } }, positionals: Infinity },
 };
 
 export interface CommandLine {

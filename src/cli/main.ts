@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Command line. `npm start` runs the study on the embedded default; `npx tsx src/cli/main.ts`
- * (or the `hessian-gpu` bin) offers study | train | probe | bench — see HELP.
+ * (or the `hessian-gpu` bin) offers study | train | probe | merge | bench — see HELP.
  */
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -21,6 +21,8 @@ import { sharpnessLines } from '../study/sharpness-table';
 import { summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
+import { mergeShards, writeShard } from '../study/merge-shards';
+import { parseShard, plannedRuns, shardName } from '../study/shard';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkOutputFile, checkStudyDir } from '../util/output-dir';
 import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
@@ -37,6 +39,9 @@ Usage: npx hessian-gpu <command> [options]     (in a clone of the repository: np
                             sweep-tiny.json, sweep-full.json (node_modules/hessian-gpu/configs/): copy one and edit it
             --out DIR       output folder (default runs/study); finished runs there are reused
             --fresh         start afresh: clear what an earlier study wrote in DIR instead of resuming
+            --shard INDEX/COUNT   run only every COUNT-th run, from run INDEX (numbered from 0, as Slurm's
+                            $SLURM_ARRAY_TASK_ID and Kubernetes' $JOB_COMPLETION_INDEX are); writes DIR/shard.json
+                            for merge (docs/scale-out.md: Slurm array and Kubernetes Indexed Job examples)
             a config's "sweep" section runs a learning rate × batch size (× optimizer) grid instead of its
             configurations (see configs/sweep-tiny.json); its "eos" section the
             edge-of-stability traces (full-batch GD, mini-batch and Adam-preconditioned sharpness)
@@ -51,6 +56,8 @@ Usage: npx hessian-gpu <command> [options]     (in a clone of the repository: np
             [--data FILE.npz | FILE.npy --labels FILE.npy | mnist-10k | mnist | idx:FOLDER]
             [--normalise MEAN,STD]  [--seed N]  [--config FILE]  [--out DIR]
             [--lr ETA --batch-size B]   SGD settings for probe.noise's stationary spread (else gradient noise only)
+  merge   combine the shards of one study into its results.json, report.md and plots (no GPU):
+            merge DIR… --out DIR   DIR… = every shard's --out; the same numbers as one machine running the config
   bench   kernel throughput and peers: bench <kernels|hvp|train|probe|peers|all> [--samples N] [--repeats N]
   --help  this text
 
@@ -95,6 +102,13 @@ async function main(argv: string[]): Promise<number> {
       const inputs = await probeInputs(flag);
       return withGpu((gpu) => probeCheckpoint(gpu, inputs, flag));
     }
+    case 'merge': {
+      const out = flag('out');
+      if (!out) throw new Error('merge needs --out DIR, the folder for the merged results.json, report.md and plots');
+      const { result, files } = await mergeShards(cl.positionals, out, (line) => console.log(line));
+      console.log(`merged ${cl.positionals.length} shards: ${result.runs.length} runs\nwrote ${files.join(', ')}`);
+      return 0;
+    }
     case 'bench': {
       const args = parseBenchArgs(cl.rest);
       return withGpu(async (gpu) => {
@@ -134,6 +148,8 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
   }
   const seed = seedOption(flag);
   if (seed !== undefined) config = { ...config, seeds: [seed] };
+  const shardText = flag('shard');
+  const shard = shardText === undefined ? undefined : parseShard(shardText, plannedRuns(config).length);
   const out = flag('out') ?? `runs/${command}`;
   const exportTo = flag('export');
   if (exportTo) await checkExportPath(exportTo);
@@ -153,8 +169,13 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
       fresh: !!cl.values.fresh,
       settings: source,
       probe: command === 'study',
+      shard,
     });
-    if (command === 'study') {
+    if (shard) {
+      const done = result.missing.length ? `${result.runs.length} runs finished, ${result.missing.length} missing (run the same command again to resume)` : `${result.runs.length} runs`;
+      console.log(`shard ${shardName(shard)}: ${done}; wrote ${await writeShard(result, shard, out)}\n` +
+        `when every shard has finished: hessian-gpu merge <the ${shard.count} shards' --out folders> --out DIR`);
+    } else if (command === 'study') {
       const files = await writeStudyOutputs(result, out);
       console.log(summaryTable(result.runs));
       console.log(`\n${result.answer}\n`);
