@@ -21,6 +21,7 @@ import { sharpnessLines } from '../study/sharpness-table';
 import { summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
+import type { StudyResult } from '../study/results';
 import { mergeShards, writeShard } from '../study/merge-shards';
 import { parseShard, plannedRuns, shardName } from '../study/shard';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -106,7 +107,8 @@ async function main(argv: string[]): Promise<number> {
       const out = flag('out');
       if (!out) throw new Error('merge needs --out DIR, the folder for the merged results.json, report.md and plots');
       const { result, files } = await mergeShards(cl.positionals, out, (line) => console.log(line));
-      console.log(`merged ${cl.positionals.length} shards: ${result.runs.length} runs\nwrote ${files.join(', ')}`);
+      console.log(`merged ${cl.positionals.length} shards: ${result.runs.length} runs`);
+      printStudy(result, files);
       return 0;
     }
     case 'bench': {
@@ -176,11 +178,7 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
       console.log(`shard ${shardName(shard)}: ${done}; wrote ${await writeShard(result, shard, out)}\n` +
         `when every shard has finished: hessian-gpu merge <the ${shard.count} shards' --out folders> --out DIR`);
     } else if (command === 'study') {
-      const files = await writeStudyOutputs(result, out);
-      console.log(summaryTable(result.runs));
-      console.log(`\n${result.answer}\n`);
-      for (const f of result.findings) console.log(`- ${f}`);
-      console.log(`\nwrote ${files.join(', ')}`);
+      printStudy(result, await writeStudyOutputs(result, out));
     } else {
       for (const r of result.runs) {
         console.log(`${r.configuration} seed ${r.seed}: ` + (r.diverged ? `diverged at step ${r.diverged.step}` :
@@ -192,6 +190,14 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
     if (exportTo) console.log(`exported ${(await exportTrainedRuns(out, result.runs, exportTo)).join(', ')}`);
     return !abort.signal.aborted ? 0 : abort.signal.reason === 'SIGTERM' ? 143 : 130;
   }, (l) => progress.line(l));
+}
+
+/** A study's summary on the terminal, after its files are written. */
+function printStudy(result: StudyResult, files: string[]): void {
+  console.log(summaryTable(result.runs));
+  console.log(`\n${result.answer}\n`);
+  for (const f of result.findings) console.log(`- ${f}`);
+  console.log(`\nwrote ${files.join(', ')}`);
 }
 
 /**
