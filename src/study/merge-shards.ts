@@ -125,6 +125,8 @@ async function readShard(dir: string): Promise<ShardRecord> {
   try {
     const r = JSON.parse(text) as ShardRecord;
     if (!r.shard || !r.config || !r.versions || !Array.isArray(r.runs)) throw new Error('it lacks the shard, config, versions or runs field');
+    const { index, count } = r.shard;
+    if (!Number.isInteger(index) || !Number.isInteger(count) || !(index >= 0 && index < count)) throw new Error(`its shard ${index}/${count} is not INDEX/COUNT with 0 ≤ INDEX < COUNT`);
     return r;
   } catch (err) {
     throw new Error(`${file} cannot be read as a shard's record (${(err as Error).message}). Fix: re-run that shard with --fresh.`);
