@@ -17,10 +17,10 @@ const RUN: Options = {
   estimate: { type: 'boolean' },
 };
 
-export type Command = 'study' | 'train' | 'probe' | 'bench';
+export type Command = 'study' | 'train' | 'probe' | 'bench' | 'merge';
 
 export const COMMANDS: Record<Command, { options: Options; positionals: number }> = {
-  study: { options: { ...COMMON, ...RUN }, positionals: 0 },
+  study: { options: { ...COMMON, ...RUN, shard: { type: 'string' } }, positionals: 0 },
   train: { options: { ...COMMON, ...RUN, configuration: { type: 'string' }, seed: { type: 'string' } }, positionals: 0 },
   probe: {
     options: {
@@ -40,6 +40,8 @@ export const COMMANDS: Record<Command, { options: Options; positionals: number }
     },
     positionals: 1,
   },
+  // The shards' folders, as many as there are shards.
+  merge: { options: { ...COMMON, out: { type: 'string' } }, positionals: Infinity },
 };
 
 export interface CommandLine {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Command line. `npm start` runs the study on the embedded default; `npx tsx src/cli/main.ts`
- * (or the `hessian-gpu` bin) offers study | train | probe | bench — see HELP.
+ * (or the `hessian-gpu` bin) offers study | train | probe | merge | bench — see HELP.
  */
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -22,6 +22,9 @@ import { summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
 import { describeCost, estimateStudy } from '../study/cost-estimate';
+import type { StudyResult } from '../study/results';
+import { mergeShards, writeShard } from '../study/merge-shards';
+import { inShard, parseShard, plannedRuns, runsEos, shardName, type Shard } from '../study/shard';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkOutputFile, checkStudyDir } from '../util/output-dir';
 import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
@@ -40,6 +43,9 @@ Usage: npx hessian-gpu <command> [options]     (in a clone of the repository: np
             --fresh         start afresh: clear what an earlier study wrote in DIR instead of resuming
             --estimate      only time this adapter's passes and print the cost bound, then stop (a study
                             prints it anyway before its first run)
+            --shard INDEX/COUNT   run only every COUNT-th run, from run INDEX (numbered from 0, as Slurm's
+                            $SLURM_ARRAY_TASK_ID and Kubernetes' $JOB_COMPLETION_INDEX are); writes DIR/shard.json
+                            for merge (docs/scale-out.md: Slurm array and Kubernetes Indexed Job examples)
             a config's "sweep" section runs a learning rate × batch size (× optimizer) grid instead of its
             configurations (see configs/sweep-tiny.json); its "eos" section the
             edge-of-stability traces (full-batch GD, mini-batch and Adam-preconditioned sharpness)
@@ -54,6 +60,8 @@ Usage: npx hessian-gpu <command> [options]     (in a clone of the repository: np
             [--data FILE.npz | FILE.npy --labels FILE.npy | mnist-10k | mnist | idx:FOLDER]
             [--normalise MEAN,STD]  [--seed N]  [--config FILE]  [--out DIR]
             [--lr ETA --batch-size B]   SGD settings for probe.noise's stationary spread (else gradient noise only)
+  merge   combine the shards of one study into its results.json, report.md and plots (no GPU):
+            merge DIR… --out DIR   DIR… = every shard's --out; the same numbers as one machine running the config
   bench   kernel throughput and peers: bench <kernels|hvp|train|probe|peers|all> [--samples N] [--repeats N]
   --help  this text
 
@@ -98,6 +106,14 @@ async function main(argv: string[]): Promise<number> {
       const inputs = await probeInputs(flag);
       return withGpu((gpu) => probeCheckpoint(gpu, inputs, flag));
     }
+    case 'merge': {
+      const out = flag('out');
+      if (!out) throw new Error('merge needs --out DIR, the folder for the merged results.json, report.md and plots');
+      const { result, files } = await mergeShards(cl.positionals, out, (line) => console.log(line));
+      console.log(`merged ${cl.positionals.length} shards: ${result.runs.length} runs`);
+      printStudy(result, files);
+      return 0;
+    }
     case 'bench': {
       const args = parseBenchArgs(cl.rest);
       return withGpu(async (gpu) => {
@@ -121,14 +137,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** `--estimate`: the cost bound of every run of the config, nothing written. */
-async function printEstimate(config: StudyConfig, probed: boolean): Promise<number> {
+/** `--estimate`: the cost bound of every run of the config (of the shard's, with --shard), nothing written. */
+async function printEstimate(config: StudyConfig, probed: boolean, shard: Shard | undefined): Promise<number> {
   const split = await loadSplit(config);
   const t = split.train;
   checkDataFits(config, { features: t.features, classes: t.classes, trainCount: t.count, testCount: split.test.count });
   return withGpu(async (gpu) => {
-    const runs = config.configurations.flatMap((run) => config.seeds.map(() => run));
-    console.log(describeCost(await estimateStudy(gpu, config, split, runs, probed), gpu.adapter.description || gpu.adapter.device));
+    const runs = plannedRuns(config).filter((_, k) => inShard(k, shard)).map(({ run }) => run);
+    const cost = await estimateStudy(gpu, config, split, runs, { probed, eos: runsEos(shard) });
+    console.log(describeCost(cost, gpu.adapter.description || gpu.adapter.device));
     return 0;
   });
 }
@@ -149,10 +166,12 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
   }
   const seed = seedOption(flag);
   if (seed !== undefined) config = { ...config, seeds: [seed] };
+  const shardText = flag('shard');
+  const shard = shardText === undefined ? undefined : parseShard(shardText, plannedRuns(config).length);
   const out = flag('out') ?? `runs/${command}`;
   const exportTo = flag('export');
   if (exportTo) await checkExportPath(exportTo);
-  if (cl.values.estimate) return printEstimate(config, command === 'study');
+  if (cl.values.estimate) return printEstimate(config, command === 'study', shard);
   await checkStudyDir(out);
   const progress = new Progress();
   const abort = new AbortController();
@@ -169,13 +188,14 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
       fresh: !!cl.values.fresh,
       settings: source,
       probe: command === 'study',
+      shard,
     });
-    if (command === 'study') {
-      const files = await writeStudyOutputs(result, out);
-      console.log(summaryTable(result.runs));
-      console.log(`\n${result.answer}\n`);
-      for (const f of result.findings) console.log(`- ${f}`);
-      console.log(`\nwrote ${files.join(', ')}`);
+    if (shard) {
+      const done = result.missing.length ? `${result.runs.length} runs finished, ${result.missing.length} missing (run the same command again to resume)` : `${result.runs.length} runs`;
+      console.log(`shard ${shardName(shard)}: ${done}; wrote ${await writeShard(result, shard, out)}\n` +
+        `when every shard has finished: hessian-gpu merge <the ${shard.count} shards' --out folders> --out DIR`);
+    } else if (command === 'study') {
+      printStudy(result, await writeStudyOutputs(result, out));
     } else {
       for (const r of result.runs) {
         console.log(`${r.configuration} seed ${r.seed}: ` + (r.diverged ? `diverged at step ${r.diverged.step}` :
@@ -187,6 +207,14 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
     if (exportTo) console.log(`exported ${(await exportTrainedRuns(out, result.runs, exportTo)).join(', ')}`);
     return !abort.signal.aborted ? 0 : abort.signal.reason === 'SIGTERM' ? 143 : 130;
   }, (l) => progress.line(l));
+}
+
+/** A study's summary on the terminal, after its files are written. */
+function printStudy(result: StudyResult, files: string[]): void {
+  console.log(summaryTable(result.runs));
+  console.log(`\n${result.answer}\n`);
+  for (const f of result.findings) console.log(`- ${f}`);
+  console.log(`\nwrote ${files.join(', ')}`);
 }
 
 /**

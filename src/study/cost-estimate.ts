@@ -54,9 +54,10 @@ const isAdaptive = (run: RunConfig) => resolveOptimizerConfig(run.optimizer).kin
 /**
  * The passes the study may spend on `pending` runs (plus the study-level rescaling check and EoS
  * traces), as the runner, probeMinimum, measureNoise, the invariant measures and the EoS runner
- * spend them. `trainCount` is the training split's size; `probed` false is the `train` command.
+ * spend them. `trainCount` is the training split's size.
  */
-export function studyWork(config: StudyConfig, trainCount: number, pending: readonly RunConfig[], probed = true): WorkItem[] {
+export function studyWork(config: StudyConfig, trainCount: number, pending: readonly RunConfig[], scope: WorkScope = {}): WorkItem[] {
+  const { probed = true, eos = true } = scope;
   const p = config.probe;
   const k = BLOCK_SIZE;
   const items: WorkItem[] = [];
@@ -99,12 +100,18 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
     }
   }
   if (probed && pending.length > 0 && p.invariant.rescaleAlpha > 0) probeMeasures('rescaling check');
-  if (probed && config.eos.enabled) {
+  if (probed && eos && config.eos.enabled) {
     const e = config.eos;
     add('edge-of-stability traces', { kind: 'hvp', set: 'eos' }, 50 + e.etas.length * Math.ceil(e.steps / e.every + 1) * e.powerIters);
     add('edge-of-stability traces', { kind: 'gradient', set: 'eos' }, e.etas.length * e.steps);
   }
   return items;
+}
+
+/** What else the runs' study does: `probed` false is the `train` command; `eos` false a shard that leaves the EoS traces to another. */
+export interface WorkScope {
+  probed?: boolean;
+  eos?: boolean;
 }
 
 /** Seconds per pass, by passKey. */
@@ -120,6 +127,14 @@ export function priceWork(work: readonly WorkItem[], times: PassTimes, runs: num
   }
   const stages = [...byStage].map(([stage, seconds]) => ({ stage, seconds })).sort((a, b) => b.seconds - a.seconds);
   return { seconds: stages.reduce((s, x) => s + x.seconds, 0), stages, runs };
+}
+
+/** Several estimates as one (a merge of shards: the compute of all machines together). */
+export function sumCosts(costs: readonly StudyCost[]): StudyCost {
+  const byStage = new Map<string, number>();
+  for (const c of costs) for (const s of c.stages) byStage.set(s.stage, (byStage.get(s.stage) ?? 0) + s.seconds);
+  const stages = [...byStage].map(([stage, seconds]) => ({ stage, seconds })).sort((a, b) => b.seconds - a.seconds);
+  return { seconds: costs.reduce((s, c) => s + c.seconds, 0), stages, runs: costs.reduce((s, c) => s + c.runs, 0) };
 }
 
 /** Times one of each distinct pass in `work` on this adapter (median of `repeats` after one compiling call). */
@@ -199,9 +214,9 @@ export async function timePasses(
 
 /** The whole estimate: the work of `pending` runs, priced by this adapter's timings of its passes. */
 export async function estimateStudy(
-  gpu: Gpu, config: StudyConfig, split: { train: Dataset; test: Dataset }, pending: readonly RunConfig[], probed = true,
+  gpu: Gpu, config: StudyConfig, split: { train: Dataset; test: Dataset }, pending: readonly RunConfig[], scope: WorkScope = {},
 ): Promise<StudyCost> {
-  const work = studyWork(config, split.train.count, pending, probed);
+  const work = studyWork(config, split.train.count, pending, scope);
   return priceWork(work, await timePasses(gpu, config, split, work), pending.length);
 }
 

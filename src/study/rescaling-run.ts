@@ -13,14 +13,22 @@ import type { StudyConfig } from './config';
 import { rescalingCheck } from './rescaling';
 import type { RescalingResult, RunResult } from './results';
 
+/**
+ * The run the check is made on. A converged run when there is one (Dinh's argument is about minima);
+ * the invariance itself holds anywhere. The first in run order, so a merge of shards (each of
+ * which checked its own candidate) can tell which shard's check a single machine would have made.
+ */
+export function rescalingCandidate(runs: RunResult[]): RunResult | undefined {
+  const probed = runs.filter((r) => !r.diverged && !r.failure && r.sharpness);
+  return convergedRuns(probed)[0] ?? probed[0];
+}
+
 export async function rescalingStudy(
   gpu: Gpu, config: StudyConfig, runs: RunResult[], outDir: string, data: GpuDataset, log: (line: string) => void,
 ): Promise<RescalingResult | undefined> {
   const { rescaleAlpha: alpha, rescaleLayer: layer } = config.probe.invariant;
   if (!(alpha > 0)) return undefined;
-  // A converged run when there is one (Dinh's argument is about minima); the invariance itself holds anywhere.
-  const probed = runs.filter((r) => !r.diverged && !r.failure && r.sharpness);
-  const run = convergedRuns(probed)[0] ?? probed[0];
+  const run = rescalingCandidate(runs);
   if (!run) return { configuration: '', seed: 0, layer, alpha, error: 'no run finished with a probed minimum' };
   const at = { configuration: run.configuration, seed: run.seed, layer, alpha };
   try {

@@ -11,6 +11,7 @@
  * GPU work every saved run in the folder is checked; one made under other inputs is refused, naming
  * what changed, instead of being mixed into a report with a different header.
  * Failure isolation: a probe that throws is recorded on its run (RunResult.failure) and the study goes on.
+ * Scale-out: hooks.shard runs one shard's runs of the study (shard.ts); merge-shards.ts combines them.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -43,6 +44,7 @@ import { TrainingSharpness } from './training-sharpness';
 import { rescalingStudy } from './rescaling-run';
 import { TrainingClock } from './training-clock';
 import { describeCost, estimateStudy } from './cost-estimate';
+import { inShard, plannedRuns, runsEos, type Shard } from './shard';
 
 export interface StudyHooks {
   log: (line: string) => void;
@@ -61,6 +63,8 @@ export interface StudyHooks {
   fresh?: boolean;
   /** The measures of a trained minimum (default probeMinimum); whatever it throws is recorded on the run. */
   measure?: typeof probeMinimum;
+  /** Run only this shard's runs and study-level steps (shard.ts); merge-shards.ts combines the shards. */
+  shard?: Shard;
 }
 
 export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, hooks: StudyHooks): Promise<StudyResult> {
@@ -78,11 +82,11 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   await claimStudyDir(outDir, hooks.fresh ?? false);
   const dataHash = fingerprint(split);
   // Every planned run and its saved file, checked before any GPU work.
-  const planned = config.configurations.flatMap((run) => config.seeds.map((seed) => {
+  const planned = plannedRuns(config).filter((_, k) => inShard(k, hooks.shard)).map(({ run, seed }) => {
     const inputs = runInputs(config, run, seed, dataHash, hooks.probe !== false);
     const file = join(outDir, 'runs', `${run.name}-s${seed}${hooks.probe === false ? '.trained' : ''}.json`);
     return { run, seed, inputs, hash: hashOf(inputs), file };
-  }));
+  });
   const saved = new Map<string, RunResult>();
   for (const p of planned) {
     if (!existsSync(p.file)) continue;
@@ -100,7 +104,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
     saved.set(p.file, r);
   }
   const pending = planned.filter((p) => !saved.has(p.file)).map((p) => p.run);
-  const estimate = pending.length > 0 && !hooks.signal?.aborted ? await estimateStudy(gpu, config, split, pending, hooks.probe !== false) : null;
+  const estimate = pending.length > 0 && !hooks.signal?.aborted ? await estimateStudy(gpu, config, split, pending, { probed: hooks.probe !== false, eos: runsEos(hooks.shard) }) : null;
   if (estimate) hooks.log(describeCost(estimate, gpu.adapter.description || gpu.adapter.device));
   const trainData = GpuDataset.fromDataset(gpu, split.train);
   const testData = GpuDataset.fromDataset(gpu, split.test);
@@ -141,14 +145,26 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   } finally {
     for (const d of [trainData, testData, probeData, duringData]) d.destroy();
   }
-  const eos = config.eos.enabled && hooks.probe !== false && !hooks.signal?.aborted
+  const eos = config.eos.enabled && hooks.probe !== false && !hooks.signal?.aborted && runsEos(hooks.shard)
     ? roundForStorage(await runEdgeOfStability(gpu, config, split.train, hooks)) : null;
+  return completeStudy({
+    startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config,
+    ...(hooks.settings ? { settings: hooks.settings } : {}), data, runs, missing, eos,
+    ...(rescaling ? { rescaling: roundForStorage(rescaling) } : {}), estimate: estimate && roundForStorage(estimate),
+  });
+}
+
+/** A study's results without what is derived from its runs (a shard's record, shard.ts). */
+export type StudyParts = Omit<StudyResult, 'correlations' | 'answer' | 'findings'>;
+
+/** The results with the correlations, answer and findings over its runs: one code path for a whole study and a merge of shards. */
+export function completeStudy(parts: StudyParts): StudyResult {
+  const { eos, rescaling, ...head } = parts;
+  const { runs, config } = parts;
   const corr = roundForStorage(correlations(runs));
   return {
-    startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config,
-    ...(hooks.settings ? { settings: hooks.settings } : {}), data, runs, missing,
-    correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train), eos,
-    ...(rescaling ? { rescaling: roundForStorage(rescaling) } : {}), estimate: estimate && roundForStorage(estimate),
+    ...head, correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train), eos,
+    ...(rescaling ? { rescaling } : {}),
   };
 }
 
@@ -183,7 +199,7 @@ function canonicalJson(value: unknown): string {
 }
 
 /** The leaf settings that differ, as `probe.tol: 0.001 → 0.0001`. */
-function changedInputs(before: Record<string, unknown> | undefined, now: Record<string, unknown>): string {
+export function changedInputs(before: object | undefined, now: object): string {
   if (!before) return 'it records no inputs: written by an older engine';
   const changes: string[] = [];
   const walk = (a: unknown, b: unknown, path: string) => {

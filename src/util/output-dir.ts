@@ -11,8 +11,8 @@ import { ENGINE_VERSION } from '../version';
 /** The marker file of a study output folder. */
 export const OUTPUT_MARKER = '.hessian-gpu-study';
 
-/** What a study writes into its folder (src/study/write-report.ts and run-study.ts), the only entries --fresh removes. */
-const OWNED = [OUTPUT_MARKER, 'runs', 'checkpoints', 'results.json', 'report.md'];
+/** What a study writes into its folder (src/study/write-report.ts, run-study.ts, merge-shards.ts), the only entries --fresh removes. */
+const OWNED = [OUTPUT_MARKER, 'runs', 'checkpoints', 'results.json', 'report.md', 'shard.json'];
 const owned = (name: string) => OWNED.includes(name) || name.endsWith('.svg');
 
 async function kind(path: string): Promise<'missing' | 'file' | 'dir'> {

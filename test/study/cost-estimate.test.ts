@@ -15,7 +15,7 @@ describe('the cost estimate', () => {
 
   it('counts every run to its epoch budget, at its own batch size', () => {
     const wide = { ...sgd, name: 'Wide', batchSize: 128 };
-    const work = studyWork(config, 500, [adam, wide], false);
+    const work = studyWork(config, 500, [adam, wide], { probed: false });
     const steps = work.filter((w) => w.stage === 'training steps');
     expect(steps.map((w) => [w.pass, w.count])).toEqual([
       [{ kind: 'step', batch: config.batchSize }, config.train.maxEpochs * Math.floor(500 / config.batchSize)],
