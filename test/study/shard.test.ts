@@ -32,11 +32,11 @@ const CONFIG = {
   sweep: { optimizers: [{ kind: 'sgd', lr: [0.05, 0.2] }, { kind: 'adam', lr: [0.003] }], batchSizes: [100] },
 };
 
-/** Timings and dates zeroed: everything else must match to the bit. */
+/** Timings, dates and the cost estimate (priced by timings) zeroed: everything else must match to the bit. */
 function maskTimings(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskTimings);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /^(seconds|trainSeconds|startedAt|finishedAt)$/.test(k) ? 0 : maskTimings(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /^(seconds|trainSeconds|startedAt|finishedAt|estimate)$/.test(k) ? 0 : maskTimings(v)]));
   }
   return value;
 }
