@@ -184,14 +184,15 @@ export interface ProbeHooks {
 
 /**
  * The stages a probe announces, for "stage k of n": probeMinimum's block path (λmax with top-k,
- * trace, density, per-layer λmax, perturbation, and the two invariant measures), this page's 1D
+ * trace, density, per-layer λmax, the Gauss–Newton λmax and trace, perturbation, and the two
+ * invariant measures), this page's 1D
  * and 2D slices, then the noise measure's bulk curvature, gradient noise and, for a trained SGD
  * run, its stationary spread (which it may skip, so n is an upper bound there).
  */
 export function probeStages(s: Settings, imported: boolean): number {
   const invariant = STUDY.invariant ? 1 + (STUDY.invariant.flatnessSamples > 0 ? 1 : 0) : 0;
   const noise = (STUDY.noise.bulk > 0 ? 1 : 0) + 1 + (s.optimizer === 'sgd' && !imported && STUDY.noise.steps > 0 ? 1 : 0);
-  return 5 + invariant + 2 + noise;
+  return 7 + invariant + 2 + noise;
 }
 
 /** A stage callback that counts, and stops the probe between stages once the signal is aborted. */

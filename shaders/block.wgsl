@@ -19,6 +19,8 @@
 //   tangent_gate: backward through φ for every direction, with g = δ_l·W_l (ungated, rows × n):
 //             δ̇[e] = δ̇[e]·φ′(z[r, o]) + g[r, o]·φ″(z[r, o])·ż[e]   (in place), and the primal
 //             δ_{l−1}[r, o] = g[r, o]·φ′(z[r, o]) written by the j = 0 threads.
+//             GAUSS_NEWTON: δ̇[e] = δ̇[e]·φ′(z[r, o]) alone — the Gauss–Newton product's backward
+//             (a plain vector-Jacobian product: no φ″ term, no primal δ; g and ż are not read).
 // One invocation per element; the grid is folded into x/y (grid.wgsl).
 
 //#include "grid.wgsl"
@@ -47,6 +49,7 @@ override WG: u32 = 256u;
 override MODE: u32 = 0u;
 override SIDE: bool = false;
 override ACT: u32 = 0u;
+override GAUSS_NEWTON: bool = false;
 
 // Element e of a k × rows × cols block, as (j, o, c).
 fn split(e: u32) -> vec3u {
@@ -116,6 +119,7 @@ fn tangent_softmax(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
 
 // tangent_gate: in0 = z of the layer below (rows × cols at 0), in1 = g = δW (rows × cols),
 // in2 = ż of the layer below (column-blocked); out0 = δ̇ (column-blocked, in place); out1 = δ.
+// With GAUSS_NEWTON only in0 and out0 are used.
 @compute @workgroup_size(WG)
 fn tangent_gate(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let e = element_index(wid, nwg, lid, WG);
@@ -125,8 +129,12 @@ fn tangent_gate(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   let j = (e % width) / p.cols;
   let zi = r * p.cols + e % p.cols;
   let z = in0[zi];
-  let g = in1[zi];
   let d1 = act_grad(ACT, z);
+  if (GAUSS_NEWTON) {
+    out0[e] = out0[e] * d1;
+    return;
+  }
+  let g = in1[zi];
   out0[e] = out0[e] * d1 + g * act_curv(ACT, z) * in2[e];
   if (j == 0u) { out1[zi] = g * d1; }
 }

@@ -33,7 +33,7 @@ export { preconditionedOperator } from './probe/preconditioned';
 export { Optimizer, resolveOptimizerConfig, type OptimizerConfig, type ResolvedOptimizerConfig, type OptimizerStateEntry } from './optim/optimizer';
 export { lrAt, type Schedule } from './optim/schedule';
 export { hessianOperator, type LinearOperator } from './probe/operator';
-export { hessianBlockOperator, blockOf, restrictRows, type BlockOperator } from './probe/block-operator';
+export { hessianBlockOperator, ggnBlockOperator, blockOf, restrictRows, type BlockOperator } from './probe/block-operator';
 export { powerIteration, topEigenvalue, type PowerOptions, type PowerResult, type TopEigenOptions, type TopEigenResult } from './probe/power';
 export { lanczos, lanczosEigen, spectralDensityGpu, spectralDensityBlock, type LanczosOptions, type LanczosResult, type EigenOptions, type EigenResult, type SlqOptions, type SlqResult } from './probe/lanczos';
 export { blockEigen, type BlockEigenOptions, type BlockEigenResult, type BlockEigenGroup } from './probe/block-eigen';

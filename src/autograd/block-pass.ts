@@ -18,6 +18,14 @@
  *
  * Same chunking, 1/N scaling and optional wd·v term as the single pass (pass.ts); each row of the
  * result equals the single HVP of that direction up to float32 rounding. Scalars as in pass.ts.
+ *
+ * Gauss–Newton. With `gaussNewton` the same pass computes G·v = Jᵀ·H_out·J·v instead (J: the
+ * logits' Jacobian in θ, H_out = (diag p − ppᵀ)/N the cross-entropy's Hessian in the logits): the
+ * forward tangents give J·v, the tangent softmax is H_out applied to them, and the backward becomes
+ * a plain vector-Jacobian product of that — the Hessian's terms that involve the primal δ (δᵀḢ in
+ * the weights, δ·V and the φ″ term in δ̇) are exactly what G drops, so they, the primal δ
+ * propagation and the side-by-side weight stacks are left out, and the gate keeps φ′ alone.
+ * For the regularised loss G adds wd·v as H does (the regulariser's Hessian is its own Gauss–Newton).
  */
 import { releaseDispatches, type Dispatch } from '../gpu/context';
 import { Tensor } from '../gpu/tensor';
@@ -26,7 +34,9 @@ import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
 import { prepareGather } from '../gpu/ops/gather';
 import { prepareAxpby } from '../gpu/ops/elementwise';
-import { prepareStack, prepareTangentAct, prepareTangentGate, prepareTangentSoftmax, prepareUnstack } from '../gpu/ops/block-tangent';
+import {
+  prepareStack, prepareTangentAct, prepareTangentGate, prepareTangentSoftmax, prepareUnstack, type TangentGateOptions,
+} from '../gpu/ops/block-tangent';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { DEFAULT_CHUNK, passRange, SCALAR_SLOTS, SLOT, type ModelView } from './pass';
 import { Workspace } from './workspace';
@@ -50,13 +60,15 @@ export interface BlockPassOptions extends BlockInputs {
   k?: number;
   weightDecay?: number;
   includeRegulariser?: boolean;
+  /** Compute the Gauss–Newton products G·v_j instead of H·v_j (see the header). */
+  gaussNewton?: boolean;
 }
 
 /** Per-layer buffers that live for the whole pass: stacked directions and stacked accumulators. */
 interface LayerScratch {
   /** [V_1; …; V_k] weights, (k·out) × in. */
   stacked: Tensor;
-  /** [V_1 | … | V_k] weights, out × (k·in) (layers above the first). */
+  /** [V_1 | … | V_k] weights, out × (k·in) (layers above the first; not for the Gauss–Newton product). */
   side?: Tensor;
   /** Σ δ̇ᵀH_{l−1}, (k·out) × in. */
   accW: Tensor;
@@ -73,13 +85,13 @@ class BlockWorkspace {
   readonly ddel: Tensor[];
   readonly pre: Tensor[];
 
-  constructor(model: ModelView, readonly rows: number, k: number) {
+  constructor(model: ModelView, readonly rows: number, k: number, gaussNewton: boolean) {
     const { gpu, layout } = model;
     const outs = layout.widths.slice(1);
     this.primal = new Workspace(gpu, layout.widths, rows, false);
     this.tan = outs.map((n, l) => Tensor.create(gpu, [2 * rows * k * n], { label: `block:tangent${l + 1}` }));
     this.ddel = outs.map((n, l) => Tensor.create(gpu, [rows * k * n], { label: `block:delta_dot${l + 1}` }));
-    this.pre = outs.slice(0, -1).map((n, l) => Tensor.create(gpu, [rows * n], { label: `block:pre${l + 1}` }));
+    this.pre = gaussNewton ? [] : outs.slice(0, -1).map((n, l) => Tensor.create(gpu, [rows * n], { label: `block:pre${l + 1}` }));
   }
 
   destroy(): void {
@@ -119,6 +131,7 @@ export class BlockPassPlan {
     const owned: { destroy(): void }[] = [scalars];
     const dispatches: Dispatch[] = [];
     try {
+      const withSide = (i: number) => i > 0 && !o.gaussNewton;
       const scratch = layout.layers.map(({ inDim, outDim }, i): LayerScratch => {
         const make = (n: number, label: string) => {
           const t = Tensor.create(gpu, [n], { label: `block:${label}${i + 1}` });
@@ -127,9 +140,9 @@ export class BlockPassPlan {
         };
         return {
           stacked: make(k * outDim * inDim, 'stacked'),
-          side: i > 0 ? make(k * outDim * inDim, 'side') : undefined,
+          side: withSide(i) ? make(k * outDim * inDim, 'side') : undefined,
           accW: make(k * outDim * inDim, 'accW'),
-          accSide: i > 0 ? make(k * outDim * inDim, 'accSide') : undefined,
+          accSide: withSide(i) ? make(k * outDim * inDim, 'accSide') : undefined,
           accB: make(k * outDim, 'accB'),
         };
       });
@@ -144,7 +157,7 @@ export class BlockPassPlan {
         const rows = Math.min(chunk, count - s);
         let ws = workspaces.get(rows);
         if (!ws) {
-          ws = new BlockWorkspace(model, rows, k);
+          ws = new BlockWorkspace(model, rows, k, !!o.gaussNewton);
           owned.push(ws);
           workspaces.set(rows, ws);
           bodies.set(rows, await chunkBody(model, o, k, ws, scratch, count, scalars));
@@ -210,27 +223,30 @@ async function chunkBody(
   for (let i = L - 1; i >= 0; i--) {
     const { inDim, outDim } = layout.layers[i];
     const s = scratch[i];
-    // (Hv_j)_W = δ̇_jᵀH_{l−1} + δᵀḢ_{l−1,j};  (Hv_j)_b = Σ_rows δ̇_j.
+    // (Hv_j)_W = δ̇_jᵀH_{l−1} + δᵀḢ_{l−1,j};  (Hv_j)_b = Σ_rows δ̇_j  (Gauss–Newton: the first terms alone).
     out.push(await prepareMatmul(gpu, {
       m: k * outDim, n: inDim, k: R, a: { buffer: ws.ddel[i], transpose: true }, b: input(i),
       out: { buffer: s.accW }, epilogue: { kind: 'store', accumulate: true },
     }));
     out.push(await prepareColumnSum(gpu, { rows: R, cols: k * outDim, a: ws.ddel[i], out: s.accB, accumulate: true }));
     if (i === 0) break;
-    out.push(await prepareMatmul(gpu, {
-      m: outDim, n: k * inDim, k: R, a: { buffer: del[i], transpose: true }, b: inputDot(i),
-      out: { buffer: s.accSide! }, epilogue: { kind: 'store', accumulate: true },
-    }));
-    // g = δW;  δ̇_{l−1} = (δ̇W + δ·[V_1 | … | V_k]) ⊙ φ′ + g ⊙ φ″ ⊙ Ż_{l−1};  δ_{l−1} = g ⊙ φ′.
-    out.push(await prepareMatmul(gpu, { m: R, n: inDim, k: outDim, a: { buffer: del[i] }, b: weights(i, false), out: { buffer: ws.pre[i - 1] } }));
+    // δ̇_{l−1} = (δ̇W + δ·[V_1 | … | V_k]) ⊙ φ′ + g ⊙ φ″ ⊙ Ż_{l−1} with g = δW, and δ_{l−1} = g ⊙ φ′;
+    // the Gauss–Newton product keeps (δ̇W) ⊙ φ′ alone, a plain vector-Jacobian product.
     out.push(await prepareMatmul(gpu, { m: R * k, n: inDim, k: outDim, a: { buffer: ws.ddel[i] }, b: weights(i, false), out: { buffer: ws.ddel[i - 1] } }));
-    out.push(await prepareMatmul(gpu, {
-      m: R, n: k * inDim, k: outDim, a: { buffer: del[i] }, b: { buffer: s.side! },
-      out: { buffer: ws.ddel[i - 1] }, epilogue: { kind: 'store', accumulate: true },
-    }));
-    out.push(await prepareTangentGate(gpu, {
-      k, rows: R, width: inDim, activation, z: act[i - 1], pre: ws.pre[i - 1], zDot: ws.tan[i - 1], deltaDot: ws.ddel[i - 1], delta: del[i - 1],
-    }));
+    let second: TangentGateOptions['second'];
+    if (!o.gaussNewton) {
+      out.push(await prepareMatmul(gpu, {
+        m: outDim, n: k * inDim, k: R, a: { buffer: del[i], transpose: true }, b: inputDot(i),
+        out: { buffer: s.accSide! }, epilogue: { kind: 'store', accumulate: true },
+      }));
+      out.push(await prepareMatmul(gpu, { m: R, n: inDim, k: outDim, a: { buffer: del[i] }, b: weights(i, false), out: { buffer: ws.pre[i - 1] } }));
+      out.push(await prepareMatmul(gpu, {
+        m: R, n: k * inDim, k: outDim, a: { buffer: del[i] }, b: { buffer: s.side! },
+        out: { buffer: ws.ddel[i - 1] }, epilogue: { kind: 'store', accumulate: true },
+      }));
+      second = { pre: ws.pre[i - 1], zDot: ws.tan[i - 1], delta: del[i - 1] };
+    }
+    out.push(await prepareTangentGate(gpu, { k, rows: R, width: inDim, activation, z: act[i - 1], deltaDot: ws.ddel[i - 1], second }));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 /**
  * Float64 CPU reference of the MLP passes in shared/design/mlp-hvp.md: forward, gradient and the
- * exact Hessian-vector product by forward-over-backward (Pearlmutter's R-op). Every GPU kernel is
+ * exact Hessian-vector product by forward-over-backward (Pearlmutter's R-op), and the dense
+ * Gauss–Newton matrix JᵀH_outJ formed from explicit Jacobians. Every GPU kernel is
  * checked against these, so the code mirrors the design doc's equations line by line with plain
  * loops, and works in float64 so that its own rounding sits far below the float32 kernels'.
  */
@@ -94,17 +95,7 @@ export function refHvp(params: ArrayLike<number>, batch: RefBatch, v: ArrayLike<
   const rows = batch.count;
   const { delta, carried } = backward(params, layout, trace, probs, batch, act);
   const L = layout.layers.length;
-
-  // Tangent forward with θ̇ = v. ḣ₀ = 0 is kept as an explicit zero array so every layer runs the same code.
-  const hDot = [new Float64Array(trace.h[0].length)];
-  const zDot: Float64Array[] = [];
-  layout.layers.forEach((s, l) => {
-    const zd = new Float64Array(rows * s.outDim);
-    linear(zd, hDot[l], rows, params, s, false);
-    linear(zd, trace.h[l], rows, v, s, true);
-    zDot.push(zd);
-    if (l < L - 1) hDot.push(zd.map((t, i) => activateGrad(act, trace.z[l][i]) * t));
-  });
+  const { zDot, hDot } = tangentForward(params, layout, trace, v, rows, act);
 
   // Softmax tangent: ṗ = p ⊙ (ż − ⟨p, ż⟩_row), δ̇_L = ṗ / B.
   const classes = layout.layers[L - 1].outDim;
@@ -134,6 +125,52 @@ export function refHvp(params: ArrayLike<number>, batch: RefBatch, v: ArrayLike<
   }
   addScaled(hv, regulariserScale(opts), v);
   return hv;
+}
+
+/**
+ * Dense P×P generalised Gauss–Newton matrix G = (1/B) Σ_s J_sᵀ (diag p_s − p_s p_sᵀ) J_s (+ wd·I with
+ * the regulariser), built explicitly: each logits Jacobian J_s (classes × P) column by column from
+ * the tangent forward pass with θ̇ = e_j, then the products in float64. Only for tiny nets.
+ */
+export function refGgn(params: ArrayLike<number>, batch: RefBatch, opts: RefOptions): Float64Array {
+  const { layout, trace, probs } = evaluate(params, batch, opts);
+  const P = layout.size;
+  if (P > MAX_DENSE_PARAMS) throw new Error(`refGgn is for tiny nets: ${P} parameters exceeds ${MAX_DENSE_PARAMS}`);
+  const rows = batch.count;
+  const C = layout.layers[layout.layers.length - 1].outDim;
+  // J[(r·C + c)·P + j] = ∂z_L[r, c] / ∂θ_j.
+  const J = new Float64Array(rows * C * P);
+  const e = new Float64Array(P);
+  for (let j = 0; j < P; j++) {
+    e[j] = 1;
+    const { zDot } = tangentForward(params, layout, trace, e, rows, opts.activation);
+    zDot[zDot.length - 1].forEach((t, i) => (J[i * P + j] = t));
+    e[j] = 0;
+  }
+  const G = new Float64Array(P * P);
+  const hJ = new Float64Array(C * P);
+  for (let r = 0; r < rows; r++) {
+    const p = probs.subarray(r * C, (r + 1) * C);
+    const Jr = J.subarray(r * C * P, (r + 1) * C * P);
+    // hJ = H_out·J_r with H_out = diag p − ppᵀ; then G += J_rᵀ·hJ / B.
+    for (let c = 0; c < C; c++) {
+      for (let j = 0; j < P; j++) {
+        let pj = 0;
+        for (let d = 0; d < C; d++) pj += p[d] * Jr[d * P + j];
+        hJ[c * P + j] = p[c] * (Jr[c * P + j] - pj);
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      for (let a = 0; a < P; a++) {
+        const ja = Jr[c * P + a] / rows;
+        if (ja === 0) continue;
+        for (let b = 0; b < P; b++) G[a * P + b] += ja * hJ[c * P + b];
+      }
+    }
+  }
+  const wd = regulariserScale(opts);
+  for (let a = 0; a < P; a++) G[a * P + a] += wd;
+  return G;
 }
 
 /** Dense P×P Hessian (row-major), column j = H·e_j. Only for tiny nets: P is capped at MAX_DENSE_PARAMS. */
@@ -222,6 +259,24 @@ function backward(
     delta[l - 1] = g.map((gi, i) => gi * activateGrad(act, trace.z[l - 1][i]));
   }
   return { grad, delta, carried };
+}
+
+/**
+ * Tangent forward with θ̇ = v: ż_l = ḣ_{l−1}·W_lᵀ + h_{l−1}·V_lᵀ + c_l, ḣ_l = φ′(z_l) ⊙ ż_l. ḣ₀ = 0 is kept
+ * as an explicit zero array so every layer runs the same code.
+ */
+function tangentForward(params: ArrayLike<number>, layout: ParamLayout, trace: ForwardTrace, v: ArrayLike<number>, rows: number, act: Activation) {
+  const L = layout.layers.length;
+  const hDot = [new Float64Array(trace.h[0].length)];
+  const zDot: Float64Array[] = [];
+  layout.layers.forEach((s, l) => {
+    const zd = new Float64Array(rows * s.outDim);
+    linear(zd, hDot[l], rows, params, s, false);
+    linear(zd, trace.h[l], rows, v, s, true);
+    zDot.push(zd);
+    if (l < L - 1) hDot.push(zd.map((t, i) => activateGrad(act, trace.z[l][i]) * t));
+  });
+  return { zDot, hDot };
 }
 
 /** out += input·Wᵀ (+ b). `source` is θ for the primal pass and v for the tangent's V, c terms. */

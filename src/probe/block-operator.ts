@@ -1,8 +1,8 @@
 /**
  * A symmetric operator applied to k vectors at once — the block solvers' counterpart of
  * LinearOperator. `input` and `output` are k × size row-major buffers; encode() records
- * output ← A·input for every row. For the Hessian that is one block pass over the data
- * (hvpBlock); any single-vector operator can be lifted to one (k applications, for tests and
+ * output ← A·input for every row. For the Hessian and the Gauss–Newton matrix that is one block
+ * pass over the data (hvpBlock); any single-vector operator can be lifted to one (k applications, for tests and
  * small operators), and a layer-restricted view keeps each row inside one parameter range.
  */
 import type { Gpu } from '../gpu/context';
@@ -26,14 +26,36 @@ export interface BlockOperator {
 }
 
 /** The Hessian of the model's loss over `data` on k directions per pass. */
-export async function hessianBlockOperator(
+export function hessianBlockOperator(
   model: Mlp, data: GpuDataset, k: number, options: EvalOptions = {},
 ): Promise<BlockOperator & { plan: BlockPassPlan }> {
+  return passOperator(model, data, k, options, false);
+}
+
+/**
+ * The generalised Gauss–Newton matrix G = Jᵀ·H_out·J of the model's loss over `data` (J: the
+ * logits' Jacobian in the parameters, H_out: the softmax cross-entropy's Hessian in the logits,
+ * averaged over samples like the loss; + wd·I with the regulariser), on k directions per pass. G is
+ * the Hessian without its terms in the loss gradient and φ″ — symmetric positive semi-definite
+ * always, and equal to the Hessian for a model without hidden layers. The same block pass as
+ * hessianBlockOperator with those terms left out (cheaper), so every block solver runs on it
+ * unchanged: blockEigen for λmax and the top-k, deflatedTrace or blockHutchinsonTrace for the trace.
+ */
+export function ggnBlockOperator(
+  model: Mlp, data: GpuDataset, k: number, options: EvalOptions = {},
+): Promise<BlockOperator & { plan: BlockPassPlan }> {
+  return passOperator(model, data, k, options, true);
+}
+
+async function passOperator(
+  model: Mlp, data: GpuDataset, k: number, options: EvalOptions, gaussNewton: boolean,
+): Promise<BlockOperator & { plan: BlockPassPlan }> {
   const P = model.layout.size;
-  const input = Tensor.create(model.gpu, [k, P], { label: 'hessian-block:input' });
-  const output = Tensor.create(model.gpu, [k, P], { label: 'hessian-block:output' });
+  const name = gaussNewton ? 'ggn-block' : 'hessian-block';
+  const input = Tensor.create(model.gpu, [k, P], { label: `${name}:input` });
+  const output = Tensor.create(model.gpu, [k, P], { label: `${name}:output` });
   try {
-    const plan = await model.prepareBlockPass({ data, directions: input, products: output, k, ...options });
+    const plan = await model.prepareBlockPass({ data, directions: input, products: output, k, ...options, gaussNewton });
     return {
       gpu: model.gpu, size: P, k, input, output, plan,
       encode: (encoder) => plan.encode(encoder),

@@ -15,6 +15,11 @@
  * density's Ritz values. `blockSize: 1` selects the single-vector path (power iteration, Lanczos,
  * plain Hutchinson), which the tests use as the reference. Each stochastic estimate carries a 95 %
  * bootstrap-t interval over its probes, and `solvers` names the method behind each number.
+ *
+ * Beside the Hessian's, the Gauss–Newton matrix's λmax and trace (sharpness.ggn) come from the same
+ * block solvers with the same budgets on the Gauss–Newton block operator, on both paths (a block of
+ * max(blockSize, topK) directions, since the block solvers need one): the part of the curvature
+ * the model's linearisation sees, without the gradient-weighted second-order terms.
  */
 import type { Mlp } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
@@ -26,13 +31,13 @@ import { deflatedTrace, type DeflatedTrace } from '../probe/deflated-trace';
 import { lowestEigenpairs } from '../probe/lowest';
 import { probeBounds } from '../util/bootstrap';
 import { perLayerSharpness, perLayerSharpnessBlock, type LayerSharpness } from '../probe/layer';
-import { hessianBlockOperator, type BlockOperator } from '../probe/block-operator';
+import { ggnBlockOperator, hessianBlockOperator, type BlockOperator } from '../probe/block-operator';
 import { blockEigen, type BlockEigenResult } from '../probe/block-eigen';
 import { perturbationSharpness } from '../probe/perturbation';
 import { slice1d } from '../probe/slices';
 import { invariantSharpness } from './invariant';
 import type { StudyConfig } from './config';
-import type { RunResult, Sharpness, Solvers } from './results';
+import type { GaussNewtonSharpness, RunResult, Sharpness, Solvers } from './results';
 
 export type ProbeSettings = Pick<StudyConfig['probe'],
   'chunkSize' | 'tol' | 'maxIter' | 'topK' | 'lanczosSteps' | 'traceSamples' | 'traceTarget' | 'traceMaxSamples' | 'densitySteps' |
@@ -70,6 +75,7 @@ export async function probeMinimum(
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`probe blockSize must be a positive integer, got ${blockSize}`);
   if (blockSize > 1 && p.topK > blockSize) throw new Error(`probe topK (${p.topK}) must be at most the block size (${blockSize})`);
   const curvature = blockSize > 1 ? await blockCurvature(model, data, p, run.seed, blockSize, stage) : await singleCurvature(model, data, p, run.seed, stage);
+  const ggn = await gaussNewtonCurvature(model, data, p, run.seed, Math.max(blockSize, p.topK), stage);
   const { seed } = run;
   const chunkSize = p.chunkSize;
   let slice: MinimumProbe['slice'] = null;
@@ -95,6 +101,7 @@ export async function probeMinimum(
       perturbationInterval: probeBounds(perturbation.increases),
       perturbationMax: perturbation.maxIncrease,
       ...invariant,
+      ggn,
       solvers,
     },
     density: { grid: density.grid, density: density.density }, slice, topVector, eigenpairs: curvature.eigenpairs, hvps: curvature.hvps,
@@ -151,10 +158,10 @@ async function blockCurvature(
   // The layers share one block iteration: its passes count once.
   hvps += layers[0].hvps;
   const solvers: Solvers = {
-    lambdaMax: `block subspace iteration (${k} directions per pass, ${partial.lambda.iterations} passes)`,
+    lambdaMax: blockEigenLabel(k, partial.lambda.iterations),
     topK: 'block subspace iteration (Ritz vectors of the λmax solve)',
     lambdaMin: lowestLabel(p, lowest.cycles),
-    trace: `deflated Hutchinson (top-${partial.trace.rank} exact + ${partial.trace.samples} Rademacher probes; ${partial.trace.stop === 'target' ? `stopped at ±${100 * p.traceTarget} %` : 'probe budget spent'})`,
+    trace: deflatedLabel(p, partial.trace),
     density: `stochastic Lanczos quadrature (${p.densityRuns} runs × ${p.densitySteps} steps, in block passes)`,
   };
   return { ...partial, lowest, density, layers, solvers, hvps };
@@ -174,6 +181,30 @@ export async function topAndTrace(op: BlockOperator, p: ProbeSettings, seed: num
   const Q = Array.from({ length: p.topK }, (_, i) => vectors.subarray(i * P, (i + 1) * P));
   const trace = await deflatedTrace(op, Q, { target: p.traceTarget, minSamples: p.traceSamples, maxSamples: p.traceMaxSamples, seed });
   return { eig, vectors, trace };
+}
+
+const blockEigenLabel = (k: number, passes: number) => `block subspace iteration (${k} directions per pass, ${passes} passes)`;
+const deflatedLabel = (s: ProbeSettings, t: { rank: number; samples: number; stop: string }) =>
+  `deflated Hutchinson (top-${t.rank} exact + ${t.samples} Rademacher probes; ${t.stop === 'target' ? `stopped at ±${100 * s.traceTarget} %` : 'probe budget spent'})`;
+
+/** The Gauss–Newton matrix's λmax and trace: topAndTrace on its block operator, k directions per pass. */
+async function gaussNewtonCurvature(
+  model: Mlp, data: GpuDataset, p: ProbeSettings, seed: number, k: number, stage: (text: string) => void | Promise<void>,
+): Promise<GaussNewtonSharpness> {
+  const op = await ggnBlockOperator(model, data, k, { chunkSize: p.chunkSize });
+  try {
+    const { eig, trace } = await topAndTrace(op, p, seed, (text) => stage(`Gauss–Newton ${text}`));
+    const [top] = eig.groups;
+    return {
+      lambdaMax: top.values[0], lambdaConverged: top.converged[0], lambdaResidual: top.residuals[0] / Math.abs(top.values[0]),
+      lambdaIterations: eig.iterations,
+      trace: trace.trace, traceInterval: { low: trace.low, high: trace.high }, traceProbes: trace.samples, traceDeflated: trace.rank, traceStop: trace.stop,
+      products: eig.hvps + trace.hvps,
+      solvers: { lambdaMax: blockEigenLabel(k, eig.iterations), trace: deflatedLabel(p, trace) },
+    };
+  } finally {
+    op.destroy();
+  }
 }
 
 const lowestLabel = (s: ProbeSettings, cycles: number) =>

@@ -54,10 +54,34 @@ export interface Sharpness {
   /** Relative flatness κ of the last layer (Petzka et al. 2021), Hutchinson-style estimate, and its 95 % bootstrap-t interval over probes. */
   relativeFlatness?: number;
   relativeFlatnessInterval?: Bounds;
+  /** The Gauss–Newton matrix's λmax and trace; absent in results written before they were measured. */
+  ggn?: GaussNewtonSharpness;
   /** The solver behind each number, as the report and the CLI name it. */
   solvers: Solvers;
   /** 2/η for SGD (the edge-of-stability threshold), null for adaptive optimisers. */
   twoOverEta: number | null;
+}
+
+/**
+ * λmax and trace of the generalised Gauss–Newton matrix G = Jᵀ·H_out·J (probe/block-operator.ts
+ * ggnBlockOperator), by the Hessian's block solvers and budgets. G is positive semi-definite; H − G
+ * holds the terms weighted by the loss gradient (and φ″), so λmax − ggn.lambdaMax shows how much of
+ * the sharpness they carry.
+ */
+export interface GaussNewtonSharpness {
+  lambdaMax: number;
+  lambdaConverged: boolean;
+  /** ‖Gy − θy‖ / |θ| of the top Ritz vector. */
+  lambdaResidual: number;
+  lambdaIterations: number;
+  trace: number;
+  traceInterval: Bounds;
+  traceProbes: number;
+  traceDeflated: number;
+  traceStop: 'target' | 'budget';
+  /** Gauss–Newton products spent (block rows counted), apart from the Hessian-vector products. */
+  products: number;
+  solvers: { lambdaMax: string; trace: string };
 }
 
 /** A 95 % interval of a stochastic estimate (NaN bounds when undefined: too few probes). */

@@ -1,7 +1,8 @@
 /**
  * One minimum's sharpness measures as labelled rows — each number with the solver that produced it
  * and its convergence, each stochastic estimate with its 95 % interval — for every place that shows
- * a single probed minimum: `probe --checkpoint` and `probe --weights` print these lines, and the
+ * a single probed minimum (the Gauss–Newton matrix's λmax and trace beside the Hessian's when
+ * measured): `probe --checkpoint` and `probe --weights` print these lines, and the
  * imported model's report.md tabulates them, so the two commands show the same measures.
  */
 import type { Bounds, Sharpness } from './results';
@@ -42,6 +43,7 @@ export function sharpnessRows(s: Sharpness): SharpnessRow[] {
         `${s.lambdaMinResolved ? '' : ', not resolved from the next pair'}; |λmin|/λmax ${f(Math.abs(s.lambdaMin) / s.lambdaMax, 3)}; ${s.solvers.lambdaMin})`,
     },
     { measure: 'trace (95 % interval)', value: `${withBounds(s.trace, s.traceInterval)} (${s.solvers.trace})` },
+    ...gaussNewtonRows(s),
     { measure: 'spectral density', value: s.solvers.density },
     { measure: 'perturbation sharpness, mean loss increase (95 % interval) / max', value: `${withBounds(s.perturbationMean, s.perturbationInterval)} / ${f(s.perturbationMax)}` },
   ];
@@ -54,6 +56,18 @@ export function sharpnessRows(s: Sharpness): SharpnessRow[] {
     rows.push({ measure: `λmax of layer ${l.layer + 1}'s block (${l.params} parameters)`, value: `${f(l.lambdaMax)} (${state(l.converged)})` });
   }
   return rows;
+}
+
+/** The Gauss–Newton matrix's λmax and trace beside the Hessian's, and the gap between the two λmax. */
+function gaussNewtonRows(s: Sharpness): SharpnessRow[] {
+  const g = s.ggn;
+  if (!g) return [];
+  const gap = s.lambdaMax - g.lambdaMax;
+  return [
+    { measure: 'Gauss–Newton λmax', value: `${f(g.lambdaMax, 6)} (${state(g.lambdaConverged)}, relative residual ${g.lambdaResidual.toExponential(2)}; ${g.solvers.lambdaMax})` },
+    { measure: 'λmax − Gauss–Newton λmax', value: `${f(gap)} (${f((100 * gap) / s.lambdaMax, 3)} % of λmax)` },
+    { measure: 'Gauss–Newton trace (95 % interval)', value: `${withBounds(g.trace, g.traceInterval)} (${g.solvers.trace})` },
+  ];
 }
 
 /** The rows as "measure: value" lines, for the command line. */

@@ -16,6 +16,11 @@ const sharpness: Sharpness = {
   trace: 28.4, traceInterval: { low: 27.8, high: 29.3 }, traceProbes: 64, traceDeflated: 3, traceStop: 'budget', densityRuns: 8,
   perturbationMean: 0.01, perturbationInterval: { low: NaN, high: NaN }, perturbationMax: 0.02,
   adaptiveAverage: 1e-3, adaptiveAverageInterval: { low: 8e-4, high: 1.3e-3 }, adaptiveWorst: 5e-3, relativeFlatness: 30, relativeFlatnessInterval: { low: 20, high: 45 },
+  ggn: {
+    lambdaMax: 3.5, lambdaConverged: true, lambdaResidual: 2e-4, lambdaIterations: 5, trace: 25.1, traceInterval: { low: 24.6, high: 25.7 },
+    traceProbes: 48, traceDeflated: 3, traceStop: 'target', products: 128,
+    solvers: { lambdaMax: 'block subspace iteration (16 directions per pass, 5 passes)', trace: 'deflated Hutchinson (GN)' },
+  },
   solvers: { lambdaMax: 'block subspace iteration (16 directions per pass, 4 passes)', topK: 'block subspace iteration (Ritz vectors)', lambdaMin: 'restarted Lanczos at the negative end', trace: 'deflated Hutchinson', density: 'stochastic Lanczos quadrature (8 runs)' },
   twoOverEta: null,
 };
@@ -27,6 +32,10 @@ describe('sharpness rows', () => {
     expect(text).toMatch(/^top-3: .*2 of 3 converged.*pairs 2, 3 not resolved/m);
     expect(text).toMatch(/^λmin: -0\.02000 ± 1\.40e-3 \(NOT converged; \|λmin\|\/λmax 0\.00500; restarted Lanczos/m);
     expect(text).toMatch(/^trace \(95 % interval\): 28\.40 \[27\.80, 29\.30\] \(deflated Hutchinson\)/m);
+    expect(text).toMatch(/^Gauss–Newton λmax: 3\.50000 \(converged, relative residual 2\.00e-4; block subspace iteration \(16 directions per pass, 5 passes\)\)$/m);
+    expect(text).toMatch(/^λmax − Gauss–Newton λmax: 0\.5000 \(12\.5 % of λmax\)$/m);
+    expect(text).toMatch(/^Gauss–Newton trace \(95 % interval\): 25\.10 \[24\.60, 25\.70\] \(deflated Hutchinson \(GN\)\)$/m);
+    expect(sharpnessLines({ ...sharpness, ggn: undefined }).join('\n')).not.toMatch(/Gauss–Newton/);
     expect(text).toMatch(/^spectral density: stochastic Lanczos quadrature \(8 runs\)/m);
     expect(text).toMatch(/^perturbation sharpness.*0\.01000 \[interval undefined\]/m);
     expect(text).toMatch(/^adaptive sharpness, average \(95 % interval\): 0\.001000 \[0\.0008000, 0\.001300\]/m);

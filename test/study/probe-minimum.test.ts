@@ -1,7 +1,7 @@
 /** The probe suite's block path (default) against its single-vector path and the float64 Hessian of a tiny net. */
 import { describe, expect, it } from 'vitest';
 import { probeMinimum, type ProbeSettings } from '../../src/study/probe-minimum';
-import { refHessian, symmetricEigenvalues } from '../../src/autograd/reference';
+import { refGgn, refHessian, symmetricEigenvalues } from '../../src/autograd/reference';
 import { relDiff } from '../support/compare';
 import { useGpu } from '../support/gpu';
 import { freshSeed } from '../support/random';
@@ -49,6 +49,17 @@ describe(`probeMinimum: block path vs single path (seed ${seed})`, () => {
       expect(l.params).toBe(s.perLayer[i].params);
       if (l.converged && s.perLayer[i].converged) expect(relDiff(l.lambdaMax, s.perLayer[i].lambdaMax), `layer ${i}`).toBeLessThan(1e-3);
     });
+    // The Gauss–Newton λmax and trace on both paths, against the float64 dense Jᵀ·H_out·J.
+    const gn = symmetricEigenvalues(refGgn(params, batch, ref), model.layout.size);
+    const gnTrace = gn.reduce((x, y) => x + y, 0);
+    for (const t of [b.ggn!, s.ggn!]) {
+      expect(t.lambdaConverged, `Gauss–Newton λmax ${t.lambdaMax} vs ${gn[0]}`).toBe(true);
+      expect(relDiff(t.lambdaMax, gn[0]), `Gauss–Newton λmax ${t.lambdaMax} vs ${gn[0]}`).toBeLessThan(1e-4);
+      expect(Math.abs(t.trace - gnTrace), `${t.trace} [${t.traceInterval.low}, ${t.traceInterval.high}] vs ${gnTrace}`).toBeLessThanOrEqual(t.traceInterval.high - t.traceInterval.low);
+      expect(t.traceDeflated).toBe(3);
+    }
+    expect(b.ggn!.solvers.lambdaMax).toMatch(/16 directions per pass/);
+    expect(s.ggn!.solvers.lambdaMax).toMatch(/3 directions per pass/);
     expect(block.topVector).toHaveLength(model.layout.size);
     expect(Math.hypot(...block.topVector)).toBeCloseTo(1, 4);
     expect(b.perturbationMean).toBe(s.perturbationMean);

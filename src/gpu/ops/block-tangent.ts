@@ -1,8 +1,8 @@
 /**
  * Elementwise kernels of the block (k-direction) pass, shaders/block.wgsl: stacking one parameter
  * block of k directions into a GEMM operand and scattering results back, the forward tangent
- * activation, the tangent softmax and the backward tangent gate, all on column-blocked tangents
- * (rows × (k·n), row r = [t_1[r] | … | t_k[r]]).
+ * activation, the tangent softmax and the backward tangent gate (the Hessian's, or the Gauss–Newton
+ * product's plain φ′ gate), all on column-blocked tangents (rows × (k·n), row r = [t_1[r] | … | t_k[r]]).
  */
 import type { Dispatch, Gpu } from '../context';
 import { ACTIVATION_CODE, type ActivationName } from './matmul';
@@ -130,23 +130,27 @@ export interface TangentGateOptions {
   activation: ActivationName;
   /** z of the layer below (rows × width at 0). */
   z: BufferLike;
-  /** g = δ·W, ungated (rows × width). */
-  pre: BufferLike;
-  /** ż of the layer below, rows × (k·width). */
-  zDot: BufferLike;
   /** δ̇W + δV in, gated δ̇ out (rows × (k·width)). */
   deltaDot: BufferLike;
-  /** δ = g ⊙ φ′(z) out (rows × width). */
-  delta: BufferLike;
+  /**
+   * The Hessian's extra terms; without them (the Gauss–Newton product) δ̇ is only gated by φ′(z).
+   * pre: g = δ·W, ungated (rows × width); zDot: ż of the layer below, rows × (k·width);
+   * delta: δ = g ⊙ φ′(z) out (rows × width).
+   */
+  second?: { pre: BufferLike; zDot: BufferLike; delta: BufferLike };
 }
 
 export async function prepareTangentGate(gpu: Gpu, o: TangentGateOptions): Promise<Dispatch> {
   const op = 'tangent_gate';
   checkDims(op, { k: o.k, rows: o.rows, width: o.width });
   const n = o.rows * o.k * o.width;
-  for (const [name, b] of [['z', o.z], ['pre', o.pre], ['delta', o.delta]] as const) checkExtent(op, name, b, 0, o.rows * o.width);
-  checkExtent(op, 'zDot', o.zDot, 0, n);
+  checkExtent(op, 'z', o.z, 0, o.rows * o.width);
   checkExtent(op, 'deltaDot', o.deltaDot, 0, n);
-  return dispatch(gpu, 'tangent_gate', { ACT: ACTIVATION_CODE[o.activation] }, { k: o.k, rows: o.rows, cols: o.width },
-    [o.z, o.pre, o.zDot], [o.deltaDot, o.delta], n);
+  const s = o.second;
+  if (s) {
+    for (const [name, b] of [['pre', s.pre], ['delta', s.delta]] as const) checkExtent(op, name, b, 0, o.rows * o.width);
+    checkExtent(op, 'zDot', s.zDot, 0, n);
+  }
+  return dispatch(gpu, 'tangent_gate', { ACT: ACTIVATION_CODE[o.activation], GAUSS_NEWTON: !s }, { k: o.k, rows: o.rows, cols: o.width },
+    [o.z, s?.pre, s?.zDot], [o.deltaDot, s?.delta], n);
 }
