@@ -92,6 +92,8 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
     add('probe: spectral density', { kind: 'block', set: 'probe', k: p.densityRuns }, p.densitySteps);
     add('probe: λmin', { kind: 'hvp', set: 'probe' }, p.lambdaMin.cycles * (p.lambdaMin.steps + p.lambdaMin.pairs));
     add('probe: per-layer λmax', { kind: 'block', set: 'probe', k }, p.maxIter);
+    // The Gauss–Newton block pass drops terms of the Hessian's: priced as one, an upper bound.
+    add('probe: Gauss–Newton λmax and trace', { kind: 'block', set: 'probe', k }, p.maxIter + Math.ceil(p.traceMaxSamples / k));
     add('probe: slice and perturbation', { kind: 'forward', set: 'probe' }, (p.slice?.steps ?? 0) + p.perturbation.samples + 1);
     if (p.noise.directions > 0) {
       // Per-sample directional derivatives and the bulk directions' λ: a block pass each.
