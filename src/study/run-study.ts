@@ -31,7 +31,7 @@ import { probeMinimum, type MinimumProbe } from './probe-minimum';
 import { measureNoise, type NoiseResult } from './noise';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkStudyDir, claimStudyDir } from '../util/output-dir';
-import { plural } from '../util/words';
+import { formatDuration, plural } from '../util/words';
 import { checkBuffersFit, checkDataFits, checkSamples, type RunConfig, type SettingsSource, type StudyConfig } from './config';
 import type { DataUsed, RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
@@ -104,8 +104,11 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
     saved.set(p.file, r);
   }
   const pending = planned.filter((p) => !saved.has(p.file)).map((p) => p.run);
+  const timing = performance.now();
   const estimate = pending.length > 0 && !hooks.signal?.aborted ? await estimateStudy(gpu, config, split, pending, { probed: hooks.probe !== false, eos: runsEos(hooks.shard) }) : null;
-  if (estimate) hooks.log(describeCost(estimate, gpu.adapter.description || gpu.adapter.device));
+  if (estimate) {
+    hooks.log(`${describeCost(estimate, gpu.adapter.description || gpu.adapter.device)} (passes timed and compiled in ${formatDuration((performance.now() - timing) / 1000)})`);
+  }
   const trainData = GpuDataset.fromDataset(gpu, split.train);
   const testData = GpuDataset.fromDataset(gpu, split.test);
   const probeSet = firstSamples(split.train, config.probe.samples);
