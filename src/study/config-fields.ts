@@ -52,7 +52,7 @@ export const across = <T>(check: (value: T, fail: (path: PropertyKey[], message:
 export const FORMER_KEYS: Record<string, { movedTo: string } | { retired: string }> = {
   epochs: { movedTo: "'train.maxEpochs' (the budget; a run stops earlier once its train loss reaches 'train.lossTarget')" },
   'probe.lanczosSteps': {
-    retired: 'the top-k eigenvalues come from the block solver (whose width is probe.blockSize), so no study, probe or demo run read it',
+    retired: 'the top-k eigenvalues come from the block solver, whose width is probe.blockSize; no study, probe or demo run read it',
   },
 };
 

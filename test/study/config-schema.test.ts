@@ -2,7 +2,8 @@
  * The config schema and what is generated from it: configs/schema.json is the zod schema's JSON
  * Schema as of now, every shipped config file validates against both (and names the JSON Schema
  * with "$schema", which neither the config nor its resume hash sees), a retired key of an old file
- * is dropped with a warning, and probe.blockSize is checked against its range and probe.topK.
+ * is dropped with a warning, runs saved before probe.blockSize existed still resume, and
+ * probe.blockSize is checked against its range and probe.topK.
  * Host only.
  */
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { DEFAULT_CONFIG, defaultedSettings, mergeConfig, validateConfig, withoutRetiredSettings } from '../../src/study/config';
 import { BLOCK_SIZE, ConfigFileSchema } from '../../src/study/config-schema';
 import { configJsonSchema } from '../../src/study/config-json-schema';
-import { hashOf, runInputs } from '../../src/study/run-study';
+import { hashOf, runInputs, savedRunMatches } from '../../src/study/run-study';
 
 const configs = new URL('../../configs/', import.meta.url);
 const readJson = async (name: string) => JSON.parse(await readFile(new URL(name, configs), 'utf8')) as Record<string, unknown>;
@@ -58,6 +59,26 @@ describe('"$schema" in a config file', () => {
         expect(hashOf(runInputs(named, run, 1, 'data', probed))).toBe(hashOf(runInputs(plain, run, 1, 'data', probed)));
       }
     }
+  });
+});
+
+describe('runs saved before probe.blockSize was a setting', () => {
+  it('resume under the default block size (their probe.lanczosSteps was read by no probe), and only under it', () => {
+    const run = DEFAULT_CONFIG.configurations[1];
+    const now = runInputs(DEFAULT_CONFIG, run, 0, 'data', true);
+    const { blockSize, ...probe } = now.probe as Record<string, unknown>;
+    expect(blockSize).toBe(16);
+    const earlier = { ...now, probe: { ...probe, lanczosSteps: 30 } };
+    const saved = { inputsHash: hashOf(earlier), inputs: earlier };
+    expect(saved.inputsHash).not.toBe(hashOf(now));
+    expect(savedRunMatches(saved, hashOf(now))).toBe(true);
+    const eight = mergeConfig(DEFAULT_CONFIG, { probe: { blockSize: 8 } });
+    expect(savedRunMatches(saved, hashOf(runInputs(eight, run, 0, 'data', true)))).toBe(false);
+    const tol = mergeConfig(DEFAULT_CONFIG, { probe: { tol: 1e-4 } });
+    expect(savedRunMatches(saved, hashOf(runInputs(tol, run, 0, 'data', true)))).toBe(false);
+    // An unprobed run records only the chunk size of the probe settings: unchanged.
+    const trained = runInputs(DEFAULT_CONFIG, run, 0, 'data', false);
+    expect(savedRunMatches({ inputsHash: hashOf(trained), inputs: trained }, hashOf(trained))).toBe(true);
   });
 });
 
