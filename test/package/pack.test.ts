@@ -176,7 +176,8 @@ export async function lambdaMax(path: string, config: StudyConfig): Promise<numb
   return values[0];
 }
 `);
-    const r = await node([TSC5, '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node10', '--target', 'es2022',
+    // esModuleInterop: zod's declarations (the config schema's types) default-import their `export =` locales (colinhacks/zod#5160).
+    const r = await node([TSC5, '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node10', '--esModuleInterop', '--target', 'es2022',
       '--types', 'node', 'typed.ts']).catch((e: { stdout: string }) => e);
     expect(r.stdout).toBe('');
   });
