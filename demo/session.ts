@@ -210,7 +210,7 @@ function counted(hooks: ProbeHooks, n: number): (text: string) => Promise<void> 
 export async function probeRun(model: Mlp, data: GpuDataset, s: Settings, hooks: ProbeHooks, imported = false): Promise<Probe> {
   const chunkSize = STUDY.chunkSize;
   const stage = counted(hooks, probeStages(s, imported));
-  const probed = await probeMinimum(model, data, { ...STUDY, maxIter: s.maxIter, topK: s.topK, lanczosSteps: s.lanczosSteps, densitySteps: s.densitySteps, slice: undefined },
+  const probed = await probeMinimum(model, data, { ...STUDY, maxIter: s.maxIter, topK: s.topK, densitySteps: s.densitySteps, slice: undefined },
     { seed: s.seed, twoOverEta: s.optimizer === 'sgd' && !imported ? 2 / s.lr : null }, stage);
   await stage('1D slices');
   const params = await model.getParams();

@@ -4,7 +4,7 @@
  * validation, so a field added here is editable, scriptable and checked in one place. Defaults are
  * the Node study's (src/study/config.ts), so an untouched page repeats one of its runs.
  */
-import { DEFAULT_CONFIG } from '../src/study/config';
+import { DEFAULT_CONFIG, mergeConfig, validateConfig } from '../src/study/config';
 import { OPTIMIZER_KINDS, type OptimizerConfig } from '../src/optim/optimizer';
 import { DATASETS, type DatasetName } from './datasets';
 
@@ -28,7 +28,6 @@ export interface Settings {
   probeSamples: number;
   maxIter: number;
   topK: number;
-  lanczosSteps: number;
   densitySteps: number;
   sliceSteps: number;
   gridSteps: number;
@@ -67,7 +66,6 @@ export const DEFAULTS: Settings = {
   probeSamples: p.samples,
   maxIter: p.maxIter,
   topK: p.topK,
-  lanczosSteps: p.lanczosSteps,
   densitySteps: p.densitySteps,
   sliceSteps: p.slice.steps,
   // 41×41 = 1,681 points: the batched loss pass evaluates 16 per pass over the data (probe/slices.ts).
@@ -94,7 +92,6 @@ export const FIELDS: readonly Field[] = [
   { key: 'probeSamples', label: 'Probe samples', group: 'probe', kind: 'whole', hint: 'train samples the Hessian is measured on, 0 = all' },
   { key: 'maxIter', label: 'Power iterations (max)', group: 'probe', kind: 'count' },
   { key: 'topK', label: 'Top-k eigenvalues', group: 'probe', kind: 'count' },
-  { key: 'lanczosSteps', label: 'Lanczos steps', group: 'probe', kind: 'count' },
   { key: 'densitySteps', label: 'Density Lanczos steps', group: 'probe', kind: 'count' },
   { key: 'sliceSteps', label: '1D slice points', group: 'probe', kind: 'count' },
   { key: 'gridSteps', label: '2D grid points per axis', group: 'probe', kind: 'count' },
@@ -125,7 +122,8 @@ export function parseSettings(params: URLSearchParams): Settings {
     if (text === null || text === '' || field.key === 'config') continue;
     (s as unknown as Record<string, unknown>)[field.key] = parseField(field, text);
   }
-  if (s.lanczosSteps < s.topK) throw new Error(`${label('lanczosSteps')} (${s.lanczosSteps}) must be at least ${label('topK')} (${s.topK})`);
+  // The probe settings the page passes to probeMinimum, checked by the study's own schema (topK ≤ probe.blockSize among them).
+  validateConfig(mergeConfig(DEFAULT_CONFIG, { probe: { samples: s.probeSamples, maxIter: s.maxIter, topK: s.topK, densitySteps: s.densitySteps, slice: { steps: s.sliceSteps } } }));
   if (s.plane === 'eigen' && s.topK < 2) throw new Error(`${label('plane')} "top two Hessian eigenvectors" needs ${label('topK')} ≥ 2 (it is ${s.topK})`);
   return s;
 }

@@ -14,7 +14,7 @@ import { hessianOperator } from '../probe/operator';
 import { topEigenvalue } from '../probe/power';
 import { hessianBlockOperator } from '../probe/block-operator';
 import { blockEigen } from '../probe/block-eigen';
-import { BLOCK_SIZE } from '../study/probe-minimum';
+import { BLOCK_SIZE } from '../study/config-schema';
 import { markdownTable } from './harness';
 
 export interface ProbeRow {

@@ -12,7 +12,9 @@ import { Mlp } from '../autograd/mlp';
 import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples } from '../data/dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
-import { DEFAULT_CONFIG, checkDataFits, checkSamples, defaultedSettings, mergeConfig, validateConfig, type SettingsSource, type RunConfig, type StudyConfig } from '../study/config';
+import {
+  DEFAULT_CONFIG, checkDataFits, checkSamples, defaultedSettings, mergeConfig, validateConfig, withoutRetiredSettings, type SettingsSource, type RunConfig, type StudyConfig,
+} from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
 import { measureNoise } from '../study/noise';
@@ -319,8 +321,10 @@ async function loadConfigWithSource(path: string | undefined): Promise<{ config:
       throw new Error(`config file ${path} holds ${JSON.stringify(patch)}; it must hold a JSON object of settings, e.g. {"seeds": [0, 1]} ` +
         '(every key is optional; configs/default.json lists them all)');
     }
-    config = mergeConfig(DEFAULT_CONFIG, patch);
-    source = { file: path, defaulted: defaultedSettings(patch as Record<string, unknown>) };
+    const current = withoutRetiredSettings(patch as Record<string, unknown>);
+    for (const warning of current.warnings) console.error(`${path}: ${warning}`);
+    config = mergeConfig(DEFAULT_CONFIG, current.patch);
+    source = { file: path, defaulted: defaultedSettings(current.patch) };
   }
   validateConfig(config);
   return { config: expandSweep(config), source };

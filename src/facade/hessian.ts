@@ -18,7 +18,7 @@ import { spectralDensityGpu, type SlqOptions, type SlqResult } from '../probe/la
 import { perLayerSharpnessBlock, type LayerSharpness } from '../probe/layer';
 import { hessianOperator, type LinearOperator } from '../probe/operator';
 import { GRAM_MAX_ROWS, copyVector } from '../probe/vector-ops';
-import { BLOCK_SIZE } from '../study/probe-minimum';
+import { BLOCK_SIZE } from '../study/config-schema';
 
 export interface HessianOptions extends EvalOptions {
   /** Directions per block pass (default 16): the most eigenvalues one eigenvalues() call can return. */

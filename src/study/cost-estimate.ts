@@ -18,7 +18,6 @@ import { firstSamples, type Dataset } from '../data/dataset';
 import { Tensor } from '../gpu/tensor';
 import { prepareMinibatchSteps } from '../train/minibatch-steps';
 import { resolveOptimizerConfig } from '../optim/optimizer';
-import { BLOCK_SIZE } from './probe-minimum';
 import type { RunConfig, StudyConfig } from './config';
 import { formatDuration } from '../util/words';
 
@@ -59,7 +58,7 @@ const isAdaptive = (run: RunConfig) => resolveOptimizerConfig(run.optimizer).kin
 export function studyWork(config: StudyConfig, trainCount: number, pending: readonly RunConfig[], scope: WorkScope = {}): WorkItem[] {
   const { probed = true, eos = true } = scope;
   const p = config.probe;
-  const k = BLOCK_SIZE;
+  const k = p.blockSize;
   const items: WorkItem[] = [];
   const add = (stage: string, pass: Pass, count: number) => {
     if (count > 0) items.push({ stage, pass, count });

@@ -35,19 +35,10 @@ import { stationarySpread, type DirectionSpread } from '../probe/stationary-spre
 import { prepareMinibatchSteps } from '../train/minibatch-steps';
 import { bootstrapInterval, olsSlope } from '../util/bootstrap';
 import { Rng } from '../util/rng';
+import type { StudyConfig } from './config';
 
-export interface NoiseSettings {
-  /** Top eigenvectors used (at most probe.topK are available); 0 turns the whole measurement off. */
-  directions: number;
-  /** Random unit directions in the bulk (eigenvectors projected out). */
-  bulk: number;
-  /** Recorded SGD steps of the continuation (0: gradient noise only). */
-  steps: number;
-  burnIn: number;
-  recordEvery: number;
-  /** Batch means for the spread's error. */
-  batches: number;
-}
+/** The `probe.noise` settings (described in config-schema.ts). */
+export type NoiseSettings = StudyConfig['probe']['noise'];
 
 export interface SlopeFit {
   slope: number;

@@ -12,8 +12,9 @@
  * density from densityRuns SLQ runs advanced together, and every layer's λmax in one block whose
  * rows are restricted to their layers. λmin comes from its own solver (restarted Lanczos aimed at
  * the negative end, probe/lowest.ts) with a certified residual on both paths — never from the
- * density's Ritz values. `blockSize: 1` selects the single-vector path (power iteration, Lanczos,
- * plain Hutchinson), which the tests use as the reference. Each stochastic estimate carries a 95 %
+ * density's Ritz values. `blockSize: 1` selects the single-vector path (power iteration, Lanczos of
+ * densitySteps steps for the top-k, plain Hutchinson), which the tests use as the reference (the
+ * config's probe.blockSize is at least 2). Each stochastic estimate carries a 95 %
  * bootstrap-t interval over its probes, and `solvers` names the method behind each number.
  *
  * Beside the Hessian's, the Gauss–Newton matrix's λmax and trace (sharpness.ggn) come from the same
@@ -37,23 +38,18 @@ import { perturbationSharpness } from '../probe/perturbation';
 import { slice1d } from '../probe/slices';
 import { invariantSharpness } from './invariant';
 import type { StudyConfig } from './config';
+import { BLOCK_SIZE } from './config-schema';
 import type { GaussNewtonSharpness, RunResult, Sharpness, Solvers } from './results';
 
 export type ProbeSettings = Pick<StudyConfig['probe'],
-  'chunkSize' | 'tol' | 'maxIter' | 'topK' | 'lanczosSteps' | 'traceSamples' | 'traceTarget' | 'traceMaxSamples' | 'densitySteps' |
+  'chunkSize' | 'tol' | 'maxIter' | 'topK' | 'traceSamples' | 'traceTarget' | 'traceMaxSamples' | 'densitySteps' |
   'densityRuns' | 'lambdaMin' | 'perturbation'> & {
   slice?: StudyConfig['probe']['slice'];
   /** The invariant measures (adaptive sharpness, relative flatness); skipped when absent. */
   invariant?: StudyConfig['probe']['invariant'];
-  /** Directions per block pass (default BLOCK_SIZE); 1 runs the single-vector solvers. */
+  /** Directions per block pass (default BLOCK_SIZE, the config's probe.blockSize); 1 runs the single-vector solvers (the tests' reference). */
   blockSize?: number;
 };
-
-/**
- * Directions per block pass: above the ~10 outlier eigenvalues of a 10-class problem's Hessian, so
- * subspace iteration's rate (λ_{k+1}/λ₁)² is small, and 2k within the Gram product's 64 rows.
- */
-export const BLOCK_SIZE = 16;
 
 export interface MinimumProbe {
   sharpness: Sharpness;
@@ -246,7 +242,7 @@ async function singleCurvature(
     const topVector = (await power.vector.read()) as Float32Array;
     power.vector.destroy();
     await stage(`top-${p.topK} eigenvalues (Lanczos)`);
-    const eig = await lanczosEigen(op, { k: p.topK, steps: p.lanczosSteps, seed, tol: p.tol });
+    const eig = await lanczosEigen(op, { k: p.topK, steps: p.densitySteps, seed, tol: p.tol });
     await stage('trace (Hutchinson)');
     const trace = await hutchinsonTrace(op, { samples: p.traceSamples, seed });
     await stage(`spectral density (stochastic Lanczos quadrature, ${p.densityRuns} runs)`);
@@ -267,7 +263,7 @@ async function singleCurvature(
   const layers = await perLayerSharpness(model, data, { tol: p.tol, maxIter: p.maxIter, seed, chunkSize });
   const solvers: Solvers = {
     lambdaMax: `power iteration (${partial.lambda.iterations} iterations)`,
-    topK: `Lanczos (${p.lanczosSteps} steps)`,
+    topK: `Lanczos (${p.densitySteps} steps)`,
     lambdaMin: lowestLabel(p, lowest.cycles),
     trace: `Hutchinson (${p.traceSamples} Rademacher probes)`,
     density: `stochastic Lanczos quadrature (${p.densityRuns} runs × ${p.densitySteps} steps)`,

@@ -33,6 +33,7 @@ import { writeFileAtomic } from '../util/atomic-write';
 import { checkStudyDir, claimStudyDir } from '../util/output-dir';
 import { formatDuration, plural } from '../util/words';
 import { checkBuffersFit, checkDataFits, checkSamples, type RunConfig, type SettingsSource, type StudyConfig } from './config';
+import { BLOCK_SIZE } from './config-schema';
 import type { DataUsed, RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
@@ -97,8 +98,9 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
       throw new Error(`${p.file} cannot be read as a saved run (${(err as Error).message}). Fix: delete that file to rerun ` +
         `${p.run.name} seed ${p.seed}, or re-run with --fresh.`);
     }
-    if (r.inputsHash !== p.hash) {
-      throw new Error(`${p.file} was made with different settings (${changedInputs(r.inputs, p.inputs)}); refusing to mix it into this study. ` +
+    if (!savedRunMatches(r, p.hash)) {
+      throw new Error(`${p.file} was made with different settings (${changedInputs(r.inputs && currentInputs(r.inputs), p.inputs)}); ` +
+        'refusing to mix it into this study. ' +
         `Fix: re-run with --fresh (clears what the engine wrote in ${outDir} first) or choose another --out.`);
     }
     saved.set(p.file, r);
@@ -185,6 +187,23 @@ export function runInputs(config: StudyConfig, run: RunConfig, seed: number, dat
     optimizer: resolveOptimizerConfig(run.optimizer), seed,
     probe: probed ? probe : { chunkSize: probe.chunkSize }, eos: probed ? eos : null,
   };
+}
+
+/** Whether a saved run was made with the inputs whose hash is `hash` (recorded by this engine or an earlier one). */
+export function savedRunMatches(saved: Pick<RunResult, 'inputsHash' | 'inputs'>, hash: string): boolean {
+  return saved.inputsHash === hash || (saved.inputs !== undefined && hashOf(currentInputs(saved.inputs)) === hash);
+}
+
+/**
+ * A saved run's inputs as this engine records them. Runs saved before probe.blockSize was a setting
+ * ran with its default and recorded probe.lanczosSteps, which no probe read: they stand for the
+ * same numbers, so they resume.
+ */
+function currentInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+  const probe = inputs.probe;
+  if (!isRecord(probe) || !('lanczosSteps' in probe)) return inputs;
+  const { lanczosSteps: _unread, ...rest } = probe;
+  return { ...inputs, probe: { blockSize: BLOCK_SIZE, ...rest } };
 }
 
 export function hashOf(value: unknown): string {

@@ -15,7 +15,7 @@ const CONFIG = {
   configurations: [{ name: 'Adam_Default', optimizer: { kind: 'adam', lr: 1e-3 } }],
   logEvery: 5,
   probe: {
-    samples: 200, chunkSize: 500, maxIter: 10, topK: 2, lanczosSteps: 6, traceSamples: 2, densitySteps: 6,
+    samples: 200, chunkSize: 500, maxIter: 10, topK: 2, traceSamples: 2, densitySteps: 6,
     perturbation: { rho: 0.05, samples: 2 }, slice: { from: -1, to: 1, steps: 3 }, duringEvery: 0,
     noise: { directions: 0 }, invariant: { samples: 2, steps: 1, flatnessSamples: 0, rescaleAlpha: 0 },
   },

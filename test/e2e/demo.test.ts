@@ -37,7 +37,7 @@ const CHROMIUM_ARGS = [
 /** The page's URL parameters; the Node run below reads the same values. */
 const RUN = {
   config: 'Adam_Default', hidden: 16, epochs: 1, batch: 64, train: 512, test: 256, seed: 0,
-  logEvery: 4, lambdaEvery: 8, probeSamples: 128, maxIter: 20, topK: 2, lanczosSteps: 6, densitySteps: 6, sliceSteps: 5, gridSteps: 3,
+  logEvery: 4, lambdaEvery: 8, probeSamples: 128, maxIter: 20, topK: 2, densitySteps: 6, sliceSteps: 5, gridSteps: 3,
 };
 
 /**
@@ -319,7 +319,7 @@ describe('demo site in Chromium', () => {
     const torch = JSON.parse(await readFile(join(fixtures, 'expected.json'), 'utf8')).cases['seq-6-5-3 on data-float'];
     const page = await browser.newPage();
     const log = record(page);
-    await page.goto(`${site.url}?seed=0&maxIter=300&topK=2&lanczosSteps=6&densitySteps=6&sliceSteps=5&gridSteps=3`);
+    await page.goto(`${site.url}?seed=0&maxIter=300&topK=2&densitySteps=6&sliceSteps=5&gridSteps=3`);
     await page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent === 'ready', null, { timeout: 60_000 });
     /** Drops files on the panel the way a browser does: one drop event carrying a DataTransfer. */
     const drop = async (names: string[]) => {

@@ -20,7 +20,7 @@ const cli = (...args: string[]) => run('npx', ['tsx', 'src/cli/main.ts', ...args
 const CONFIG = {
   hidden: [8], train: { maxEpochs: 1, lossTarget: 0.01 }, batchSize: 128, seeds: [0],
   probe: {
-    samples: 256, chunkSize: 2000, tol: 1e-4, maxIter: 200, topK: 3, lanczosSteps: 12, traceSamples: 4, densitySteps: 12,
+    samples: 256, chunkSize: 2000, tol: 1e-4, maxIter: 200, topK: 3, traceSamples: 4, densitySteps: 12,
     perturbation: { rho: 0.05, samples: 2 }, slice: { from: -1, to: 1, steps: 5 }, duringEvery: 0, duringSamples: 256, duringMaxIter: 20,
   },
 };

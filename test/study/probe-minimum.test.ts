@@ -16,7 +16,7 @@ describe(`probeMinimum: block path vs single path (seed ${seed})`, () => {
     const { model, data, batch, ref, params } = await makeProblem(g, [8, 10, 6, 4], 'tanh', 40, seed);
     const exact = symmetricEigenvalues(refHessian(params, batch, ref), model.layout.size);
     const settings: ProbeSettings = {
-      chunkSize: 16, tol: 1e-5, maxIter: 400, topK: 3, lanczosSteps: 40, traceSamples: 20, traceTarget: 0.02, traceMaxSamples: 64,
+      chunkSize: 16, tol: 1e-5, maxIter: 400, topK: 3, traceSamples: 20, traceTarget: 0.02, traceMaxSamples: 64,
       densitySteps: 40, densityRuns: 8, lambdaMin: { pairs: 2, steps: 40, cycles: 4 },
       perturbation: { rho: 0.05, samples: 3 }, slice: { from: -0.5, to: 0.5, steps: 3 },
     };

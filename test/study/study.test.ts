@@ -26,7 +26,7 @@ const TINY: StudyConfig = mergeConfig(DEFAULT_CONFIG, {
   hidden: [8], train: { maxEpochs: 1, lossTarget: 2.3 }, seeds: [0, 1], batchSize: 100, logEvery: 20,
   data: { source: 'mnist-10k', testFraction: 0.05, splitSeed: 0 },
   probe: {
-    samples: 300, chunkSize: 300, maxIter: 20, topK: 2, lanczosSteps: 6, traceSamples: 3, densitySteps: 6,
+    samples: 300, chunkSize: 300, maxIter: 20, topK: 2, traceSamples: 3, densitySteps: 6,
     perturbation: { rho: 0.05, samples: 2 }, slice: { from: -0.5, to: 0.5, steps: 3 }, duringEvery: 40, duringSamples: 100, duringMaxIter: 3,
   },
   eos: { etas: [0.5], steps: 4, every: 2, samples: 100, powerIters: 2 },
@@ -120,7 +120,9 @@ describe('the study pipeline', SLOW, () => {
 
   it('ships config files that match the embedded default and validate', async () => {
     const read = async (name: string) => JSON.parse(await readFile(new URL(`../../configs/${name}`, import.meta.url), 'utf8'));
-    expect(await read('default.json')).toEqual(JSON.parse(JSON.stringify(DEFAULT_CONFIG)));
+    const { $schema, ...defaults } = await read('default.json');
+    expect($schema).toBe('./schema.json');
+    expect(defaults).toEqual(JSON.parse(JSON.stringify(DEFAULT_CONFIG)));
     const full = mergeConfig(DEFAULT_CONFIG, await read('full.json'));
     expect(() => validateConfig(full)).not.toThrow();
     expect(full.data).toEqual({ source: 'mnist', trainSamples: 0 });
@@ -195,7 +197,7 @@ describe('the study pipeline', SLOW, () => {
     const rows = Math.ceil(limit / (8 * 4096)) + 1;
     expect(fits({ hidden: [4096], batchSize: rows })).toThrow(/a training batch .* Fix: lower 'batchSize' to at most \d+, or narrow 'hidden\[0\]'/);
     expect(fits({ hidden: [4096], probe: { chunkSize: 1e6 } })).toThrow(/an evaluation chunk .* Fix: lower 'probe\.chunkSize' to at most \d+/);
-    expect(fits({ hidden: [4096], probe: { lanczosSteps: 1000 } })).toThrow(/Lanczos basis .* Fix: lower 'probe\.lanczosSteps'/);
+    expect(fits({ hidden: [4096], probe: { densitySteps: 1000 } })).toThrow(/Lanczos basis .* Fix: lower 'probe\.densitySteps'/);
     // runStudy refuses before uploading anything.
     const before = g.memory();
     const out = await mkdtemp(join(tmpdir(), 'study-'));
