@@ -6,7 +6,7 @@
  * study runner) are in 'hessian-gpu/node'.
  */
 export { ACTIVATIONS, OPTIMIZER_KINDS, DATA_SOURCES, type Activation, type OptimizerKind, type DataSource } from './vocabulary';
-export { hessian, Hessian, type HessianOptions, type SolveOptions, type Eigenvalues, type EigenvaluesWithVectors } from './facade/hessian';
+export { hessian, Hessian, type BlockCurvature, type HessianOptions, type SolveOptions, type Eigenvalues, type EigenvaluesWithVectors } from './facade/hessian';
 export { probe, type ProbeOptions, type ProbeResult, type DeepPartial } from './facade/probe';
 export { acquireDevice, type AcquireOptions } from './gpu/device';
 export { Gpu, type AdapterReport } from './gpu/context';

@@ -1,17 +1,18 @@
 /**
  * The short path to a Hessian's spectrum: `using h = await hessian(model, data)`, then
- * `h.eigenvalues({ k })`, `h.trace()`, `h.density()`, `h.perLayer()` — host numbers with their
+ * `h.eigenvalues({ k })`, `h.trace()`, `h.density()`, `h.perLayer()`, `h.gaussNewton()` — host numbers with their
  * convergence information, GPU vectors only when asked for. A thin layer over the solvers the study
  * uses (block subspace iteration, block Hutchinson, SLQ, the per-layer block iteration), called
  * with the same arguments, so its numbers are theirs to the bit.
  *
  * It owns one block operator (blockSize directions per pass over the data) and, from the first
  * density() on, one single-vector operator; destroy() or the end of a `using` scope frees both.
+ * gaussNewton() returns an object of its own with its own block operator, disposed the same way.
  */
 import type { Mlp, EvalOptions } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { Tensor } from '../gpu/tensor';
-import { hessianBlockOperator, type BlockOperator } from '../probe/block-operator';
+import { ggnBlockOperator, hessianBlockOperator, type BlockOperator } from '../probe/block-operator';
 import { blockEigen } from '../probe/block-eigen';
 import { blockHutchinsonTrace, type TraceEstimate } from '../probe/hutchinson';
 import { spectralDensityGpu, type SlqOptions, type SlqResult } from '../probe/lanczos';
@@ -54,31 +55,19 @@ export interface EigenvaluesWithVectors extends Eigenvalues {
   [Symbol.dispose](): void;
 }
 
-export class Hessian {
-  private single: Promise<LinearOperator> | undefined;
-  private singleOp: LinearOperator | undefined;
-  private destroyed = false;
-
-  private constructor(
+/**
+ * A curvature matrix behind one block operator: its top eigenvalues and its trace. The Hessian is
+ * one, and h.gaussNewton() gives the other (the Gauss–Newton matrix, same data and settings).
+ */
+export class BlockCurvature {
+  protected constructor(
     readonly model: Mlp,
     readonly data: GpuDataset,
-    private readonly block: BlockOperator,
-    private readonly options: HessianOptions,
+    protected readonly block: BlockOperator,
+    protected readonly options: HessianOptions,
   ) {}
 
-  /** Use hessian(model, data, options). */
-  static async create(model: Mlp, data: GpuDataset, options: HessianOptions = {}): Promise<Hessian> {
-    const { blockSize = BLOCK_SIZE } = options;
-    if (!Number.isInteger(blockSize) || blockSize < 1 || 2 * blockSize > GRAM_MAX_ROWS) {
-      throw new Error(`hessian: blockSize must be an integer from 1 to ${GRAM_MAX_ROWS / 2}, got ${blockSize}`);
-    }
-    if (data.features !== model.layout.widths[0]) {
-      throw new Error(`hessian: the data has ${data.features} features but the model's input width is ${model.layout.widths[0]}`);
-    }
-    return new Hessian(model, data, await hessianBlockOperator(model, data, blockSize, evalOptions(options)), options);
-  }
-
-  /** Parameters: the Hessian is size × size. */
+  /** Parameters: the matrix is size × size. */
   get size(): number {
     return this.model.layout.size;
   }
@@ -103,6 +92,37 @@ export class Hessian {
     return blockHutchinsonTrace(this.block, this.seeded(options));
   }
 
+  destroy(): void {
+    this.block.destroy();
+  }
+
+  /** `using h = await hessian(…)` frees its operators at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
+
+  protected seeded<T extends { seed?: number }>(options: T): T & { seed: number } {
+    return { ...options, seed: options.seed ?? this.options.seed ?? 0 };
+  }
+}
+
+export class Hessian extends BlockCurvature {
+  private single: Promise<LinearOperator> | undefined;
+  private singleOp: LinearOperator | undefined;
+  private destroyed = false;
+
+  /** Use hessian(model, data, options). */
+  static async create(model: Mlp, data: GpuDataset, options: HessianOptions = {}): Promise<Hessian> {
+    const { blockSize = BLOCK_SIZE } = options;
+    if (!Number.isInteger(blockSize) || blockSize < 1 || 2 * blockSize > GRAM_MAX_ROWS) {
+      throw new Error(`hessian: blockSize must be an integer from 1 to ${GRAM_MAX_ROWS / 2}, got ${blockSize}`);
+    }
+    if (data.features !== model.layout.widths[0]) {
+      throw new Error(`hessian: the data has ${data.features} features but the model's input width is ${model.layout.widths[0]}`);
+    }
+    return new Hessian(model, data, await hessianBlockOperator(model, data, blockSize, evalOptions(options)), options);
+  }
+
   /** Spectral density by stochastic Lanczos quadrature (default 1 run of 80 steps) on a grid, with each run's Ritz values. */
   async density(options: SlqOptions = {}): Promise<SlqResult> {
     this.single ??= hessianOperator(this.model, this.data, evalOptions(this.options)).then((op) => {
@@ -117,19 +137,26 @@ export class Hessian {
     return perLayerSharpnessBlock(this.model, this.data, this.block.k, { ...evalOptions(this.options), ...this.seeded(options) });
   }
 
-  destroy(): void {
+  /**
+   * The generalised Gauss–Newton matrix Jᵀ H_out J of the same loss, data and settings (positive
+   * semi-definite; the Hessian without its gradient-weighted second-order terms): its eigenvalues and
+   * trace. It owns its own block operator: dispose it (or `using`) as the Hessian.
+   */
+  async gaussNewton(): Promise<BlockCurvature> {
+    const op = await ggnBlockOperator(this.model, this.data, this.block.k, evalOptions(this.options));
+    return new GaussNewton(this.model, this.data, op, this.options);
+  }
+
+  override destroy(): void {
     this.destroyed = true;
-    this.block.destroy();
+    super.destroy();
     this.singleOp?.destroy();
   }
+}
 
-  /** `using h = await hessian(…)` frees its operators at the end of the scope. */
-  [Symbol.dispose](): void {
-    this.destroy();
-  }
-
-  private seeded<T extends { seed?: number }>(options: T): T & { seed: number } {
-    return { ...options, seed: options.seed ?? this.options.seed ?? 0 };
+class GaussNewton extends BlockCurvature {
+  constructor(model: Mlp, data: GpuDataset, block: BlockOperator, options: HessianOptions) {
+    super(model, data, block, options);
   }
 }
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { hessian } from '../../src/facade/hessian';
 import { probe } from '../../src/facade/probe';
-import { hessianBlockOperator } from '../../src/probe/block-operator';
+import { ggnBlockOperator, hessianBlockOperator } from '../../src/probe/block-operator';
 import { hessianOperator } from '../../src/probe/operator';
 import { blockEigen } from '../../src/probe/block-eigen';
 import { blockHutchinsonTrace } from '../../src/probe/hutchinson';
@@ -26,7 +26,7 @@ const gpu = useGpu();
 const seed = freshSeed();
 
 describe(`façade: hessian() and probe() (seed ${seed})`, () => {
-  it("hessian(): eigenvalues, trace, density and per-layer λmax equal the solvers' to the bit", async () => {
+  it("hessian(): eigenvalues, trace, density, per-layer λmax and the Gauss–Newton eigenvalues and trace equal the solvers' to the bit", async () => {
     const g = gpu();
     const { model, data } = await makeProblem(g, [7, 9, 5, 3], 'tanh', 33, seed);
     const opts = { tol: 1e-4, maxIter: 60, seed };
@@ -37,12 +37,17 @@ describe(`façade: hessian() and probe() (seed ${seed})`, () => {
       const trace = await h.trace({ samples: 8 });
       const density = await h.density({ steps: 12 });
       const layers = await h.perLayer({ tol: 1e-4, maxIter: 60 });
-      facade = { eig, trace, density, layers };
+      using ggn = await h.gaussNewton();
+      facade = { eig, trace, density, layers, ggn: { eig: await ggn.eigenvalues({ k: 2, tol: 1e-4, maxIter: 60 }), trace: await ggn.trace({ samples: 8 }) } };
     }
     const block = await hessianBlockOperator(model, data, 8, { chunkSize: 16 });
     const eig = await blockEigen(block, { want: 3, ...opts });
     const trace = await blockHutchinsonTrace(block, { samples: 8, seed });
     block.destroy();
+    const ggnBlock = await ggnBlockOperator(model, data, 8, { chunkSize: 16 });
+    const ggnEig = await blockEigen(ggnBlock, { want: 2, ...opts });
+    const ggnTrace = await blockHutchinsonTrace(ggnBlock, { samples: 8, seed });
+    ggnBlock.destroy();
     const single = await hessianOperator(model, data, { chunkSize: 16 });
     const density = await spectralDensityGpu(single, { steps: 12, seed });
     single.destroy();
@@ -54,6 +59,9 @@ describe(`façade: hessian() and probe() (seed ${seed})`, () => {
     expect(facade.trace).toEqual(trace);
     expect(facade.density).toEqual(density);
     expect(facade.layers).toEqual(layers);
+    expect(facade.ggn.eig.values).toEqual(ggnEig.groups[0].values);
+    expect(facade.ggn.eig.residuals).toEqual(ggnEig.groups[0].residuals);
+    expect(facade.ggn.trace).toEqual(ggnTrace);
     model.destroy();
     data.destroy();
   });
