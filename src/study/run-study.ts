@@ -123,6 +123,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   };
   hooks.log(`data: ${describeData(data)}`);
   const runs: RunResult[] = [];
+  let toRun = pending.length;
   const missing: StudyResult['missing'] = [];
   let rescaling: StudyResult['rescaling'];
   try {
@@ -145,6 +146,10 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
       const withInputs: RunResult = { ...roundForStorage(result), inputsHash: p.hash, inputs: p.inputs };
       await writeFileAtomic(file, JSON.stringify(withInputs) + '\n');
       runs.push(withInputs);
+      // The up-front figure is a bound; the first finished run gives the pace (configurations differ, so a guide).
+      if (toRun-- === pending.length && toRun > 0) {
+        hooks.log(`${run.name} seed ${seed} took ${formatDuration(result.seconds)}; at that pace the ${plural(toRun, 'remaining run')} take ~${formatDuration(toRun * result.seconds)}`);
+      }
     }
     if (hooks.probe !== false && !hooks.signal?.aborted) rescaling = await rescalingStudy(gpu, config, runs, outDir, probeData, hooks.log);
   } finally {

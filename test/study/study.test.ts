@@ -40,7 +40,11 @@ describe('the study pipeline', SLOW, () => {
     const g = gpu();
     const out = await mkdtemp(join(tmpdir(), 'study-'));
     const stages = new Set<string>();
-    const result = await runStudy(g, TINY, out, { log: () => {}, stage: (run, text) => stages.add(`${run}: ${text}`) });
+    const logs: string[] = [];
+    const result = await runStudy(g, TINY, out, { log: (l) => logs.push(l), stage: (run, text) => stages.add(`${run}: ${text}`) });
+    // The cost bound before the first run, then the pace of the first finished run.
+    expect(logs.filter((l) => l.startsWith('estimated cost on '))).toHaveLength(1);
+    expect(logs.filter((l) => / took \d+ (s|min); at that pace the 5 remaining runs take ~\d+ (s|min)$/.test(l))).toHaveLength(1);
     // What is being probed reaches the progress hook, run by run.
     expect([...stages].filter((t) => t.startsWith('Flat_SGD_LowLR seed 1: ')).map((t) => t.split(': ')[1].split(' (')[0]))
       .toEqual(['λmax and top-2', 'trace', 'spectral density', 'λmin', 'per-layer λmax', 'Gauss–Newton λmax and top-2', 'Gauss–Newton trace', '1D slice along the top eigenvector', 'perturbation sharpness',
