@@ -23,7 +23,7 @@ const temp = () => mkdtempSync(join(tmpdir(), 'hessian-shard-'));
 const CONFIG = {
   data: { source: 'mnist-10k', testFraction: 0.9, splitSeed: 0 }, hidden: [8], train: { maxEpochs: 1, lossTarget: 2.0 }, seeds: [0], logEvery: 5,
   probe: {
-    samples: 100, chunkSize: 1000, maxIter: 20, topK: 2, lanczosSteps: 6, traceSamples: 3, densitySteps: 6,
+    samples: 100, chunkSize: 1000, maxIter: 20, topK: 2, traceSamples: 3, densitySteps: 6,
     perturbation: { rho: 0.05, samples: 2 }, slice: { from: -0.5, to: 0.5, steps: 3 }, duringEvery: 10, duringSamples: 100, duringMaxIter: 4,
     noise: { directions: 2, bulk: 1, steps: 20, burnIn: 5, recordEvery: 2, batches: 4 },
     invariant: { samples: 2, steps: 1, flatnessSamples: 2 },
