@@ -261,7 +261,7 @@ function headerSection(result: StudyResult): string[] {
       '',
     ]),
     `Adapter: **${a.description || a.device}** (vendor ${a.vendor}, architecture ${a.architecture}${a.software ? ', a software adapter' : ''}), ` +
-      `${a.runtime}. Report written ${result.finishedAt}; the ${result.runs.length} runs took ${totalS.toFixed(0)} s in all ` +
+      `${a.runtime}. Report written ${result.finishedAt}; ${result.runs.length === 1 ? 'the run took' : `the ${result.runs.length} runs took`} ${totalS.toFixed(0)} s in all ` +
       `(${trainS.toFixed(0)} s of training, ${(totalS - trainS).toFixed(0)} s of checkpointing and probing).` +
       (result.estimate ? ` Estimated before the start: at most ~${formatDuration(result.estimate.seconds)} for ${plural(result.estimate.runs, 'run')} ` +
         `(every budget spent); this invocation took ${formatDuration((Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000)}.` : ''),
