@@ -26,7 +26,7 @@ import { writeStudyOutputs } from '../study/write-report';
 import { describeCost, estimateStudy } from '../study/cost-estimate';
 import type { StudyResult } from '../study/results';
 import { mergeShards, writeShard } from '../study/merge-shards';
-import { inShard, parseShard, plannedRuns, runsEos, shardName, type Shard } from '../study/shard';
+import { parseShard, plannedRuns, runsEos, shardName, shardRuns, type Shard } from '../study/shard';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkOutputFile, checkStudyDir } from '../util/output-dir';
 import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
@@ -145,7 +145,7 @@ async function printEstimate(config: StudyConfig, probed: boolean, shard: Shard 
   const t = split.train;
   checkDataFits(config, { features: t.features, classes: t.classes, trainCount: t.count, testCount: split.test.count });
   return withGpu(async (gpu) => {
-    const runs = plannedRuns(config).filter((_, k) => inShard(k, shard)).map(({ run }) => run);
+    const runs = shardRuns(config, shard).map(({ run }) => run);
     const cost = await estimateStudy(gpu, config, split, runs, { probed, eos: runsEos(shard) });
     console.log(describeCost(cost, gpu.adapter.description || gpu.adapter.device));
     return 0;

@@ -120,22 +120,24 @@ export type PassTimes = Map<string, number>;
 
 /** The work priced by the timed passes: total and per stage (largest first). */
 export function priceWork(work: readonly WorkItem[], times: PassTimes, runs: number): StudyCost {
-  const byStage = new Map<string, number>();
-  for (const w of work) {
+  return costOf(work.map((w) => {
     const t = times.get(passKey(w.pass));
     if (t === undefined) throw new Error(`cost estimate: no timing for ${passKey(w.pass)}`);
-    byStage.set(w.stage, (byStage.get(w.stage) ?? 0) + w.count * t);
-  }
-  const stages = [...byStage].map(([stage, seconds]) => ({ stage, seconds })).sort((a, b) => b.seconds - a.seconds);
-  return { seconds: stages.reduce((s, x) => s + x.seconds, 0), stages, runs };
+    return { stage: w.stage, seconds: w.count * t };
+  }), runs);
 }
 
 /** Several estimates as one (a merge of shards: the compute of all machines together). */
 export function sumCosts(costs: readonly StudyCost[]): StudyCost {
+  return costOf(costs.flatMap((c) => c.stages), costs.reduce((s, c) => s + c.runs, 0));
+}
+
+/** Seconds summed per stage, largest first, and in all. */
+function costOf(parts: readonly { stage: string; seconds: number }[], runs: number): StudyCost {
   const byStage = new Map<string, number>();
-  for (const c of costs) for (const s of c.stages) byStage.set(s.stage, (byStage.get(s.stage) ?? 0) + s.seconds);
+  for (const p of parts) byStage.set(p.stage, (byStage.get(p.stage) ?? 0) + p.seconds);
   const stages = [...byStage].map(([stage, seconds]) => ({ stage, seconds })).sort((a, b) => b.seconds - a.seconds);
-  return { seconds: costs.reduce((s, c) => s + c.seconds, 0), stages, runs: costs.reduce((s, c) => s + c.runs, 0) };
+  return { seconds: stages.reduce((s, x) => s + x.seconds, 0), stages, runs };
 }
 
 /** Times one of each distinct pass in `work` on this adapter (median of `repeats` after one compiling call). */

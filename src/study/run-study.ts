@@ -45,7 +45,7 @@ import { TrainingSharpness } from './training-sharpness';
 import { rescalingStudy } from './rescaling-run';
 import { TrainingClock } from './training-clock';
 import { describeCost, estimateStudy } from './cost-estimate';
-import { inShard, plannedRuns, runsEos, type Shard } from './shard';
+import { runsEos, shardRuns, type Shard } from './shard';
 
 export interface StudyHooks {
   log: (line: string) => void;
@@ -83,7 +83,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   await claimStudyDir(outDir, hooks.fresh ?? false);
   const dataHash = fingerprint(split);
   // Every planned run and its saved file, checked before any GPU work.
-  const planned = plannedRuns(config).filter((_, k) => inShard(k, hooks.shard)).map(({ run, seed }) => {
+  const planned = shardRuns(config, hooks.shard).map(({ run, seed }) => {
     const inputs = runInputs(config, run, seed, dataHash, hooks.probe !== false);
     const file = join(outDir, 'runs', `${run.name}-s${seed}${hooks.probe === false ? '.trained' : ''}.json`);
     return { run, seed, inputs, hash: hashOf(inputs), file };

@@ -29,6 +29,11 @@ export function inShard(k: number, shard: Shard | undefined): boolean {
   return !shard || k % shard.count === shard.index;
 }
 
+/** This shard's runs, in plannedRuns order (all of them without sharding). */
+export function shardRuns(config: StudyConfig, shard: Shard | undefined): { run: RunConfig; seed: number }[] {
+  return plannedRuns(config).filter((_, k) => inShard(k, shard));
+}
+
 /** Whether this shard runs the edge-of-stability traces: the last one, which never has more runs than another. */
 export function runsEos(shard: Shard | undefined): boolean {
   return !shard || shard.index === shard.count - 1;
