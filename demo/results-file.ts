@@ -7,6 +7,7 @@
 import type { AdapterReport } from '../src/gpu/context';
 import { REFERENCE } from '../src/study/report';
 import type { RunResult, StudyResult } from '../src/study/results';
+import { studyResultsFrom } from '../src/study/results-schema';
 import type { Landscape } from './session';
 import type { SessionRun } from './view';
 
@@ -47,7 +48,11 @@ export function readResults(text: string, file: string, firstId: number): Sessio
   }
   const b = body as Partial<DemoExport> & Partial<StudyResult>;
   if (b.format === EXPORT_FORMAT && Array.isArray(b.runs)) return (b.runs as ExportedRun[]).map((r, i) => fromExport(r, firstId + i, file));
-  if (b.config && Array.isArray(b.runs)) return (b.runs as RunResult[]).map((r, i) => fromStudy(r, b as StudyResult, firstId + i, file));
+  if (b.config && Array.isArray(b.runs)) {
+    // Through the study's reader: a newer schema version than this page knows is refused, with what to do.
+    const study = studyResultsFrom(body, file);
+    return study.runs.map((r, i) => fromStudy(r, study, firstId + i, file));
+  }
   throw new Error(`${file}: neither a JSON exported by this page (format "${EXPORT_FORMAT}") nor a study's results.json (with config and runs).`);
 }
 

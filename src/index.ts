@@ -57,6 +57,7 @@ export type { SweepConfig, SweepOptimizer } from './study/sweep';
 export type { TrainingSharpnessTrace, TrainingSharpnessPoint } from './study/training-sharpness';
 export type { RunResult, StudyResult, Sharpness, Bounds, Correlation, DataUsed, RescalingResult, RunFailure, Solvers, Estimate, GaussNewtonSharpness } from './study/results';
 export type { StudyCost } from './study/cost-estimate';
-export type { NoiseResult, NoiseDirection, NoiseSettings, SlopeFit } from './study/noise';
+export type { NoiseResult, NoiseDirection, NoiseSettings } from './study/noise';
+export type { SlopeFit } from './study/statistics';
 export { Rng } from './util/rng';
 export { ENGINE_VERSION } from './version';

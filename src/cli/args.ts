@@ -17,7 +17,7 @@ const RUN: Options = {
   estimate: { type: 'boolean' },
 };
 
-export type Command = 'study' | 'train' | 'probe' | 'bench' | 'merge';
+export type Command = 'study' | 'train' | 'probe' | 'bench' | 'merge' | 'report';
 
 export const COMMANDS: Record<Command, { options: Options; positionals: number }> = {
   study: { options: { ...COMMON, ...RUN, shard: { type: 'string' } }, positionals: 0 },
@@ -42,6 +42,8 @@ export const COMMANDS: Record<Command, { options: Options; positionals: number }
   },
   // The shards' folders, as many as there are shards.
   merge: { options: { ...COMMON, out: { type: 'string' } }, positionals: Infinity },
+  // One study's results.json.
+  report: { options: { ...COMMON, out: { type: 'string' } }, positionals: 1 },
 };
 
 export interface CommandLine {

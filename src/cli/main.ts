@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Command line. `npm start` runs the study on the embedded default; `npx tsx src/cli/main.ts`
- * (or the `hessian-gpu` bin) offers study | train | probe | merge | bench — see HELP.
+ * (or the `hessian-gpu` bin) offers study | train | probe | merge | report | bench — see HELP.
  */
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -20,7 +20,7 @@ import { probeMinimum } from '../study/probe-minimum';
 import { measureNoise } from '../study/noise';
 import { noiseSummary } from '../study/noise-report';
 import { sharpnessLines } from '../study/sharpness-table';
-import { summaryTable } from '../study/report';
+import { answerParagraph, findings, summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
 import { describeCost, estimateStudy } from '../study/cost-estimate';
@@ -33,6 +33,7 @@ import { parseBenchArgs, runBench, shuffledDigits } from '../bench/run';
 import { Progress } from './progress';
 import { checkExportPath, exportTrainedRuns, probeImportedModel } from './import-model';
 import { parseCommandLine, stringOption, type CommandLine } from './args';
+import { rerenderReport } from './report-command';
 
 const HELP = `hessian-gpu — sharpness vs generalisation on the GPU (WebGPU, exact Hessian-vector products)
 
@@ -64,6 +65,8 @@ Usage: npx hessian-gpu <command> [options]     (in a clone of the repository: np
             [--lr ETA --batch-size B]   SGD settings for probe.noise's stationary spread (else gradient noise only)
   merge   combine the shards of one study into its results.json, report.md and plots (no GPU):
             merge DIR… --out DIR   DIR… = every shard's --out; the same numbers as one machine running the config
+  report  re-render report.md and the plots from a study's results.json, by this version's report (no GPU;
+          older results files too): report RESULTS.json [--out DIR]   (default: the file's own folder)
   bench   kernel throughput and peers: bench <kernels|hvp|train|probe|peers|all> [--samples N] [--repeats N]
   --help  this text
 
@@ -114,6 +117,11 @@ async function main(argv: string[]): Promise<number> {
       const { result, files } = await mergeShards(cl.positionals, out, (line) => console.log(line));
       console.log(`merged ${cl.positionals.length} shards: ${result.runs.length} runs`);
       printStudy(result, files);
+      return 0;
+    }
+    case 'report': {
+      const { files } = await rerenderReport(cl.positionals[0], flag('out'));
+      console.log(`wrote ${files.join(', ')}`);
       return 0;
     }
     case 'bench': {
@@ -214,8 +222,8 @@ async function studyOrTrain(command: 'study' | 'train', cl: CommandLine, flag: F
 /** A study's summary on the terminal, after its files are written. */
 function printStudy(result: StudyResult, files: string[]): void {
   console.log(summaryTable(result.runs));
-  console.log(`\n${result.answer}\n`);
-  for (const f of result.findings) console.log(`- ${f}`);
+  console.log(`\n${answerParagraph(result.runs, result.correlations, result.config.train)}\n`);
+  for (const f of findings(result.runs, result.correlations, result.config.train)) console.log(`- ${f}`);
   console.log(`\nwrote ${files.join(', ')}`);
 }
 

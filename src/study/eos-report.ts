@@ -2,20 +2,19 @@
  * The report's edge-of-stability section and plots: full-batch GD's λmax against 2/η per step size
  * (Cohen et al. 2021), SGD's full-data λmax and mini-batch sharpness against 2/η, and Adam's
  * preconditioned sharpness against (2 + 2β1)/((1 − β1)·η) (Cohen et al. 2022). The verdicts are
- * computed from the traces, whichever way they went. Vega-Lite specs, like charts.ts.
+ * classified from the traces by statistics.ts (edgeBehaviour), whichever way they went, and put into
+ * words here. Vega-Lite specs, like charts.ts.
  */
 import { mean } from '../util/stats';
 import type { EosStudy } from './eos';
 import type { RunResult, StudyResult } from './results';
+import { EDGE, edgeBehaviour } from './statistics';
 
 type Spec = Record<string, unknown>;
 
 const WIDTH = 420;
 const HEIGHT = 260;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-
-/** A trace is "at the edge" while λ is within this factor of its threshold. */
-const EDGE = { low: 0.8, high: 1.2 };
 
 /** Lines of value vs step per series, with a dashed rule per series at its threshold. */
 function tracesWithThresholds(title: string, yTitle: string, values: { series: string; step: number; value: number }[],
@@ -87,21 +86,19 @@ export function eosCharts(result: StudyResult): Record<string, Spec> {
 /** Two decimals, or two significant digits below 0.1: a ratio of 0.0043 must not read as 0.00. */
 const f2 = (x: number) => (!Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 0.1 || x === 0 ? x.toFixed(2) : x.toPrecision(2));
 
-/** What a trace of λ against its threshold did, in words: reached it or not, and where it ended. */
+/** What a trace of λ against its threshold did (statistics.ts edgeBehaviour), in words. */
 export function edgeVerdict(values: number[], threshold: number): string {
-  if (values.length === 0) return 'no measurements';
-  const ratios = values.map((v) => v / threshold);
-  // Hovering, rising or falling are claims about a trace; fewer than three points make none.
-  if (ratios.length < 3) return `${ratios.length} check${ratios.length > 1 ? 's' : ''} only: λ/threshold ${ratios.map((r) => `${f2(r)}×`).join(', ')}`;
-  const peak = Math.max(...ratios);
-  const tail = ratios.slice(Math.floor((2 * ratios.length) / 3));
-  const atEdge = tail.filter((r) => r >= EDGE.low && r <= EDGE.high).length;
-  const end = ratios.at(-1)!;
-  if (peak < EDGE.low) return `stayed below the threshold (peak ${f2(peak)}×)`;
-  if (atEdge === tail.length) return `reached the threshold and hovered there (last third within ${EDGE.low}–${EDGE.high}×; peak ${f2(peak)}×, end ${f2(end)}×)`;
-  if (end < EDGE.low) return `reached the threshold (peak ${f2(peak)}×), then fell below it (end ${f2(end)}×)`;
-  if (end > EDGE.high) return `ended above the threshold (peak ${f2(peak)}×, end ${f2(end)}×)`;
-  return `reached the threshold and ended near it (peak ${f2(peak)}×, end ${f2(end)}×; ${atEdge} of the last ${tail.length} points within ${EDGE.low}–${EDGE.high}×)`;
+  const e = edgeBehaviour(values, threshold);
+  const band = `${EDGE.low}–${EDGE.high}×`;
+  switch (e.kind) {
+    case 'none': return 'no measurements';
+    case 'few': return `${e.ratios.length} check${e.ratios.length > 1 ? 's' : ''} only: λ/threshold ${e.ratios.map((r) => `${f2(r)}×`).join(', ')}`;
+    case 'below': return `stayed below the threshold (peak ${f2(e.peak)}×)`;
+    case 'hovered': return `reached the threshold and hovered there (last third within ${band}; peak ${f2(e.peak)}×, end ${f2(e.end)}×)`;
+    case 'fell': return `reached the threshold (peak ${f2(e.peak)}×), then fell below it (end ${f2(e.end)}×)`;
+    case 'above': return `ended above the threshold (peak ${f2(e.peak)}×, end ${f2(e.end)}×)`;
+    case 'near': return `reached the threshold and ended near it (peak ${f2(e.peak)}×, end ${f2(e.end)}×; ${e.atEdge} of the last ${e.tail} points within ${band})`;
+  }
 }
 
 export function eosSection(result: StudyResult): string[] {

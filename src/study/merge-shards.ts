@@ -4,8 +4,8 @@
  * it was — next to its runs/ and checkpoints/. The merge checks every record before writing anything
  * (one study, one way of splitting it, each shard once, none missing), puts the runs back in run
  * order, keeps the edge-of-stability traces of the shard that ran them and the rescaling check a
- * single machine would have made (shard.ts), and derives the correlations, answer and findings by
- * the code a whole study uses: the same numbers as one machine running the config, timings aside.
+ * single machine would have made (shard.ts), and derives the correlations by the code a whole study
+ * uses: the same numbers as one machine running the config, timings aside.
  * No GPU: the merge reads and writes files only.
  */
 import { readFile } from 'node:fs/promises';
@@ -29,7 +29,7 @@ const studyHash = (r: ShardRecord) => hashOf({ config: r.config, engine: r.versi
 
 /** Writes a finished (or interrupted) shard's record; the derived summaries are left to the merge. */
 export async function writeShard(result: StudyResult, shard: Shard, outDir: string): Promise<string> {
-  const { correlations: _c, answer: _a, findings: _f, ...parts } = result;
+  const { schemaVersion: _v, correlations: _c, ...parts } = result;
   const record: ShardRecord = { shard, ...parts };
   const file = join(outDir, SHARD_FILE);
   await writeFileAtomic(file, storedJson(record) + '\n');

@@ -1,11 +1,12 @@
 /**
  * The report section "Does SGD's noise follow the curvature?" and its log-log chart (one panel per
- * configuration), from the per-run NoiseResult (src/study/noise.ts). Every verdict is read off a
- * bootstrap 95 % interval: a prediction is "consistent" when its value (or range) meets the interval
- * and "rejected" when it lies outside; an undefined interval decides nothing. Browser-safe.
+ * configuration), from the per-run NoiseResult (src/study/noise.ts). The pooled fits and the verdicts
+ * are statistics.ts's: a prediction is "consistent" when its value (or range) meets the bootstrap 95 %
+ * interval and "rejected" when it lies outside; an undefined interval decides nothing. Browser-safe.
  */
 import type { RunResult, StudyResult } from './results';
-import { logLogSlope, type NoiseResult, type SlopeFit } from './noise';
+import type { NoiseResult } from './noise';
+import { pooledSlopes, predictionVerdict as verdict, type SlopeFit } from './statistics';
 
 /** The chart's file stem (noise-vs-curvature.svg next to report.md). */
 export const NOISE_CHART = 'noise-vs-curvature';
@@ -23,30 +24,9 @@ const SPREAD_PREDICTIONS: { who: string; range: [number, number] }[] = [
   { who: 'C ∝ H: σ² = ηc/(2Bλ) flat, slope 0', range: [0, 0] },
 ];
 
-export function verdict(fit: SlopeFit | null, range: [number, number]): 'consistent' | 'rejected' | 'undecided' {
-  if (!fit || !Number.isFinite(fit.low) || !Number.isFinite(fit.high)) return 'undecided';
-  return range[1] >= fit.low && range[0] <= fit.high ? 'consistent' : 'rejected';
-}
-
 const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
 const g = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toPrecision(3));
 const interval = (s: SlopeFit | null) => (s ? `${f(s.slope)} [${f(s.low)}, ${f(s.high)}] (n = ${s.n})` : 'n/a');
-
-/** Per configuration: the directions of all its seeds pooled into one fit of each slope. */
-export function pooledSlopes(runs: RunResult[]): { configuration: string; optimizer: string; noise: SlopeFit; noiseTop: SlopeFit; spread: SlopeFit | null; runs: RunResult[] }[] {
-  const names = [...new Set(runs.filter((r) => r.noise).map((r) => r.configuration))];
-  return names.map((configuration, i) => {
-    const rs = runs.filter((r) => r.configuration === configuration && r.noise);
-    const dirs = rs.flatMap((r) => r.noise!.directions);
-    const settled = dirs.filter((d) => d.spread?.equilibrated);
-    return {
-      configuration, optimizer: rs[0].noise!.optimizer, runs: rs,
-      noise: logLogSlope(dirs.map((d) => [d.lambda, d.c]), i),
-      noiseTop: logLogSlope(dirs.filter((d) => d.kind === 'eigen').map((d) => [d.lambda, d.c]), i),
-      spread: settled.length >= 3 ? logLogSlope(settled.map((d) => [d.spread!.lambdaRegularised, d.spread!.variance]), i) : null,
-    };
-  });
-}
 
 export function noiseSection(result: StudyResult): string[] {
   const runs = result.runs.filter((r) => r.noise);

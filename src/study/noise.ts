@@ -33,21 +33,12 @@ import { resolveOptimizerConfig, type OptimizerConfig } from '../optim/optimizer
 import { gradientNoise } from '../probe/gradient-noise';
 import { stationarySpread, type DirectionSpread } from '../probe/stationary-spread';
 import { prepareMinibatchSteps } from '../train/minibatch-steps';
-import { bootstrapInterval, olsSlope } from '../util/bootstrap';
 import { Rng } from '../util/rng';
 import type { StudyConfig } from './config';
+import { logLogSlope, type SlopeFit } from './statistics';
 
 /** The `probe.noise` settings (described in config-schema.ts). */
 export type NoiseSettings = StudyConfig['probe']['noise'];
-
-export interface SlopeFit {
-  slope: number;
-  /** Bootstrap 95 % percentile interval over directions (NaN when undefined). */
-  low: number;
-  high: number;
-  /** Directions in the fit. */
-  n: number;
-}
 
 export interface NoiseDirection {
   kind: 'eigen' | 'bulk';
@@ -221,15 +212,6 @@ function sgdPrediction(
   const predicted = applies ? (eta * cMinibatch * (1 + beta)) / (lambdaRegularised * (1 - beta) * (2 * (1 + beta) - eta * lambdaRegularised)) : null;
   const predictedSmallStep = applies ? (eta * cMinibatch) / (2 * lambdaRegularised * (1 - beta)) : null;
   return { lambdaRegularised, equilibrated, predicted, predictedSmallStep, ratio: predicted ? d.variance / predicted : null };
-}
-
-/** Least-squares slope of log y on log x over the pairs with both positive, with a bootstrap 95 % interval. */
-export function logLogSlope(pairs: [number, number][], seed: number): SlopeFit {
-  const ok = pairs.filter(([x, y]) => x > 0 && y > 0 && Number.isFinite(x) && Number.isFinite(y));
-  const x = ok.map(([a]) => Math.log(a));
-  const y = ok.map(([, b]) => Math.log(b));
-  const iv = bootstrapInterval(ok.length, (cases) => olsSlope(x, y, cases), { seed, resamples: 2000, level: 0.95 });
-  return { slope: iv.estimate, low: iv.low, high: iv.high, n: ok.length };
 }
 
 /** `count` Gaussian directions, orthogonalised against `against` and each other (float64), unit norm. */

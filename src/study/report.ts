@@ -3,11 +3,10 @@
  * predict generalisation here; which knobs select the basin), then the evidence — the summary
  * table, unconverged and failed runs, rank correlations, findings, the reference study, plots.
  *
- * Every number that carries a conclusion has a 95 % percentile-bootstrap interval
- * (src/util/bootstrap.ts, seeded, so the report is the same on every machine): means over seeds
- * resample seeds; rank correlations resample runs with their (measure, target) pairs kept together.
- * Verdicts are read off intervals, never point estimates: supported when the interval lies above 0,
- * contradicted when below, undecided when it contains 0 (or is undefined: too few runs).
+ * Every number that carries a conclusion has a 95 % percentile-bootstrap interval, and every verdict
+ * is read off one (statistics.ts: supported when the interval lies above 0, contradicted when below,
+ * undecided when it contains 0 or is undefined). Every sentence here is rendered from the numbers of
+ * results.json at report time — none is stored — so `hessian-gpu report` re-renders an older file.
  *
  * Only converged runs enter the correlations and the answer: a run that spent its budget above the
  * train-loss target was measured on a slope, not at a minimum, and is listed separately.
@@ -16,16 +15,18 @@
  * markdown lines ([] to leave itself out). A new section is one function (in its own module) and
  * one entry in that list.
  */
-import { bootstrapInterval, meanInterval } from '../util/bootstrap';
-import { kendallTau, mean, spearmanRho } from '../util/stats';
+import { mean } from '../util/stats';
 import { formatDuration, plural } from '../util/words';
 import type { Correlation, DataUsed, Estimate, RunResult, Sharpness, StudyResult } from './results';
 import type { SettingsSource } from './config';
 import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
 import { noiseSection } from './noise-report';
-import { convergedRuns, unconvergedRuns } from './run-sets';
+import { convergedRuns, groupByConfiguration, unconvergedRuns } from './run-sets';
 import { invariantSection } from './rescaling';
+import {
+  configurationMeans, extremes, finiteMean, mainCorrelation, meanEstimate, separatedPairs, stabilityRatios, verdictOf, type ConfigurationMeans,
+} from './statistics';
 
 /** The reference study's numbers, shown beside ours. */
 export const REFERENCE = [
@@ -33,59 +34,6 @@ export const REFERENCE = [
   { configuration: 'Sharp_SGD_HighLR', testAccuracy: 98.14, lambdaMax: 9.14 },
   { configuration: 'Flat_SGD_LowLR', testAccuracy: 91.72, lambdaMax: 246.19 },
 ];
-
-/** Bootstrap settings of every interval in the report: fixed, so a report is reproducible to the digit. */
-export const INTERVALS = { level: 0.95, resamples: 2000, seed: 0 } as const;
-
-export const MEASURES: { name: string; get: (r: RunResult) => number | undefined }[] = [
-  { name: 'λmax', get: (r) => r.sharpness?.lambdaMax },
-  { name: 'trace', get: (r) => r.sharpness?.trace },
-  { name: 'perturbation sharpness', get: (r) => r.sharpness?.perturbationMean },
-  { name: 'adaptive sharpness (avg)', get: (r) => r.sharpness?.adaptiveAverage },
-  { name: 'adaptive sharpness (worst)', get: (r) => r.sharpness?.adaptiveWorst },
-  { name: 'relative flatness', get: (r) => r.sharpness?.relativeFlatness },
-];
-export const TARGETS: { name: string; get: (r: RunResult) => number }[] = [
-  { name: 'generalisation gap', get: (r) => r.genGap },
-  { name: 'test error', get: (r) => 1 - r.test.accuracy },
-];
-
-export function correlations(runs: RunResult[]): Correlation[] {
-  const ok = convergedRuns(runs).filter((r) => r.sharpness);
-  const out: Correlation[] = [];
-  for (const m of MEASURES) {
-    for (const t of TARGETS) {
-      const pairs = ok.map((r) => [m.get(r), t.get(r)] as const).filter((p): p is [number, number] => Number.isFinite(p[0]) && Number.isFinite(p[1]));
-      const x = pairs.map((p) => p[0]);
-      const y = pairs.map((p) => p[1]);
-      const ci = bootstrapInterval(pairs.length, (cases) => kendallTau(pick(x, cases), pick(y, cases)), INTERVALS);
-      out.push({
-        measure: m.name, target: t.name, n: pairs.length, kendallTau: kendallTau(x, y), spearmanRho: spearmanRho(x, y),
-        tauInterval: { value: ci.estimate, low: ci.low, high: ci.high },
-      });
-    }
-  }
-  return out;
-}
-
-const pick = (v: number[], cases: ArrayLike<number>) => Array.from(cases, (i) => v[i]);
-
-export type Verdict = 'supported' | 'contradicted' | 'undecided';
-
-/** Read off the interval only: above 0 → supported, below 0 → contradicted, containing 0 or undefined → undecided. */
-export function verdictOf(interval: Estimate): Verdict {
-  if (interval.low > 0) return 'supported';
-  if (interval.high < 0) return 'contradicted';
-  return 'undecided';
-}
-
-/** Mean over seeds with its bootstrap interval (NaN bounds for fewer than two values). */
-export function meanEstimate(values: number[]): Estimate {
-  const v = values.filter(Number.isFinite);
-  if (v.length === 0) return { value: NaN, low: NaN, high: NaN };
-  const ci = meanInterval(v, INTERVALS);
-  return { value: ci.estimate, low: ci.low, high: ci.high };
-}
 
 /** "m [lo, hi]", or "m" when the interval is undefined, or "n/a". */
 export function formatEstimate(e: Estimate, digits: number, scale = 1): string {
@@ -99,13 +47,13 @@ const interval = (e: Estimate) => (Number.isFinite(e.low) ? `[${e.low.toFixed(2)
 type TrainRule = StudyResult['config']['train'];
 
 /**
- * The report's opening paragraph, decided by intervals: the verdict on λmax vs test error (and the
- * other measures), then which configurations' minima differ in sharpness beyond the seed-to-seed
- * spread (disjoint intervals of mean λmax), then what was left out as unconverged.
+ * The report's opening paragraph, decided by intervals (statistics.ts): the verdict on λmax vs test
+ * error (and the other measures), then which configurations' minima differ in sharpness beyond the
+ * seed-to-seed spread (disjoint intervals of mean λmax), then what was left out as unconverged.
  */
 export function answerParagraph(runs: RunResult[], corr: Correlation[], rule: TrainRule): string {
   const parts: string[] = [];
-  const main = corr.find((c) => c.measure === 'λmax' && c.target === 'test error');
+  const main = mainCorrelation(corr);
   if (!main || main.n < 3) {
     parts.push(`**Does flatness predict generalisation here?** Undecided: only ${main?.n ?? 0} converged, probed runs — too few to rank.`);
   } else {
@@ -115,20 +63,18 @@ export function answerParagraph(runs: RunResult[], corr: Correlation[], rule: Tr
       contradicted: 'the interval lies below 0: sharper minima had lower test error, the opposite of the hypothesis',
       undecided: 'the interval contains 0, so these runs cannot tell',
     }[v];
-    const others = corr.filter((c) => c.target === 'test error' && c.measure !== 'λmax')
+    const others = corr.filter((c) => c.target === main.target && c.measure !== main.measure)
       .map((c) => `${c.measure} ${verdictOf(c.tauInterval)} (τ ${fmt(c.kendallTau)}, ${interval(c.tauInterval)})`);
     parts.push(`**Does flatness predict generalisation here?** ${capital(v)}: across ${main.n} converged runs, Kendall τ between λmax ` +
       `and test error is ${fmt(main.kendallTau)} (95 % bootstrap interval ${interval(main.tauInterval)}); ${meaning}.` +
       (others.length ? ` Other measures against test error: ${others.join('; ')}.` : ''));
   }
-  const groups = [...groupByConfiguration(convergedRuns(runs).filter((r) => r.sharpness))].map(([name, rs]) => ({
-    name, optimizer: rs[0].optimizer, lambda: meanEstimate(rs.map((r) => r.sharpness!.lambdaMax)), acc: meanEstimate(rs.map((r) => r.test.accuracy)),
-  })).sort((a, b) => b.lambda.value - a.lambda.value);
-  const describe = (g: (typeof groups)[number]) => `${g.name} — ${g.optimizer}: λmax ${formatEstimate(g.lambda, 2)}, test accuracy ${formatEstimate(g.acc, 2, 100)} %`;
+  const groups = configurationMeans(runs);
+  const describe = (g: ConfigurationMeans) => `${g.name} — ${g.optimizer}: λmax ${formatEstimate(g.lambdaMax, 2)}, test accuracy ${formatEstimate(g.accuracy, 2, 100)} %`;
   if (groups.length < 2) {
     parts.push('**Which knobs select the basin?** Not answerable here: fewer than two configurations have converged runs.');
   } else {
-    const apart = groups.flatMap((a, i) => groups.slice(i + 1).filter((b) => a.lambda.low > b.lambda.high).map((b) => `${a.name} over ${b.name}`));
+    const apart = separatedPairs(groups).map(([a, b]) => `${a} over ${b}`);
     parts.push(`**Which knobs select the basin?** ` + (apart.length
       ? `The optimizer settings do, by sharpness: mean λmax intervals over seeds separate ${apart.join(', ')}`
       : 'None, by sharpness, at this number of seeds: every configuration\'s mean-λmax interval overlaps another\'s') +
@@ -142,15 +88,16 @@ export function answerParagraph(runs: RunResult[], corr: Correlation[], rule: Tr
   return parts.join(' ');
 }
 
+/** The findings listed under the evidence: diverged and unconverged runs, the verdict, the extremes, the edge of stability. */
 export function findings(runs: RunResult[], corr: Correlation[], rule: TrainRule): string[] {
   const lines: string[] = [];
   for (const r of runs.filter((x) => x.diverged)) lines.push(`${r.configuration} (seed ${r.seed}) diverged at step ${r.diverged!.step}; it is left out of the correlations.`);
   for (const [name, rs] of groupByConfiguration(unconvergedRuns(runs))) {
     lines.push(`${name}: ${rs.length} of ${plural(runs.filter((r) => r.configuration === name).length, 'seed')} did not reach train loss ≤ ${rule.lossTarget} ` +
-      `within ${plural(rule.maxEpochs, 'epoch')} (${rs[0].steps} steps; mean train loss ${meanOf(rs, (r) => r.train.loss).toFixed(3)}): measured on a slope, ` +
+      `within ${plural(rule.maxEpochs, 'epoch')} (${rs[0].steps} steps; mean train loss ${finiteMean(rs.map((r) => r.train.loss)).toFixed(3)}): measured on a slope, ` +
       'not at a minimum, so left out of the correlations (see Unconverged runs).');
   }
-  const main = corr.find((c) => c.measure === 'λmax' && c.target === 'test error');
+  const main = mainCorrelation(corr);
   if (!main || main.n < 3 || !Number.isFinite(main.kendallTau)) {
     lines.push('Too few converged runs to rank sharpness against test error.');
     return lines;
@@ -158,32 +105,16 @@ export function findings(runs: RunResult[], corr: Correlation[], rule: TrainRule
   lines.push(`"Flatter minima generalise better" is ${verdictOf(main.tauInterval)} by this study: across ${main.n} converged runs, Kendall τ between ` +
     `λmax and test error is ${main.kendallTau.toFixed(2)} (95 % bootstrap interval ${interval(main.tauInterval)}; Spearman ρ ${main.spearmanRho.toFixed(2)}); ` +
     'a positive value means sharper minima had higher test error.');
-  const byConfig = groupByConfiguration(convergedRuns(runs));
-  const sharpest = [...byConfig].filter(([, rs]) => rs.some((r) => r.sharpness)).sort((a, b) => meanOf(b[1], (r) => r.sharpness?.lambdaMax) - meanOf(a[1], (r) => r.sharpness?.lambdaMax))[0];
-  const best = [...byConfig].sort((a, b) => meanOf(b[1], (r) => r.test.accuracy) - meanOf(a[1], (r) => r.test.accuracy))[0];
-  if (sharpest && best) {
-    lines.push(`Sharpest configuration: ${sharpest[0]} (mean λmax ${meanOf(sharpest[1], (r) => r.sharpness?.lambdaMax).toFixed(2)}); ` +
-      `best test accuracy: ${best[0]} (${(100 * meanOf(best[1], (r) => r.test.accuracy)).toFixed(2)}%).`);
+  const ends = extremes(runs);
+  if (ends) {
+    lines.push(`Sharpest configuration: ${ends.sharpest.name} (mean λmax ${ends.sharpest.lambdaMax.toFixed(2)}); ` +
+      `best test accuracy: ${ends.best.name} (${(100 * ends.best.accuracy).toFixed(2)}%).`);
   }
-  for (const [name, rs] of byConfig) {
-    const eos = rs.filter((r) => r.sharpness?.twoOverEta != null && r.sharpness);
-    if (eos.length === 0) continue;
-    const ratio = meanOf(eos, (r) => r.sharpness!.lambdaMax / r.sharpness!.twoOverEta!);
+  for (const { name, ratio } of stabilityRatios(runs)) {
     lines.push(`${name}: final λmax is ${ratio.toPrecision(2)}× the SGD stability threshold 2/η` +
       (ratio > 0.8 ? ' — at the edge of stability, as Cohen et al. (2021) predict for full-batch-like training.' : '.'));
   }
   return lines;
-}
-
-function meanOf(runs: RunResult[], get: (r: RunResult) => number | undefined): number {
-  const v = runs.map(get).filter((x): x is number => x !== undefined && Number.isFinite(x));
-  return v.length ? mean(v) : NaN;
-}
-
-function groupByConfiguration(runs: RunResult[]): Map<string, RunResult[]> {
-  const m = new Map<string, RunResult[]>();
-  for (const r of runs) m.set(r.configuration, [...(m.get(r.configuration) ?? []), r]);
-  return m;
 }
 
 /**
@@ -298,7 +229,7 @@ export function describeData(d: DataUsed): string {
 }
 
 function answerSection(result: StudyResult): string[] {
-  return ['## Answer', '', result.answer, ''];
+  return ['## Answer', '', answerParagraph(result.runs, result.correlations, result.config.train), ''];
 }
 
 function resultsSection(result: StudyResult): string[] {
@@ -372,7 +303,7 @@ function evidenceSection(result: StudyResult): string[] {
   return [
     '## Does flatter generalise better?',
     '',
-    ...result.findings.map((f) => `- ${f}`),
+    ...findings(result.runs, result.correlations, result.config.train).map((f) => `- ${f}`),
     '',
     '| Measure | Target | n | Kendall τ | 95 % interval | verdict | Spearman ρ |',
     '| --- | --- | ---: | ---: | --- | --- | ---: |',

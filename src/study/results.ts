@@ -1,4 +1,8 @@
-/** The plain-data results of a study: what results.json holds and report.md, the plots and the demo read. */
+/**
+ * The plain-data results of a study: what results.json holds and report.md, the plots and the demo
+ * read. Numbers, with the labels that name them (configurations, optimizer descriptions, solver
+ * names, recorded errors); no sentence of the report is stored — report.ts renders them from these.
+ */
 import type { StudyCost } from './cost-estimate';
 import type { AdapterReport } from '../gpu/context';
 import type { StepLog, Divergence } from '../train/trainer';
@@ -170,6 +174,12 @@ export interface DataUsed {
 }
 
 export interface StudyResult {
+  /**
+   * The layout of this file (results-schema.ts RESULTS_SCHEMA_VERSION): 2 since the report's
+   * sentences are rendered, not stored. A file without it is version 1 (it also held `answer` and
+   * `findings`, which a reader ignores).
+   */
+  schemaVersion: number;
   startedAt: string;
   finishedAt: string;
   adapter: AdapterReport;
@@ -182,10 +192,8 @@ export interface StudyResult {
   runs: RunResult[];
   /** Runs of the config that did not finish (an interrupted study); empty when complete. */
   missing: { configuration: string; seed: number }[];
+  /** Every sharpness measure against every target (statistics.ts correlations), rounded for storage. */
   correlations: Correlation[];
-  /** The one-paragraph answer the report leads with (report.ts answerParagraph). */
-  answer: string;
-  findings: string[];
   /** The full-batch edge-of-stability traces (eos.enabled); absent or null when off. */
   eos?: EosStudy | null;
   /** The Dinh rescaling check on one minimum (rescaling.ts), when probe.invariant.rescaleAlpha > 0. */

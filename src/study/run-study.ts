@@ -38,7 +38,9 @@ import type { DataUsed, RunFailure, RunResult, StudyResult } from './results';
 import { resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
 import { OPTIMIZER_LABELS } from '../vocabulary';
-import { answerParagraph, correlations, describeData, findings } from './report';
+import { describeData } from './report';
+import { correlations } from './statistics';
+import { RESULTS_SCHEMA_VERSION } from './results-schema';
 import { roundForStorage } from './rounding';
 import { runEdgeOfStability } from './eos';
 import { TrainingSharpness } from './training-sharpness';
@@ -165,15 +167,13 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
 }
 
 /** A study's results without what is derived from its runs (a shard's record, shard.ts). */
-export type StudyParts = Omit<StudyResult, 'correlations' | 'answer' | 'findings'>;
+export type StudyParts = Omit<StudyResult, 'schemaVersion' | 'correlations'>;
 
-/** The results with the correlations, answer and findings over its runs: one code path for a whole study and a merge of shards. */
+/** The results with the correlations over its runs (numbers only; the report words them): one code path for a whole study and a merge of shards. */
 export function completeStudy(parts: StudyParts): StudyResult {
   const { eos, rescaling, ...head } = parts;
-  const { runs, config } = parts;
-  const corr = roundForStorage(correlations(runs));
   return {
-    ...head, correlations: corr, answer: answerParagraph(runs, corr, config.train), findings: findings(runs, corr, config.train), eos,
+    schemaVersion: RESULTS_SCHEMA_VERSION, ...head, correlations: roundForStorage(correlations(parts.runs)), eos,
     ...(rescaling ? { rescaling } : {}),
   };
 }

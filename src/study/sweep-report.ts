@@ -3,19 +3,19 @@
  * means over its seeds, so the rank correlations of the report — taken over every run of the grid —
  * can be read against the knobs that produced them.
  */
-import { mean } from '../util/stats';
 import { plural } from '../util/words';
 import { convergedRuns, unconvergedRuns } from './run-sets';
 import type { RunResult, StudyResult } from './results';
 import { sweepConfigurations } from './sweep';
+import { finiteMean } from './statistics';
 
 export function sweepSection(result: StudyResult): string[] {
   const sweep = result.config.sweep;
   if (!sweep) return [];
   const cells = sweepConfigurations(sweep);
   const avg = (rs: RunResult[], get: (r: RunResult) => number | undefined, scale = 1, digits = 2) => {
-    const v = rs.map(get).filter((x): x is number => x !== undefined && Number.isFinite(x));
-    return v.length ? (scale * mean(v)).toFixed(digits) : 'n/a';
+    const m = finiteMean(rs.map(get));
+    return Number.isFinite(m) ? (scale * m).toFixed(digits) : 'n/a';
   };
   const lines = [
     '## Sweep: learning rate × batch size × optimizer', '',

@@ -1,4 +1,8 @@
-/** Node: writes a study's outputs — results.json, report.md and the SVG plots — each atomically. */
+/**
+ * Node: writes a study's outputs — results.json, report.md and the SVG plots — each atomically. The
+ * report and plots are rendered from the results alone, so `hessian-gpu report` re-renders them from
+ * a results.json (renderReport, writeAll) by the same code.
+ */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write';
 import { STUDY_CHARTS } from './charts';
@@ -10,18 +14,29 @@ import { storedJson } from './rounding';
 import { NOISE_CHART, noiseChartSpec } from './noise-report';
 
 export async function writeStudyOutputs(result: StudyResult, outDir: string): Promise<string[]> {
-  const charts: string[] = [];
-  const specs = [...Object.entries(STUDY_CHARTS).map(([name, spec]) => [name, spec(result.runs)] as const), ...Object.entries(eosCharts(result))];
-  for (const [name, spec] of specs) {
-    const file = `${name}.svg`;
-    await writeFileAtomic(join(outDir, file), await renderSvg(spec));
-    charts.push(file);
-  }
-  const extra = result.runs.some((r) => r.noise) ? [`${NOISE_CHART}.svg`] : [];
-  if (extra.length) await writeFileAtomic(join(outDir, extra[0]), await renderSvg(noiseChartSpec(result.runs)));
-  // results.json says as plainly as report.md whether runs are missing.
+  // results.json says as plainly as report.md whether runs are missing; its layout version leads.
   const partial = result.missing.length > 0;
-  await writeFileAtomic(join(outDir, 'results.json'), storedJson({ partial, ...result }) + '\n');
-  await writeFileAtomic(join(outDir, 'report.md'), reportMarkdown(result, charts));
-  return ['results.json', 'report.md', ...charts, ...extra].map((f) => join(outDir, f));
+  const rendered = await renderReport(result);
+  const { schemaVersion, ...numbers } = result;
+  await writeFileAtomic(join(outDir, 'results.json'), storedJson({ schemaVersion, partial, ...numbers }) + '\n');
+  return ['results.json', ...await writeAll(outDir, rendered)].map((f) => join(outDir, f));
+}
+
+/**
+ * report.md and the SVG plots of a study's results (no results.json), as [file name, text] pairs:
+ * rendered before any is written, so a chart that cannot render (vega not installed) leaves a folder as it was.
+ */
+export async function renderReport(result: StudyResult): Promise<[string, string][]> {
+  const charts: [string, string][] = [];
+  const specs = [...Object.entries(STUDY_CHARTS).map(([name, spec]) => [name, spec(result.runs)] as const), ...Object.entries(eosCharts(result))];
+  for (const [name, spec] of specs) charts.push([`${name}.svg`, await renderSvg(spec)]);
+  // The noise section embeds its own chart; the plots section lists the others.
+  const noise: [string, string][] = result.runs.some((r) => r.noise) ? [[`${NOISE_CHART}.svg`, await renderSvg(noiseChartSpec(result.runs))]] : [];
+  return [['report.md', reportMarkdown(result, charts.map(([file]) => file))], ...charts, ...noise];
+}
+
+/** Rendered files into outDir, each atomically; their names. */
+export async function writeAll(outDir: string, files: [string, string][]): Promise<string[]> {
+  for (const [file, text] of files) await writeFileAtomic(join(outDir, file), text);
+  return files.map(([file]) => file);
 }

@@ -11,6 +11,8 @@ describe('the command line is strict', () => {
     expect(parseCommandLine([]).command).toBe('study');
     expect(parseCommandLine(['--out', 'x']).values.out).toBe('x');
     expect(parseCommandLine(['bench', 'hvp', '--repeats', '2']).positionals).toEqual(['hvp']);
+    const report = parseCommandLine(['report', 'runs/study/results.json', '--out', 'again']);
+    expect([report.command, report.positionals, report.values.out]).toEqual(['report', ['runs/study/results.json'], 'again']);
   });
 
   it('rejects unknown flags and commands with a suggestion', () => {
@@ -22,6 +24,7 @@ describe('the command line is strict', () => {
     expect(() => parseCommandLine(['probe', 'extra'])).toThrow(/probe: Unexpected argument 'extra'/);
     expect(() => parseCommandLine(['study', '--config'])).toThrow(/--config <value>' argument missing/);
     expect(() => parseCommandLine(['bench', 'hvp', 'probe'])).toThrow(/bench: unexpected argument 'probe'/);
+    expect(() => parseCommandLine(['report', 'a.json', 'b.json'])).toThrow(/report: unexpected argument 'b\.json'/);
   });
 
   it('checks bench values before any GPU work', () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { num, pct, withInterval } from '../../demo/format';
 import { DEFAULTS, hasReferenceSettings, parseSettings, settingsParams } from '../../demo/settings';
 import { EXPORT_FORMAT, readResults } from '../../demo/results-file';
+import { RESULTS_SCHEMA_VERSION } from '../../src/study/results-schema';
 
 describe('demo number format', () => {
   it('uses significant digits, exponents far from 1, a dash for missing values and intervals for estimates', () => {
@@ -56,5 +57,11 @@ describe('demo results files', () => {
   it('refuses a JSON that is neither, naming the file', () => {
     expect(() => readResults('{"runs": 3}', 'other.json', 1)).toThrow(new RegExp(`other\\.json: neither a JSON exported by this page \\(format "${EXPORT_FORMAT}"\\)`));
     expect(() => readResults('nope', 'bad.json', 1)).toThrow(/bad\.json: not JSON/);
+  });
+
+  it('refuses a study results file of a newer schema version than the page reads, saying to update', () => {
+    const study = JSON.parse(readFileSync(new URL('../../docs/study/results.json', import.meta.url), 'utf8'));
+    const newer = JSON.stringify({ ...study, schemaVersion: RESULTS_SCHEMA_VERSION + 1 });
+    expect(() => readResults(newer, 'new.json', 1)).toThrow(/new\.json has results schema version \d+, written by a newer hessian-gpu.*Fix: update hessian-gpu/);
   });
 });

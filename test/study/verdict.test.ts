@@ -4,28 +4,13 @@
  * unconverged runs never enter the correlations, the means or the answer.
  */
 import { describe, expect, it } from 'vitest';
-import { answerParagraph, correlations, findings, perLayerTable, summaryTable, verdictOf } from '../../src/study/report';
+import { answerParagraph, findings, perLayerTable, summaryTable } from '../../src/study/report';
+import { correlations, verdictOf } from '../../src/study/statistics';
 import { convergedRuns } from '../../src/study/run-sets';
-import type { RunResult, Sharpness } from '../../src/study/results';
+import type { RunResult } from '../../src/study/results';
+import { studyRun as run } from '../support/study-runs';
 
 const RULE = { maxEpochs: 40, lossTarget: 0.05 };
-
-function run(configuration: string, seed: number, lambdaMax: number, testAccuracy: number, converged = true): RunResult {
-  const sharpness: Sharpness = {
-    lambdaMax, lambdaConverged: true, lambdaResidual: 1e-4, lambdaIterations: 10, lambdaHvps: 100, topK: [lambdaMax, lambdaMax / 2],
-    topKResiduals: [1e-4, 1e-4], topKConverged: [true, true], topKResolved: [true, true],
-    perLayer: [], lambdaMin: -0.1, lambdaMinResidual: 1e-4, lambdaMinConverged: true, lambdaMinResolved: true,
-    trace: 10 * lambdaMax, traceInterval: { low: 9 * lambdaMax, high: 11 * lambdaMax }, traceProbes: 16, traceDeflated: 2, traceStop: 'target', densityRuns: 8,
-    perturbationMean: lambdaMax / 100, perturbationInterval: { low: lambdaMax / 120, high: lambdaMax / 80 }, perturbationMax: lambdaMax / 50,
-    solvers: { lambdaMax: 'block subspace iteration', topK: 'block subspace iteration', lambdaMin: 'restarted Lanczos', trace: 'deflated Hutchinson', density: 'SLQ' },
-    twoOverEta: null,
-  };
-  return {
-    configuration, optimizer: `opt ${configuration}`, seed, steps: converged ? 500 : 1240, converged, trainSeconds: 1, seconds: 2, diverged: null,
-    train: { loss: converged ? 0.04 : 0.9, accuracy: 1 }, test: { loss: 0.3, accuracy: testAccuracy }, genGap: 1 - testAccuracy,
-    sharpness, duringTraining: [], history: [], slice: null, density: null, failure: null,
-  };
-}
 
 /** Eight converged runs in two configurations; test error follows `errorOf(λmax rank)`. */
 function runsWith(errors: number[]): RunResult[] {
