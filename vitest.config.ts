@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { PACKAGE_ENTRIES } from './vite.config';
 
 export default defineConfig({
+  // The demo's modules import the package entries (vite.config.ts).
+  resolve: { alias: PACKAGE_ENTRIES },
   test: {
     include: ['test/**/*.test.ts'],
     // Every GPU test shares the machine's two cores with a software Vulkan driver:

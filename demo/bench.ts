@@ -4,9 +4,8 @@
  * parts come from the page: the digits it serves, and a CPU description for software adapters'
  * roofline (a page knows its core count but not the clock, which is assumed and labelled so).
  */
-import type { Gpu } from '../src/gpu/context';
-import { acquireDevice } from '../src/gpu/device';
-import { parseBenchArgs, runBench } from '../src/bench/run';
+import { acquireDevice, type Gpu } from 'hessian-gpu';
+import { parseBenchArgs, runBench } from 'hessian-gpu/bench';
 import { loadSplit } from './datasets';
 import { byId, showAdapter, showProblem } from './view';
 import { message, unavailable } from './problems';

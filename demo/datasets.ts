@@ -3,10 +3,7 @@
  * scripts/build-demo-data.ts, which imports these names), and the browser loader. The 10k digits
  * are split here exactly as the Node study splits them (src/data/load-dataset.ts 'mnist-10k').
  */
-import { makeSplit, type Split } from '../src/data/dataset';
-import { fetchIdxPair } from '../src/data/idx-pair';
-import { splitDataset } from '../src/data/split';
-import { DEFAULT_CONFIG, type StudyConfig } from '../src/study/config';
+import { makeSplit, fetchIdxPair, splitDataset, DEFAULT_CONFIG, type Split, type StudyConfig } from 'hessian-gpu';
 
 export interface IdxFiles {
   name: string;

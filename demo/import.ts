@@ -6,10 +6,7 @@
  * assumed until the user chooses), and whether model and data fit. A bad file is reported in the
  * panel as the kind of file it was meant to be, its picker is cleared, and nothing stale stays.
  */
-import { ACTIVATIONS, isActivation, type Activation } from '../src/vocabulary';
-import { readDataNpz, type ArrayData } from '../src/io/array-data';
-import { readMlpWeights, type ImportedMlp } from '../src/io/mlp-weights';
-import { isZip, readNpz } from '../src/io/npy';
+import { ACTIVATIONS, isActivation, readDataNpz, readMlpWeights, isZip, readNpz, type Activation, type ArrayData, type ImportedMlp } from 'hessian-gpu';
 import { fitProblem } from './session';
 import { byId, element, setMessage } from './view';
 import { message } from './problems';

@@ -6,13 +6,8 @@
  * the charts repaint and Stop stays clickable while the GPU works. The address bar follows the
  * form, so a copied link reproduces a run's settings.
  */
-import { Mlp } from '../src/autograd/mlp';
-import { DEFAULT_CONFIG } from '../src/study/config';
-import { fullBatchSpec } from '../src/study/eos-report';
-import { fullBatchDescent, type FullBatchResult } from '../src/train/full-batch';
-import type { Gpu } from '../src/gpu/context';
-import { acquireDevice } from '../src/gpu/device';
-import { noiseChartSpec } from '../src/study/noise-report';
+import { Mlp, DEFAULT_CONFIG, fullBatchDescent, acquireDevice, type FullBatchResult, type Gpu } from 'hessian-gpu';
+import { fullBatchSpec, noiseChartSpec } from 'hessian-gpu/study';
 import { Chart, download } from './charts';
 import { curveSpec, densitySpec, lambdaDuringSpec, planeSpec, polish, sharpnessVsAccuracySpec, slicesSpec, type Point } from './specs';
 import { DATASETS, loadSplit } from './datasets';

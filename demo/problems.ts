@@ -2,7 +2,7 @@
  * What the pages say when WebGPU cannot be used: the cause, then what to do about it. Shared by
  * the demo and the benchmark page.
  */
-import { GpuUnavailableError } from '../src/gpu/errors';
+import { GpuUnavailableError } from 'hessian-gpu';
 import type { Problem } from './view';
 
 export const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

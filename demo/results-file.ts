@@ -4,10 +4,8 @@
  * StudyResult) — as runs to view. Nothing here touches the GPU; a loaded run can be looked at,
  * not probed (its weights are not in the file).
  */
-import type { AdapterReport } from '../src/gpu/context';
-import { REFERENCE } from '../src/study/report';
-import type { RunResult, StudyResult } from '../src/study/results';
-import { studyResultsFrom } from '../src/study/results-schema';
+import type { AdapterReport, RunResult, StudyResult } from 'hessian-gpu';
+import { REFERENCE, studyResultsFrom } from 'hessian-gpu/study';
 import type { Landscape } from './session';
 import type { SessionRun } from './view';
 

@@ -4,22 +4,12 @@
  * on the browser's device, with the study's settings wherever the page has no field for one.
  * Results use the study's RunResult shape, so an export reads like its results.json.
  */
-import type { Gpu } from '../src/gpu/context';
-import { Mlp } from '../src/autograd/mlp';
-import { GpuDataset } from '../src/data/gpu-dataset';
-import { firstSamples, type Dataset, type Split } from '../src/data/dataset';
-import { train, type StepLog } from '../src/train/trainer';
-import { hessianOperator } from '../src/probe/operator';
-import { powerIteration } from '../src/probe/power';
-import { probeMinimum } from '../src/study/probe-minimum';
-import { measureNoise, type Eigenpairs, type NoiseResult } from '../src/study/noise';
-import { filterNormalise, norm, normalise, randomDirection } from '../src/probe/directions';
-import { slice1d, slice2d, type Slice1d, type Slice2d } from '../src/probe/slices';
-import { DEFAULT_CONFIG } from '../src/study/config';
-import type { RunResult, Sharpness } from '../src/study/results';
-import { firstArraySamples, uploadArrayData } from '../src/io/array-data';
-import { importedRun } from '../src/study/imported-run';
-import { OPTIMIZER_LABELS } from '../src/vocabulary';
+import {
+  Mlp, GpuDataset, firstSamples, train, hessianOperator, powerIteration, filterNormalise, norm, normalise, randomDirection, slice1d, slice2d,
+  DEFAULT_CONFIG, firstArraySamples, uploadArrayData, OPTIMIZER_LABELS,
+  type Gpu, type Dataset, type Split, type StepLog, type NoiseResult, type Slice1d, type Slice2d, type RunResult, type Sharpness,
+} from 'hessian-gpu';
+import { probeMinimum, measureNoise, importedRun, type Eigenpairs } from 'hessian-gpu/study';
 import { configurationName, optimizerConfig, type Settings } from './settings';
 import type { ImportChoice } from './import';
 import { num } from './format';

@@ -4,8 +4,7 @@
  * validation, so a field added here is editable, scriptable and checked in one place. Defaults are
  * the Node study's (src/study/config.ts), so an untouched page repeats one of its runs.
  */
-import { DEFAULT_CONFIG, mergeConfig, validateConfig } from '../src/study/config';
-import { OPTIMIZER_KINDS, type OptimizerConfig } from '../src/optim/optimizer';
+import { DEFAULT_CONFIG, mergeConfig, validateConfig, OPTIMIZER_KINDS, type OptimizerConfig } from 'hessian-gpu';
 import { DATASETS, type DatasetName } from './datasets';
 
 const PRESETS = DEFAULT_CONFIG.configurations;

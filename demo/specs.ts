@@ -4,7 +4,7 @@
  * plot so a narrow screen keeps them whole. The study's own specs (src/study) are reused where the
  * page shows the same picture and pass through `polish` for the same conventions.
  */
-import type { Slice1d, Slice2d } from '../src/probe/slices';
+import type { Slice1d, Slice2d } from 'hessian-gpu';
 import { NUMBER_FORMAT } from './format';
 
 export type Spec = Record<string, unknown>;

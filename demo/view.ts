@@ -4,9 +4,8 @@
  * a test reads has a data-testid and its full-precision value in data-value, so the text can stay
  * rounded for people.
  */
-import type { AdapterReport } from '../src/gpu/context';
-import { REFERENCE } from '../src/study/report';
-import type { RunResult } from '../src/study/results';
+import type { AdapterReport, RunResult } from 'hessian-gpu';
+import { REFERENCE } from 'hessian-gpu/study';
 import { FIELDS, parseSettings, type Settings } from './settings';
 import type { Probe } from './session';
 import { num, pct, withInterval } from './format';

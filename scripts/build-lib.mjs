@@ -42,7 +42,7 @@ for (const rel of readdirSync(join(root, 'src'), { recursive: true })) {
 // the WebGPU types in its DOM lib, older ones get them from @webgpu/types (a dependency) — referenced
 // only there, since both at once are duplicate identifiers. `using` needs the disposable lib on both.
 mkdirSync(join(out, 'ts5'));
-for (const entry of ['index', 'node']) {
+for (const entry of ['index', 'node', 'study', 'bench']) {
   const own = join(out, `${entry}.d.ts`);
   writeFileSync(own, `/// <reference lib="esnext.disposable" />\n${readFileSync(own, 'utf8')}`);
   writeFileSync(join(out, 'ts5', `${entry}.d.ts`), `/// <reference types="@webgpu/types" />\nexport * from '../${entry}.js';\n`);

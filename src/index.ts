@@ -3,9 +3,10 @@
  * device, model, data on the GPU, model and data files as bytes, training, optimizers, the solvers
  * and sharpness measures, checkpoints as bytes, the study's config. Everything here is listed in
  * docs/api.md (test/package/pack.test.ts checks both ways); Node-only pieces (Dawn, files, the
- * study runner) are in 'hessian-gpu/node'.
+ * study runner) are in 'hessian-gpu/node', the study's probes, results and report in
+ * 'hessian-gpu/study', the benchmark suites in 'hessian-gpu/bench'.
  */
-export { ACTIVATIONS, OPTIMIZER_KINDS, DATA_SOURCES, type Activation, type OptimizerKind, type DataSource } from './vocabulary';
+export { ACTIVATIONS, OPTIMIZER_KINDS, OPTIMIZER_LABELS, DATA_SOURCES, isActivation, type Activation, type OptimizerKind, type DataSource } from './vocabulary';
 export { hessian, Hessian, type BlockCurvature, type HessianOptions, type SolveOptions, type Eigenvalues, type EigenvaluesWithVectors } from './facade/hessian';
 export { probe, type ProbeOptions, type ProbeResult, type DeepPartial } from './facade/probe';
 export { acquireDevice, type AcquireOptions } from './gpu/device';
@@ -16,15 +17,15 @@ export { Mlp, type MlpSpec, type EvalOptions, type LossResult } from './autograd
 export { paramLayout, type ParamLayout, type LayerSlice } from './autograd/layout';
 export { rescaleLayers, type Rescaling } from './autograd/rescale';
 export { GpuDataset, UNIT_RANGE, type Normalisation } from './data/gpu-dataset';
-export { makeDataset, select, take, firstSamples, classCounts, type Dataset, type Split, type Origin } from './data/dataset';
+export { makeDataset, makeSplit, select, take, firstSamples, classCounts, type Dataset, type Split, type Origin } from './data/dataset';
 export { splitDataset, type SplitOptions } from './data/split';
 export { fetchIdxPair, loadIdxPair, type IdxPair, type IdxSource } from './data/idx-pair';
 export type { Gunzip } from './data/idx';
 export { readSafetensors, writeSafetensors, type SafetensorsFile, type Float32Tensor } from './io/safetensors';
-export { readNpy, readNpz } from './io/npy';
+export { readNpy, readNpz, isZip } from './io/npy';
 export type { RawTensor, DType as FileDType } from './io/tensor-file';
 export { readMlpWeights, exportMlpSafetensors, type ImportedMlp, type ImportedLayer, type LayerMapping } from './io/mlp-weights';
-export { readDataNpz, readDataNpyPair, uploadArrayData, type ArrayData, type ArrayDataOptions } from './io/array-data';
+export { readDataNpz, readDataNpyPair, uploadArrayData, firstArraySamples, type ArrayData, type ArrayDataOptions } from './io/array-data';
 export { train, type TrainOptions, type TrainResult, type TrainEvent, type StepLog, type EvalLog, type Divergence } from './train/trainer';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type NamedArray } from './train/checkpoint';
 export { fullBatchDescent, type FullBatchOptions, type FullBatchResult, type FullBatchPoint } from './train/full-batch';
@@ -46,7 +47,7 @@ export { perturbationSharpness, type PerturbationOptions, type PerturbationResul
 export { adaptiveSharpness, type AdaptiveSharpnessOptions, type AdaptiveSharpness } from './probe/adaptive';
 export { relativeFlatness, type RelativeFlatnessOptions, type RelativeFlatness } from './probe/relative-flatness';
 export { slice1d, slice2d, lossAtPoints, type Direction, type Slice1d, type Slice1dOptions, type Slice2d, type Slice2dOptions, type Grid } from './probe/slices';
-export { randomDirection, filterNormalise, normalise } from './probe/directions';
+export { randomDirection, filterNormalise, normalise, norm } from './probe/directions';
 export { gradientNoise, perSampleDerivatives, type GradientNoise } from './probe/gradient-noise';
 export { stationarySpread, type SpreadOptions, type SpreadResult, type DirectionSpread } from './probe/stationary-spread';
 export { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig, type RunConfig, type SettingsSource } from './study/config';

@@ -2,8 +2,9 @@
  * The installable library: `npm pack` (which builds dist-lib/ through prepack), the tarball unpacked
  * into a temporary project as npm would install it, and what a user does with it: the README's
  * quick start compiled on TypeScript 5.9 and 7 and run in plain Node, every name of docs/api.md
- * imported (and nothing else exported), `require`, the bin, old-style module resolution, and a
- * fresh Vite app computing λmax in headless Chromium in dev-server mode and after build + preview.
+ * imported from the entry it names (and nothing else exported by any of the four entries),
+ * `require`, the bin, old-style module resolution, and a fresh Vite app computing λmax in headless
+ * Chromium in dev-server mode and after build + preview.
  *
  * Offline by design: the tarball's dependencies are linked from this checkout's node_modules instead
  * of fetched (npm install --offline needs them in the npm cache, which a CI machine installed with
@@ -111,21 +112,29 @@ describe('the packed library', { timeout: 900_000 }, () => {
 
   it('exports exactly the names docs/api.md lists, from the entry it names; internals stay out', async () => {
     const table = await readFile(join(installed, 'docs', 'api.md'), 'utf8');
-    const rows = [...table.matchAll(/^\| `(\w+)` \| `(hessian-gpu(?:\/node)?)` \|/gm)].map((m) => ({ name: m[1], entry: m[2] }));
-    expect(rows.length).toBeGreaterThan(80);
+    const rows = [...table.matchAll(/^\| `(\w+)` \| `(hessian-gpu(?:\/node|\/study|\/bench)?)` \|/gm)].map((m) => ({ name: m[1], entry: m[2] }));
+    expect(rows.length).toBeGreaterThan(100);
+    // Every entry package.json declares (but the shaders and the manifest) has its table rows, and no other.
+    const entries = Object.keys(manifest.exports).filter((k) => !k.includes('*') && k !== './package.json').map((k) => k.replace(/^\./, 'hessian-gpu'));
+    expect(entries.sort()).toEqual([...new Set(rows.map((r) => r.entry))].sort());
     await writeFile(join(project, 'names.mjs'), `
 const main = await import('hessian-gpu');
 const node = await import('hessian-gpu/node');
-console.log(JSON.stringify({ main: Object.keys(main), node: Object.keys(node).filter((k) => !(k in main)) }));
+const study = await import('hessian-gpu/study');
+const bench = await import('hessian-gpu/bench');
+console.log(JSON.stringify({ main: Object.keys(main), node: Object.keys(node).filter((k) => !(k in main)), study: Object.keys(study), bench: Object.keys(bench) }));
 `);
-    const exported = JSON.parse((await node(['names.mjs'])).stdout) as { main: string[]; node: string[] };
+    const exported = JSON.parse((await node(['names.mjs'])).stdout) as Record<'main' | 'node' | 'study' | 'bench', string[]>;
     const documented = (entry: string) => rows.filter((r) => r.entry === entry).map((r) => r.name).sort();
     expect(exported.main.sort()).toEqual(documented('hessian-gpu'));
     expect(exported.node.sort()).toEqual(documented('hessian-gpu/node'));
+    expect(exported.study.sort()).toEqual(documented('hessian-gpu/study'));
+    expect(exported.bench.sort()).toEqual(documented('hessian-gpu/bench'));
     for (const internal of ['PassPlan', 'PLAN_CACHE_SIZE', 'quoted', 'checkBuffersFit', 'probeMinimum', 'renderSvg']) {
       expect(exported.main).not.toContain(internal);
       expect(exported.node).not.toContain(internal);
     }
+    for (const internal of ['checkBuffersFit', 'renderSvg', 'runStudy', 'writeStudyOutputs']) expect(exported.study).not.toContain(internal);
   });
 
   it('loads from require (Node ≥ 20.19 requires ES modules) as from import', async () => {
