@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { PACKAGE_ENTRIES } from './vite.config';
+import { PACKAGE_ENTRIES } from './vite.config.ts';
 
 export default defineConfig({
   // The demo's modules import the package entries (vite.config.ts).
