@@ -6,7 +6,7 @@
  */
 import type { RunResult, StudyResult } from './results';
 import type { NoiseResult } from './noise';
-import { pooledSlopes, predictionVerdict as verdict, type SlopeFit } from './statistics';
+import { pooledSlopes, predictionVerdict, type SlopeFit } from './statistics';
 
 /** The chart's file stem (noise-vs-curvature.svg next to report.md). */
 export const NOISE_CHART = 'noise-vs-curvature';
@@ -61,13 +61,13 @@ export function noiseSection(result: StudyResult): string[] {
   for (const p of pooled) {
     lines.push(`**${p.configuration}** (seeds pooled, ${p.noise.n} directions):`);
     for (const pr of NOISE_PREDICTIONS) {
-      lines.push(`- noise, ${pr.who}: **${verdict(p.noise, pr.range)}** (γ ${interval(p.noise)}; within the top: ${verdict(p.noiseTop, pr.range)})`);
+      lines.push(`- noise, ${pr.who}: **${predictionVerdict(p.noise, pr.range)}** (γ ${interval(p.noise)}; within the top: ${predictionVerdict(p.noiseTop, pr.range)})`);
     }
     if (p.optimizer === 'sgd') {
-      for (const pr of SPREAD_PREDICTIONS) lines.push(`- spread, ${pr.who}: **${verdict(p.spread, pr.range)}** (slope ${interval(p.spread)})`);
+      for (const pr of SPREAD_PREDICTIONS) lines.push(`- spread, ${pr.who}: **${predictionVerdict(p.spread, pr.range)}** (slope ${interval(p.spread)})`);
       if (p.spread && Number.isFinite(p.noise.slope)) {
         lines.push(`- spread vs its own noise: the linearised model predicts slope γ − 1 = ${f(p.noise.slope - 1)}: ` +
-          `**${verdict(p.spread, [p.noise.low - 1, p.noise.high - 1])}**`);
+          `**${predictionVerdict(p.spread, [p.noise.low - 1, p.noise.high - 1])}**`);
       }
     }
     for (const r of p.runs) if (r.noise!.note) lines.push(`- seed ${r.seed}: ${r.noise!.note}`);

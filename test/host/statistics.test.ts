@@ -60,15 +60,6 @@ describe('rank correlations', () => {
     expect(corr.find((c) => c.measure === 'relative flatness')!.n).toBe(0);
     expect(corr.find((c) => c.measure === 'relative flatness')!.kendallTau).toBeNaN();
   });
-
-  it('verdicts read the interval: consistent predictions meet it, rejected ones lie outside, none without it', () => {
-    const fit = { slope: 1.2, low: 0.9, high: 1.6, n: 10 };
-    expect(predictionVerdict(fit, [1, 1])).toBe('consistent');
-    expect(predictionVerdict(fit, [1.5, 3])).toBe('consistent');
-    expect(predictionVerdict(fit, [0, 0])).toBe('rejected');
-    expect(predictionVerdict({ ...fit, low: NaN }, [1, 1])).toBe('undecided');
-    expect(predictionVerdict(null, [1, 1])).toBe('undecided');
-  });
 });
 
 describe('configurations', () => {
@@ -102,10 +93,19 @@ describe('slope fits', () => {
   const direction = (kind: 'eigen' | 'bulk', lambda: number, c: number): NoiseDirection => ({ kind, lambda, c, gradient: 0, spread: null });
   const withNoise = (r: RunResult, directions: NoiseDirection[]): RunResult => ({ ...r, noise: { optimizer: 'adam', directions } as unknown as NoiseResult });
 
-  it('an exact power law gives its exponent, with an interval that collapses on it; non-positive points are dropped', () => {
-    const fit = logLogSlope([0.01, 0.1, 0.5, 2, 7].map((l) => [l, 3 * l ** 1.5]), 0);
+  it('recovers an exact power law and decides by the interval', () => {
+    const lambda = [0.01, 0.1, 0.5, 2, 7];
+    const fit = logLogSlope(lambda.map((l) => [l, 3 * l ** 1.5]), 0);
+    expect(fit.n).toBe(5);
     for (const v of [fit.slope, fit.low, fit.high]) expect(Math.abs(v - 1.5)).toBeLessThan(1e-9);
+    // Non-positive values cannot enter a log-log fit and are left out.
     expect(logLogSlope([[1, 1], [2, 4], [0, 3], [3, -1], [4, 16]], 0).n).toBe(3);
+    const iv = { slope: 1.2, low: 0.9, high: 1.6, n: 10 };
+    expect(predictionVerdict(iv, [1, 1])).toBe('consistent');
+    expect(predictionVerdict(iv, [0, 0])).toBe('rejected');
+    expect(predictionVerdict(iv, [1.5, 2])).toBe('consistent');
+    expect(predictionVerdict({ ...iv, low: NaN }, [1, 1])).toBe('undecided');
+    expect(predictionVerdict(null, [1, 1])).toBe('undecided');
   });
 
   it('pools the directions of every seed of a configuration into one fit per slope', () => {

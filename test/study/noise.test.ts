@@ -1,9 +1,8 @@
-/** The study's noise measurement: config checks, slope fits and verdicts, and measureNoise end to end on a tiny net. */
+/** The study's noise measurement: config checks and measureNoise end to end on a tiny net (its slope fits and verdicts: test/host/statistics.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig } from '../../src/study/config';
 import { measureNoise, type NoiseResult } from '../../src/study/noise';
 import { noiseChartSpec, noiseSection } from '../../src/study/noise-report';
-import { logLogSlope, predictionVerdict as verdict } from '../../src/study/statistics';
 import { renderSvg } from '../../src/study/render-svg';
 import type { RunResult, StudyResult } from '../../src/study/results';
 import { hessianBlockOperator } from '../../src/probe/block-operator';
@@ -29,23 +28,6 @@ describe('probe.noise settings', () => {
   it('accepts the off switches', () => {
     expect(bad({ directions: 0, bulk: 0 })).not.toThrow();
     expect(bad({ steps: 0 })).not.toThrow();
-  });
-});
-
-describe('log-log slopes and verdicts', () => {
-  it('recovers an exact power law and decides by the interval', () => {
-    const lambda = [0.01, 0.1, 0.5, 2, 7];
-    const fit = logLogSlope(lambda.map((l) => [l, 3 * l ** 1.5]), 0);
-    expect(fit.n).toBe(5);
-    for (const v of [fit.slope, fit.low, fit.high]) expect(Math.abs(v - 1.5)).toBeLessThan(1e-9);
-    // Non-positive values cannot enter a log-log fit and are left out.
-    expect(logLogSlope([[1, 1], [2, 4], [0, 3], [3, -1], [4, 16]], 0).n).toBe(3);
-    const iv = { slope: 1.2, low: 0.9, high: 1.6, n: 10 };
-    expect(verdict(iv, [1, 1])).toBe('consistent');
-    expect(verdict(iv, [0, 0])).toBe('rejected');
-    expect(verdict(iv, [1.5, 2])).toBe('consistent');
-    expect(verdict({ ...iv, low: NaN }, [1, 1])).toBe('undecided');
-    expect(verdict(null, [1, 1])).toBe('undecided');
   });
 });
 
