@@ -36,8 +36,8 @@ export function studyResultsFrom(body: unknown, source: string): StudyResult {
       'not a study\'s; its report.md is written beside it.)');
   }
   // `partial` is written beside the numbers for readers of the file (write-report.ts); it is derived from `missing`.
-  const { answer: _answer, findings: _findings, partial: _partial, ...numbers } = b;
-  return { ...numbers, schemaVersion: RESULTS_SCHEMA_VERSION } as unknown as StudyResult;
+  const { schemaVersion: _version, answer: _answer, findings: _findings, partial: _partial, ...numbers } = b;
+  return { schemaVersion: RESULTS_SCHEMA_VERSION, ...numbers } as unknown as StudyResult;
 }
 
 /** results.json's text as the current StudyResult (a byte-order mark, as some editors save, is ignored). */

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { rerenderReport } from '../../src/cli/report-command';
-import { RESULTS_SCHEMA_VERSION } from '../../src/study/results-schema';
+import { RESULTS_SCHEMA_VERSION, parseStudyResults } from '../../src/study/results-schema';
+import { storedJson } from '../../src/study/rounding';
 import { OUTPUT_MARKER } from '../../src/util/output-dir';
 
 const run = promisify(execFile);
@@ -46,6 +47,16 @@ describe('report re-renders a results file', { timeout: 300_000 }, () => {
     const report = readFileSync(files[0], 'utf8');
     expect(report).toBe(readFileSync(join(DOCS, 'report.md'), 'utf8'));
     expect(report).not.toContain('stale');
+  });
+
+  it('reads the current version as written: the same report from the same numbers', async () => {
+    const dir = temp();
+    const file = join(dir, 'results.json');
+    const current = parseStudyResults(readFileSync(join(DOCS, 'results.json'), 'utf8'), 'committed');
+    writeFileSync(file, storedJson({ ...current, partial: current.missing.length > 0 }) + '\n');
+    expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
+    const { files } = await rerenderReport(file, join(dir, 'out'));
+    expect(readFileSync(files[0], 'utf8')).toBe(readFileSync(join(DOCS, 'report.md'), 'utf8'));
   });
 
   it('writes beside the file by default only in a folder this engine wrote', async () => {
