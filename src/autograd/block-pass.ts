@@ -27,28 +27,26 @@
  * propagation and the side-by-side weight stacks are left out, and the gate keeps φ′ alone.
  * For the regularised loss G adds wd·v as H does (the regulariser's Hessian is its own Gauss–Newton).
  */
-import { releaseDispatches, type Dispatch } from '../gpu/context';
+import type { Dispatch } from '../gpu/context';
+import { ShapeError } from '../gpu/errors';
 import { Tensor } from '../gpu/tensor';
 import { prepareMatmul } from '../gpu/ops/matmul';
 import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
-import { prepareGather } from '../gpu/ops/gather';
 import { prepareAxpby } from '../gpu/ops/elementwise';
 import {
   prepareStack, prepareTangentAct, prepareTangentGate, prepareTangentSoftmax, prepareUnstack, type TangentGateOptions,
 } from '../gpu/ops/block-tangent';
-import type { GpuDataset } from '../data/gpu-dataset';
-import { DEFAULT_CHUNK, passRange, SCALAR_SLOTS, SLOT, type ModelView } from './pass';
+import { SCALAR_SLOTS, SLOT } from './pass';
+import { buildChunkedPass, type ChunkedPass, type ChunkRange, type ModelView } from './chunked-pass';
 import { Workspace } from './workspace';
 
-/** The data and the k directions a block forward pass carries (shared by the block HVP and the per-sample tangents). */
-export interface BlockInputs {
-  data: GpuDataset;
-  order?: Tensor;
-  start?: number;
-  count?: number;
-  /** Rows per chunk (default DEFAULT_CHUNK, lowered if k tangents of the widest layer would not fit one buffer). */
-  chunkSize?: number;
+/**
+ * The data and the k directions a block forward pass carries (shared by the block HVP and the
+ * per-sample tangents). Rows per chunk: chunkSize (default DEFAULT_CHUNK), lowered if k tangents
+ * of the widest layer would not fit one buffer.
+ */
+export interface BlockInputs extends ChunkRange {
   /** k × P directions, read only. */
   directions: Tensor;
 }
@@ -81,6 +79,8 @@ interface LayerScratch {
 /** Tangent buffers of one chunk size: tan[l] = [Ż | Ḣ], ddel[l] = δ̇ (column-blocked), pre[l] = δ_{l+1}W_{l+1}. */
 class BlockWorkspace {
   readonly primal: Workspace;
+  readonly x: Tensor;
+  readonly y: Tensor;
   readonly tan: Tensor[];
   readonly ddel: Tensor[];
   readonly pre: Tensor[];
@@ -89,6 +89,8 @@ class BlockWorkspace {
     const { gpu, layout } = model;
     const outs = layout.widths.slice(1);
     this.primal = new Workspace(gpu, layout.widths, rows, false);
+    this.x = this.primal.x;
+    this.y = this.primal.y;
     this.tan = outs.map((n, l) => Tensor.create(gpu, [2 * rows * k * n], { label: `block:tangent${l + 1}` }));
     this.ddel = outs.map((n, l) => Tensor.create(gpu, [rows * k * n], { label: `block:delta_dot${l + 1}` }));
     this.pre = gaussNewton ? [] : outs.slice(0, -1).map((n, l) => Tensor.create(gpu, [rows * n], { label: `block:pre${l + 1}` }));
@@ -105,39 +107,26 @@ export class BlockPassPlan {
     readonly options: BlockPassOptions,
     readonly k: number,
     readonly scalars: Tensor,
-    private readonly dispatches: Dispatch[],
-    private readonly clears: Tensor[],
-    private readonly owned: { destroy(): void }[],
+    private readonly pass: ChunkedPass,
   ) {}
 
   static async prepare(model: ModelView, o: BlockPassOptions): Promise<BlockPassPlan> {
     const { gpu, layout } = model;
     const P = layout.size;
-    const { order, start, count } = passRange(layout, o);
     const k = o.k ?? o.directions.size / P;
     if (!Number.isInteger(k) || k < 1) {
-      throw new Error(`a block of directions needs k × ${P} elements (k ≥ 1 whole rows of the network's parameters); got ${o.directions.size}`);
+      throw new ShapeError(`a block of directions needs k × ${P} elements (k ≥ 1 whole rows of the network's parameters); got ${o.directions.size}`);
     }
     for (const [name, t] of [['directions', o.directions], ['products', o.products]] as const) {
-      if (t.size < k * P) throw new Error(`${name} has ${t.size} elements; ${k} directions of ${P} parameters need ${k * P}`);
+      if (t.size < k * P) throw new ShapeError(`${name} has ${t.size} elements; ${k} directions of ${P} parameters need ${k * P}`);
     }
-    if (o.directions.buffer === o.products.buffer) throw new Error('hvpBlock: directions and products must be different buffers');
-    // The widest tangent buffer holds 2·rows·k·n floats and must fit one storage binding.
-    const widest = Math.max(...layout.widths.slice(1));
-    const fit = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * 2 * k * widest));
-    if (fit < 1) throw new Error(`hvpBlock: k = ${k} tangents of a ${widest}-wide layer exceed one buffer on this adapter; use a smaller k`);
-    const chunk = Math.min(count, o.chunkSize ?? DEFAULT_CHUNK, fit);
-    const scalars = Tensor.create(gpu, [SCALAR_SLOTS], { label: 'block:scalars' });
-    const owned: { destroy(): void }[] = [scalars];
-    const dispatches: Dispatch[] = [];
-    try {
+    if (o.directions.buffer === o.products.buffer) throw new ShapeError('hvpBlock: directions and products must be different buffers');
+    const wide = { k, what: `hvpBlock: k = ${k} tangents`, fix: 'use a smaller k' };
+    const { pass, built: scalars } = await buildChunkedPass(model, o, wide, async (b) => {
+      const scalars = b.scalars(SCALAR_SLOTS, 'block:scalars');
       const withSide = (i: number) => i > 0 && !o.gaussNewton;
       const scratch = layout.layers.map(({ inDim, outDim }, i): LayerScratch => {
-        const make = (n: number, label: string) => {
-          const t = Tensor.create(gpu, [n], { label: `block:${label}${i + 1}` });
-          owned.push(t);
-          return t;
-        };
+        const make = (n: number, label: string) => b.tensor(n, `block:${label}${i + 1}`);
         return {
           stacked: make(k * outDim * inDim, 'stacked'),
           side: withSide(i) ? make(k * outDim * inDim, 'side') : undefined,
@@ -146,57 +135,38 @@ export class BlockPassPlan {
           accB: make(k * outDim, 'accB'),
         };
       });
+      b.clears.push(...scratch.flatMap((l) => [l.accW, l.accB, ...(l.accSide ? [l.accSide] : [])]));
       for (const [i, { inDim, outDim, weightOffset }] of layout.layers.entries()) {
         const view = { directions: o.directions, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim };
-        dispatches.push(await prepareStack(gpu, view, scratch[i].stacked, 'vertical'));
-        if (scratch[i].side) dispatches.push(await prepareStack(gpu, view, scratch[i].side!, 'side'));
+        b.add(await prepareStack(gpu, view, scratch[i].stacked, 'vertical'));
+        if (scratch[i].side) b.add(await prepareStack(gpu, view, scratch[i].side!, 'side'));
       }
-      const workspaces = new Map<number, BlockWorkspace>();
-      const bodies = new Map<number, Dispatch[]>();
-      for (let s = 0; s < count; s += chunk) {
-        const rows = Math.min(chunk, count - s);
-        let ws = workspaces.get(rows);
-        if (!ws) {
-          ws = new BlockWorkspace(model, rows, k, !!o.gaussNewton);
-          owned.push(ws);
-          workspaces.set(rows, ws);
-          bodies.set(rows, await chunkBody(model, o, k, ws, scratch, count, scalars));
-        }
-        dispatches.push(await prepareGather(gpu, {
-          rows, features: o.data.features, samples: o.data.count, packed: o.data.packed,
-          pixels: o.data.pixels, labels: o.data.labels, order, start: start + s, x: ws.primal.x, y: ws.primal.y,
-          scale: o.data.normalisation.scale, shift: o.data.normalisation.shift,
-        }));
-        dispatches.push(...bodies.get(rows)!);
-      }
+      await b.chunks(
+        (rows) => b.own(new BlockWorkspace(model, rows, k, !!o.gaussNewton)),
+        (ws) => chunkBody(model, o, k, ws, scratch, b.count, scalars),
+      );
       for (const [i, { inDim, outDim, weightOffset, biasOffset }] of layout.layers.entries()) {
         const { accW, accSide, accB } = scratch[i];
-        dispatches.push(await prepareUnstack(gpu, { directions: o.products, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim }, accW, accSide));
-        dispatches.push(await prepareUnstack(gpu, { directions: o.products, k, stride: P, offset: biasOffset, rows: 1, cols: outDim }, accB));
+        b.add(await prepareUnstack(gpu, { directions: o.products, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim }, accW, accSide));
+        b.add(await prepareUnstack(gpu, { directions: o.products, k, stride: P, offset: biasOffset, rows: 1, cols: outDim }, accB));
       }
-      dispatches.push(...await prepareReduce(gpu, { kind: 'sqnorm', n: P, x: { buffer: model.params }, out: scalars, slot: SLOT.halfSqNorm, scale: 0.5 }));
+      b.add(...await prepareReduce(gpu, { kind: 'sqnorm', n: P, x: { buffer: model.params }, out: scalars, slot: SLOT.halfSqNorm, scale: 0.5 }));
       const wd = o.weightDecay ?? 0;
       if (o.includeRegulariser && wd !== 0) {
-        dispatches.push(await prepareAxpby(gpu, k * P, wd, { buffer: o.directions }, 1, { buffer: o.products }));
+        b.add(await prepareAxpby(gpu, k * P, wd, { buffer: o.directions }, 1, { buffer: o.products }));
       }
-      const clears = [scalars, ...scratch.flatMap((l) => [l.accW, l.accB, ...(l.accSide ? [l.accSide] : [])])];
-      return new BlockPassPlan(o, k, scalars, dispatches, clears, owned);
-    } catch (err) {
-      releaseDispatches(dispatches);
-      for (const t of owned) t.destroy();
-      throw err;
-    }
+      return scalars;
+    });
+    return new BlockPassPlan(o, k, scalars, pass);
   }
 
   /** Record the whole pass (zeroing its accumulators first) into the encoder. */
   encode(encoder: GPUCommandEncoder): void {
-    for (const t of this.clears) encoder.clearBuffer(t.buffer);
-    this.scalars.gpu.encode(encoder, this.dispatches);
+    this.pass.encode(encoder);
   }
 
   destroy(): void {
-    releaseDispatches(this.dispatches);
-    for (const t of this.owned) t.destroy();
+    this.pass.destroy();
   }
 }
 

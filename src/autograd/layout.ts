@@ -4,6 +4,8 @@
  * followed by b (out). Every parameter-space vector (gradient, direction,
  * eigenvector, optimiser state) uses this same layout.
  */
+import { ShapeError } from '../gpu/errors';
+
 export interface LayerSlice {
   inDim: number;
   outDim: number;
@@ -20,9 +22,9 @@ export interface ParamLayout {
 }
 
 export function paramLayout(widths: readonly number[]): ParamLayout {
-  if (widths.length < 2) throw new Error(`an MLP needs at least an input and an output width, got [${widths.join(', ')}]`);
+  if (widths.length < 2) throw new ShapeError(`an MLP needs at least an input and an output width, got [${widths.join(', ')}]`);
   for (const w of widths) {
-    if (!Number.isInteger(w) || w < 1) throw new Error(`layer widths must be positive integers, got [${widths.join(', ')}]`);
+    if (!Number.isInteger(w) || w < 1) throw new ShapeError(`layer widths must be positive integers, got [${widths.join(', ')}]`);
   }
   const layers: LayerSlice[] = [];
   let offset = 0;

@@ -19,6 +19,7 @@
  * (`const v = model.vector(); …; v.destroy()`) keep GPU memory flat — gpu.memory() reports it.
  */
 import type { Gpu } from '../gpu/context';
+import { ShapeError } from '../gpu/errors';
 import { Tensor } from '../gpu/tensor';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { paramLayout, type ParamLayout } from './layout';
@@ -86,7 +87,7 @@ export class Mlp {
 
   setParams(values: ArrayLike<number>): void {
     if (values.length !== this.layout.size) {
-      throw new Error(`setParams: got ${values.length} values for ${this.layout.size} parameters`);
+      throw new ShapeError(`setParams: got ${values.length} values for ${this.layout.size} parameters`);
     }
     this.params.write(values);
   }
@@ -121,9 +122,7 @@ export class Mlp {
   async hvpBlock(data: GpuDataset, V: Tensor, HV: Tensor, options: EvalOptions & { k?: number } = {}): Promise<LossResult> {
     const plan = await this.prepareBlockPass({ data, directions: V, products: HV, ...options });
     try {
-      const encoder = this.gpu.device.createCommandEncoder();
-      plan.encode(encoder);
-      this.gpu.device.queue.submit([encoder.finish()]);
+      this.gpu.submit((encoder) => plan.encode(encoder));
       return await this.readResult(plan, data.count);
     } finally {
       plan.destroy();
@@ -165,9 +164,7 @@ export class Mlp {
   }
 
   private async runAndRead(plan: PassPlan, count: number): Promise<LossResult> {
-    const encoder = this.gpu.device.createCommandEncoder();
-    plan.encode(encoder, this.gpu);
-    this.gpu.device.queue.submit([encoder.finish()]);
+    this.gpu.submit((encoder) => plan.encode(encoder));
     return this.readResult(plan, count);
   }
 

@@ -1,37 +1,32 @@
 /**
  * A prepared pass of the MLP over a range of a GPU dataset, chunk by chunk: the loss, the
  * gradient (reverse mode), or the Hessian-vector product by forward-over-backward (with the
- * gradient too if asked). Every dispatch and bind group is built here once; encode() records
+ * gradient too if asked). Every dispatch and bind group is built here once, on the chunked-pass
+ * builder (chunked-pass.ts: range, gather, workspaces, scalars, clears, cleanup); encode() records
  * the whole pass — all chunks — into one command encoder, with no host round trip.
  *
  * Results accumulate over chunks, each scaled by 1/N, so any chunk size gives the same mean-loss
  * derivatives as one big batch. Scalars (on the GPU): [0] mean data loss, [1] hits, [2] ½‖θ‖².
  */
-import { releaseDispatches, type Dispatch, type Gpu } from '../gpu/context';
-import { Tensor } from '../gpu/tensor';
+import type { Dispatch, Gpu } from '../gpu/context';
+import { ShapeError } from '../gpu/errors';
+import type { Tensor } from '../gpu/tensor';
 import { prepareMatmul } from '../gpu/ops/matmul';
 import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
-import { prepareGather } from '../gpu/ops/gather';
 import { prepareAxpby } from '../gpu/ops/elementwise';
-import type { GpuDataset } from '../data/gpu-dataset';
-import type { ParamLayout } from './layout';
-import type { Activation } from '../vocabulary';
+import { buildChunkedPass, type ChunkedPass, type ChunkRange, type ModelView } from './chunked-pass';
 import { Workspace } from './workspace';
+
+export { DEFAULT_CHUNK, passRange, type ModelView } from './chunked-pass';
 
 export type PassKind = 'loss' | 'gradient' | 'hvp';
 
 export const SLOT = { loss: 0, hits: 1, halfSqNorm: 2 } as const;
 export const SCALAR_SLOTS = 4;
 
-export interface PassOptions {
+export interface PassOptions extends ChunkRange {
   kind: PassKind;
-  data: GpuDataset;
-  /** Sample indices to visit (default: the dataset in order). */
-  order?: Tensor;
-  start?: number;
-  count?: number;
-  chunkSize?: number;
   /** Gradient output ('gradient'; optional for 'hvp'). Overwritten. */
   gradient?: Tensor;
   /** v, for 'hvp'. */
@@ -43,97 +38,52 @@ export interface PassOptions {
   includeRegulariser?: boolean;
 }
 
-export interface ModelView {
-  gpu: Gpu;
-  layout: ParamLayout;
-  activation: Activation;
-  params: Tensor;
-}
-
-/** Default rows per chunk: large enough to keep a GPU busy, small enough for software adapters' memory. */
-export const DEFAULT_CHUNK = 2048;
-
 export class PassPlan {
   private constructor(
     readonly options: PassOptions,
     readonly scalars: Tensor,
-    private readonly dispatches: Dispatch[],
-    private readonly clears: Tensor[],
-    private readonly workspaces: Workspace[],
+    private readonly pass: ChunkedPass,
   ) {}
 
   static async prepare(model: ModelView, o: PassOptions): Promise<PassPlan> {
     const { gpu, layout } = model;
-    const { order, start, count } = passRange(layout, o);
     const tangent = o.kind === 'hvp';
-    if (tangent && (!o.direction || !o.product)) throw new Error("an 'hvp' pass needs direction and product vectors");
-    if (o.kind === 'gradient' && !o.gradient) throw new Error("a 'gradient' pass needs a gradient vector");
+    if (tangent && (!o.direction || !o.product)) throw new ShapeError("an 'hvp' pass needs direction and product vectors");
+    if (o.kind === 'gradient' && !o.gradient) throw new ShapeError("a 'gradient' pass needs a gradient vector");
     for (const [name, t] of [['gradient', o.gradient], ['direction', o.direction], ['product', o.product]] as const) {
-      if (t && t.size !== layout.size) throw new Error(`${name} has ${t.size} elements; the network has ${layout.size} parameters`);
+      if (t && t.size !== layout.size) throw new ShapeError(`${name} has ${t.size} elements; the network has ${layout.size} parameters`);
     }
     const wantsDelta = o.kind !== 'loss';
-    const chunk = Math.min(count, o.chunkSize ?? DEFAULT_CHUNK);
-    const scalars = Tensor.create(gpu, [SCALAR_SLOTS], { label: 'pass:scalars' });
-
-    // One workspace per distinct row count: full chunks and the remainder.
-    const workspaces = new Map<number, Workspace>();
-    const bodies = new Map<number, Dispatch[]>();
-    const dispatches: Dispatch[] = [];
-    for (let s = 0; s < count; s += chunk) {
-      const rows = Math.min(chunk, count - s);
-      let ws = workspaces.get(rows);
-      if (!ws) {
-        ws = new Workspace(gpu, layout.widths, rows, tangent);
-        workspaces.set(rows, ws);
-        bodies.set(rows, await chunkBody(model, o, ws, count, wantsDelta, scalars));
+    const { pass, built: scalars } = await buildChunkedPass(model, o, undefined, async (b) => {
+      const scalars = b.scalars(SCALAR_SLOTS, 'pass:scalars');
+      if (wantsDelta && o.gradient) b.clears.push(o.gradient);
+      if (tangent) b.clears.push(o.product!);
+      await b.chunks(
+        (rows) => b.own(new Workspace(gpu, layout.widths, rows, tangent)),
+        (ws) => chunkBody(model, o, ws, b.count, wantsDelta, scalars),
+      );
+      b.add(...await prepareReduce(gpu, { kind: 'sqnorm', n: layout.size, x: { buffer: model.params }, out: scalars, slot: SLOT.halfSqNorm, scale: 0.5 }));
+      const wd = o.weightDecay ?? 0;
+      if (o.includeRegulariser && wd !== 0) {
+        if (o.gradient && wantsDelta) b.add(await prepareAxpby(gpu, layout.size, wd, { buffer: model.params }, 1, { buffer: o.gradient }));
+        if (tangent) b.add(await prepareAxpby(gpu, layout.size, wd, { buffer: o.direction! }, 1, { buffer: o.product! }));
       }
-      dispatches.push(await prepareGather(gpu, {
-        rows, features: o.data.features, samples: o.data.count, packed: o.data.packed,
-        pixels: o.data.pixels, labels: o.data.labels, order, start: start + s, x: ws.x, y: ws.y,
-        scale: o.data.normalisation.scale, shift: o.data.normalisation.shift,
-      }));
-      dispatches.push(...bodies.get(rows)!);
-    }
-    dispatches.push(...await prepareReduce(gpu, { kind: 'sqnorm', n: layout.size, x: { buffer: model.params }, out: scalars, slot: SLOT.halfSqNorm, scale: 0.5 }));
-    const wd = o.weightDecay ?? 0;
-    if (o.includeRegulariser && wd !== 0) {
-      if (o.gradient && wantsDelta) dispatches.push(await prepareAxpby(gpu, layout.size, wd, { buffer: model.params }, 1, { buffer: o.gradient }));
-      if (tangent) dispatches.push(await prepareAxpby(gpu, layout.size, wd, { buffer: o.direction! }, 1, { buffer: o.product! }));
-    }
-    const clears = [scalars, ...(wantsDelta && o.gradient ? [o.gradient] : []), ...(tangent ? [o.product!] : [])];
-    return new PassPlan(o, scalars, dispatches, clears, [...workspaces.values()]);
+      return scalars;
+    });
+    return new PassPlan(o, scalars, pass);
   }
 
-  /** Record the whole pass (zeroing its accumulators first) into the encoder. */
-  encode(encoder: GPUCommandEncoder, gpu: Gpu): void {
-    for (const t of this.clears) encoder.clearBuffer(t.buffer);
-    gpu.encode(encoder, this.dispatches);
+  /**
+   * Record the whole pass (zeroing its accumulators first) into the encoder.
+   * @param _gpu ignored: the plan records on its model's device (kept so older callers compile).
+   */
+  encode(encoder: GPUCommandEncoder, _gpu?: Gpu): void {
+    this.pass.encode(encoder);
   }
 
   destroy(): void {
-    releaseDispatches(this.dispatches);
-    for (const ws of this.workspaces) ws.destroy();
-    this.scalars.destroy();
+    this.pass.destroy();
   }
-}
-
-/** The samples a pass visits, checked against the dataset and the network's widths. */
-export function passRange(
-  layout: ParamLayout, o: Pick<PassOptions, 'data' | 'order' | 'start' | 'count'>,
-): { order: Tensor; start: number; count: number } {
-  const order = o.order ?? o.data.identity;
-  const start = o.start ?? 0;
-  const count = o.count ?? order.size - start;
-  if (!Number.isInteger(count) || count < 1 || start + count > order.size) {
-    throw new Error(`pass over samples [${start}, ${start + count}) does not fit the ${order.size} indices given`);
-  }
-  if (o.data.features !== layout.widths[0]) {
-    throw new Error(`dataset '${o.data.name}' has ${o.data.features} features but the network's input width is ${layout.widths[0]}`);
-  }
-  if (o.data.classes !== layout.widths[layout.widths.length - 1]) {
-    throw new Error(`dataset '${o.data.name}' has ${o.data.classes} classes but the network has ${layout.widths[layout.widths.length - 1]} outputs`);
-  }
-  return { order, start, count };
 }
 
 /** Everything after the gather for one chunk of `rows` samples. */

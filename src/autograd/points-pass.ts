@@ -10,22 +10,16 @@
  *
  * Scalars (GPU): [2j] mean data loss at θ_j, [2j + 1] hits, [2k + j] ½‖θ_j‖².
  */
-import { releaseDispatches, type Dispatch } from '../gpu/context';
-import { Tensor } from '../gpu/tensor';
+import type { Dispatch } from '../gpu/context';
+import { ShapeError } from '../gpu/errors';
+import type { Tensor } from '../gpu/tensor';
 import { prepareMatmul } from '../gpu/ops/matmul';
 import { prepareReduce } from '../gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
-import { prepareGather } from '../gpu/ops/gather';
 import { prepareStack } from '../gpu/ops/block-tangent';
-import type { GpuDataset } from '../data/gpu-dataset';
-import { DEFAULT_CHUNK, passRange, type ModelView } from './pass';
+import { buildChunkedPass, type ChunkedPass, type ChunkInputs, type ChunkRange, type ModelView, type PassBuilder } from './chunked-pass';
 
-export interface PointsPassOptions {
-  data: GpuDataset;
-  order?: Tensor;
-  start?: number;
-  count?: number;
-  chunkSize?: number;
+export interface PointsPassOptions extends ChunkRange {
   /** k × P parameter points, read only. */
   points: Tensor;
   k: number;
@@ -45,67 +39,39 @@ export class PointsPassPlan {
     readonly options: PointsPassOptions,
     readonly count: number,
     readonly scalars: Tensor,
-    private readonly dispatches: Dispatch[],
-    private readonly owned: Tensor[],
+    private readonly pass: ChunkedPass,
   ) {}
 
   static async prepare(model: ModelView, o: PointsPassOptions): Promise<PointsPassPlan> {
     const { gpu, layout } = model;
     const P = layout.size;
     const { k } = o;
-    const { order, start, count } = passRange(layout, o);
-    if (!Number.isInteger(k) || k < 1) throw new Error(`a points pass needs k ≥ 1 points, got ${k}`);
-    if (o.points.size < k * P) throw new Error(`points has ${o.points.size} elements; ${k} points of ${P} parameters need ${k * P}`);
-    const widest = Math.max(...layout.widths.slice(1));
-    const fit = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * 2 * k * widest));
-    if (fit < 1) throw new Error(`loss at ${k} points: the activations of a ${widest}-wide layer exceed one buffer on this adapter; use fewer points per pass`);
-    const chunk = Math.min(count, o.chunkSize ?? DEFAULT_CHUNK, fit);
-    const owned: Tensor[] = [];
-    const make = (n: number, label: string, dtype: 'f32' | 'u32' = 'f32') => {
-      const t = Tensor.create(gpu, [n], { label: `points:${label}`, dtype });
-      owned.push(t);
-      return t;
-    };
-    const scalars = make(3 * k, 'scalars');
-    const dispatches: Dispatch[] = [];
-    try {
+    if (!Number.isInteger(k) || k < 1) throw new ShapeError(`a points pass needs k ≥ 1 points, got ${k}`);
+    if (o.points.size < k * P) throw new ShapeError(`points has ${o.points.size} elements; ${k} points of ${P} parameters need ${k * P}`);
+    const wide = { k, what: `loss at ${k} points: the activations`, fix: 'use fewer points per pass' };
+    const { pass, built: scalars, count } = await buildChunkedPass(model, o, wide, async (b) => {
+      const scalars = b.scalars(3 * k, 'points:scalars');
       // The first layer's weights of every point stacked ((k·n₁) × n₀), then their biases (k·n₁).
       const first = layout.layers[0];
-      const stacked = make(k * first.outDim * (first.inDim + 1), 'stacked');
+      const stacked = b.tensor(k * first.outDim * (first.inDim + 1), 'points:stacked');
       const view = { directions: o.points, k, stride: P };
-      dispatches.push(await prepareStack(gpu, { ...view, offset: first.weightOffset, rows: first.outDim, cols: first.inDim }, stacked, 'vertical'));
-      dispatches.push(await prepareStack(gpu, { ...view, offset: first.biasOffset, rows: 1, cols: first.outDim }, stacked, 'vertical', k * first.outDim * first.inDim));
-      const bodies = new Map<number, { x: Tensor; y: Tensor; body: Dispatch[] }>();
-      for (let s = 0; s < count; s += chunk) {
-        const rows = Math.min(chunk, count - s);
-        let entry = bodies.get(rows);
-        if (!entry) {
-          const x = make(rows * layout.widths[0], 'x');
-          const y = make(rows, 'y', 'u32');
-          entry = { x, y, body: await chunkBody(model, o, rows, x, y, stacked, count, scalars, make) };
-          bodies.set(rows, entry);
-        }
-        dispatches.push(await prepareGather(gpu, {
-          rows, features: o.data.features, samples: o.data.count, packed: o.data.packed,
-          pixels: o.data.pixels, labels: o.data.labels, order, start: start + s, x: entry.x, y: entry.y,
-          scale: o.data.normalisation.scale, shift: o.data.normalisation.shift,
-        }));
-        dispatches.push(...entry.body);
-      }
+      b.add(await prepareStack(gpu, { ...view, offset: first.weightOffset, rows: first.outDim, cols: first.inDim }, stacked, 'vertical'));
+      b.add(await prepareStack(gpu, { ...view, offset: first.biasOffset, rows: 1, cols: first.outDim }, stacked, 'vertical', k * first.outDim * first.inDim));
+      await b.chunks(
+        (rows) => ({ rows, x: b.tensor(rows * layout.widths[0], 'points:x'), y: b.tensor(rows, 'points:y', 'u32') }),
+        (ws) => chunkBody(model, o, ws, stacked, b.count, scalars, b),
+      );
       for (let j = 0; j < k; j++) {
-        dispatches.push(...await prepareReduce(gpu, { kind: 'sqnorm', n: P, x: { buffer: o.points, offset: j * P }, out: scalars, slot: 2 * k + j, scale: 0.5 }));
+        b.add(...await prepareReduce(gpu, { kind: 'sqnorm', n: P, x: { buffer: o.points, offset: j * P }, out: scalars, slot: 2 * k + j, scale: 0.5 }));
       }
-      return new PointsPassPlan(o, count, scalars, dispatches, owned);
-    } catch (err) {
-      releaseDispatches(dispatches);
-      for (const t of owned) t.destroy();
-      throw err;
-    }
+      return scalars;
+    });
+    return new PointsPassPlan(o, count, scalars, pass);
   }
 
+  /** Record the pass (zeroing its scalars first) into the encoder. */
   encode(encoder: GPUCommandEncoder): void {
-    encoder.clearBuffer(this.scalars.buffer);
-    this.scalars.gpu.encode(encoder, this.dispatches);
+    this.pass.encode(encoder);
   }
 
   /** The k losses, after the pass ran (one read). */
@@ -119,22 +85,21 @@ export class PointsPassPlan {
   }
 
   destroy(): void {
-    releaseDispatches(this.dispatches);
-    for (const t of this.owned) t.destroy();
+    this.pass.destroy();
   }
 }
 
 async function chunkBody(
-  model: ModelView, o: PointsPassOptions, R: number, x: Tensor, y: Tensor, stacked: Tensor, total: number, scalars: Tensor,
-  make: (n: number, label: string) => Tensor,
+  model: ModelView, o: PointsPassOptions, ws: ChunkInputs & { rows: number }, stacked: Tensor, total: number, scalars: Tensor, b: PassBuilder,
 ): Promise<Dispatch[]> {
+  const { rows: R, x, y } = ws;
   const { gpu, layout, activation } = model;
   const { k } = o;
   const P = layout.size;
   const L = layout.layers.length;
   // act[l] = [Z | H], each R × (k·n_l), column-blocked by point.
-  const act = layout.widths.slice(1).map((n, l) => make(2 * R * k * n, `act${l + 1}:${R}`));
-  const stats = make(2 * R, `stats:${R}`);
+  const act = layout.widths.slice(1).map((n, l) => b.tensor(2 * R * k * n, `points:act${l + 1}:${R}`));
+  const stats = b.tensor(2 * R, `points:stats:${R}`);
   const out: Dispatch[] = [];
   const first = layout.layers[0];
   out.push(await prepareMatmul(gpu, {

@@ -5,6 +5,7 @@
  * network computes the same function — while the Hessian's blocks move by α⁻² and α², so λmax and
  * the trace change at will. Any other activation changes the function, and is refused.
  */
+import { ShapeError } from '../gpu/errors';
 import type { ParamLayout } from './layout';
 import type { Activation } from '../vocabulary';
 
@@ -16,7 +17,7 @@ export interface Rescaling {
 
 export function rescaleLayers(params: ArrayLike<number>, layout: ParamLayout, activation: Activation, r: Rescaling): Float32Array {
   checkRescaling(layout, activation, r);
-  if (params.length !== layout.size) throw new Error(`rescaleLayers: ${params.length} parameters for a network of ${layout.size}`);
+  if (params.length !== layout.size) throw new ShapeError(`rescaleLayers: ${params.length} parameters for a network of ${layout.size}`);
   const out = Float32Array.from(params);
   const scaled = layout.layers[r.layer];
   for (let i = scaled.weightOffset; i < scaled.biasOffset + scaled.outDim; i++) out[i] = params[i] * r.alpha;
@@ -33,10 +34,10 @@ export function checkRescaling(layout: ParamLayout, activation: Activation, r: R
       'Fix: run the rescaling check on a relu network, or turn it off (probe.invariant.rescaleAlpha 0).');
   }
   if (!(r.alpha > 0 && Number.isFinite(r.alpha))) {
-    throw new Error(`Dinh rescaling: alpha must be a finite number > 0 (a negative factor flips ReLU's sign), got ${r.alpha}`);
+    throw new RangeError(`Dinh rescaling: alpha must be a finite number > 0 (a negative factor flips ReLU's sign), got ${r.alpha}`);
   }
   const L = layout.layers.length;
   if (!Number.isInteger(r.layer) || r.layer < 0 || r.layer > L - 2) {
-    throw new Error(`Dinh rescaling: layer ${r.layer} needs a layer after it; this network's layers are 0…${L - 1}, so use 0…${L - 2}`);
+    throw new ShapeError(`Dinh rescaling: layer ${r.layer} needs a layer after it; this network's layers are 0…${L - 1}, so use 0…${L - 2}`);
   }
 }

@@ -12,13 +12,12 @@
  * adds the same wd·u_jᵀθ to every sample and is left out: these are the data loss's per-sample
  * derivatives, whose spread is the gradient noise.
  */
-import { releaseDispatches, type Dispatch } from '../gpu/context';
-import { Tensor } from '../gpu/tensor';
-import { prepareGather } from '../gpu/ops/gather';
+import { ShapeError } from '../gpu/errors';
+import type { Tensor } from '../gpu/tensor';
 import { prepareStack } from '../gpu/ops/block-tangent';
 import { prepareSampleTangent } from '../gpu/ops/sample-tangent';
-import { DEFAULT_CHUNK, passRange, type ModelView } from './pass';
 import { blockForward, type BlockInputs } from './block-pass';
+import { buildChunkedPass, type ChunkedPass, type ModelView } from './chunked-pass';
 import { Workspace } from './workspace';
 
 export interface SampleTangentOptions extends BlockInputs {
@@ -31,72 +30,43 @@ export class SampleTangentPlan {
   private constructor(
     readonly options: SampleTangentOptions,
     readonly count: number,
-    private readonly dispatches: Dispatch[],
-    private readonly owned: { destroy(): void }[],
+    private readonly pass: ChunkedPass,
   ) {}
 
   static async prepare(model: ModelView, o: SampleTangentOptions): Promise<SampleTangentPlan> {
     const { gpu, layout } = model;
     const P = layout.size;
+    const L = layout.layers.length;
     const { k } = o;
-    const { order, start, count } = passRange(layout, o);
-    if (!Number.isInteger(k) || k < 1) throw new Error(`per-sample tangents need k ≥ 1 directions, got ${k}`);
-    if (o.directions.size < k * P) throw new Error(`directions has ${o.directions.size} elements; ${k} directions of ${P} parameters need ${k * P}`);
-    if (o.out.size < k * count) throw new Error(`out has ${o.out.size} elements; ${k} directions × ${count} samples need ${k * count}`);
-    const widest = Math.max(...layout.widths.slice(1));
-    const fit = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * 2 * k * widest));
-    if (fit < 1) throw new Error(`per-sample tangents: k = ${k} tangents of a ${widest}-wide layer exceed one buffer on this adapter; use fewer directions`);
-    const chunk = Math.min(count, o.chunkSize ?? DEFAULT_CHUNK, fit);
-    const owned: { destroy(): void }[] = [];
-    const dispatches: Dispatch[] = [];
-    try {
-      const stacked = layout.layers.map(({ inDim, outDim }, i) => {
-        const t = Tensor.create(gpu, [k * outDim * inDim], { label: `sample-tangent:stacked${i + 1}` });
-        owned.push(t);
-        return t;
-      });
+    if (!Number.isInteger(k) || k < 1) throw new ShapeError(`per-sample tangents need k ≥ 1 directions, got ${k}`);
+    if (o.directions.size < k * P) throw new ShapeError(`directions has ${o.directions.size} elements; ${k} directions of ${P} parameters need ${k * P}`);
+    const wide = { k, what: `per-sample tangents: k = ${k} tangents`, fix: 'use fewer directions' };
+    const { pass, count } = await buildChunkedPass(model, o, wide, async (b) => {
+      if (o.out.size < k * b.count) throw new ShapeError(`out has ${o.out.size} elements; ${k} directions × ${b.count} samples need ${k * b.count}`);
+      const stacked = layout.layers.map(({ inDim, outDim }, i) => b.tensor(k * outDim * inDim, `sample-tangent:stacked${i + 1}`));
       for (const [i, { inDim, outDim, weightOffset }] of layout.layers.entries()) {
-        dispatches.push(await prepareStack(gpu, { directions: o.directions, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim }, stacked[i], 'vertical'));
+        b.add(await prepareStack(gpu, { directions: o.directions, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim }, stacked[i], 'vertical'));
       }
-      const bodies = new Map<number, { ws: Workspace; tan: Tensor[]; body: Dispatch[] }>();
-      for (let s = 0; s < count; s += chunk) {
-        const rows = Math.min(chunk, count - s);
-        let entry = bodies.get(rows);
-        if (!entry) {
-          const ws = new Workspace(gpu, layout.widths, rows, false);
-          owned.push(ws);
-          const tan = layout.widths.slice(1).map((n, l) => Tensor.create(gpu, [2 * rows * k * n], { label: `sample-tangent:tangent${l + 1}` }));
-          owned.push(...tan);
-          const body = await blockForward(model, { k, rows, x: ws.x, act: ws.act, tan, stacked, directions: o.directions });
-          entry = { ws, tan, body };
-          bodies.set(rows, entry);
-        }
-        const { ws, tan, body } = entry;
-        dispatches.push(await prepareGather(gpu, {
-          rows, features: o.data.features, samples: o.data.count, packed: o.data.packed,
-          pixels: o.data.pixels, labels: o.data.labels, order, start: start + s, x: ws.x, y: ws.y,
-          scale: o.data.normalisation.scale, shift: o.data.normalisation.shift,
-        }));
-        dispatches.push(...body);
-        const L = layout.layers.length;
-        dispatches.push(await prepareSampleTangent(gpu, {
-          k, rows, classes: layout.widths[L], logits: ws.act[L - 1], logitsDot: tan[L - 1], labels: ws.y, out: o.out, stride: count, base: s,
-        }));
-      }
-      return new SampleTangentPlan(o, count, dispatches, owned);
-    } catch (err) {
-      releaseDispatches(dispatches);
-      for (const t of owned) t.destroy();
-      throw err;
-    }
+      await b.chunks(
+        (rows) => {
+          const primal = b.own(new Workspace(gpu, layout.widths, rows, false));
+          const tan = layout.widths.slice(1).map((n, l) => b.tensor(2 * rows * k * n, `sample-tangent:tangent${l + 1}`));
+          return { rows, x: primal.x, y: primal.y, primal, tan };
+        },
+        (ws) => blockForward(model, { k, rows: ws.rows, x: ws.x, act: ws.primal.act, tan: ws.tan, stacked, directions: o.directions }),
+        async (ws, s) => [await prepareSampleTangent(gpu, {
+          k, rows: ws.rows, classes: layout.widths[L], logits: ws.primal.act[L - 1], logitsDot: ws.tan[L - 1], labels: ws.y, out: o.out, stride: b.count, base: s,
+        })],
+      );
+    });
+    return new SampleTangentPlan(o, count, pass);
   }
 
   encode(encoder: GPUCommandEncoder): void {
-    this.options.out.gpu.encode(encoder, this.dispatches);
+    this.pass.encode(encoder);
   }
 
   destroy(): void {
-    releaseDispatches(this.dispatches);
-    for (const t of this.owned) t.destroy();
+    this.pass.destroy();
   }
 }

@@ -26,10 +26,11 @@ export async function timeGpu(gpu: Gpu, record: (encoder: GPUCommandEncoder) => 
   const repeats = options.repeats ?? 7;
   const useQueries = gpu.adapter.timestampQuery;
   const querySet = useQueries ? gpu.device.createQuerySet({ type: 'timestamp', count: 2 }) : null;
-  const resolve = useQueries ? gpu.device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : null;
+  const resolve = useQueries ? gpu.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : null;
   const samples: number[] = [];
   try {
     for (let r = 0; r < warmup + repeats; r++) {
+      // Its own encoder rather than gpu.submit: the timed window opens after recording, at finish().
       const encoder = gpu.device.createCommandEncoder();
       if (querySet) encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 0 } }).end();
       record(encoder);

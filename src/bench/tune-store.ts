@@ -5,10 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomic-write';
-import { parseTable, userTablePath, type TileEntry, type TileTable } from '../gpu/ops/matmul-tiles';
+import { parseTable, USER_TABLE, type TileEntry, type TileTable } from '../gpu/ops/matmul-tiles';
+import { userConfigPath } from '../util/user-config';
 
 export async function saveTuning(entry: TileEntry): Promise<string> {
-  const path = userTablePath();
+  const path = userConfigPath(USER_TABLE.file, USER_TABLE.env);
   if (!path) throw new Error('no place for the user tile table: set HESSIAN_GPU_TILES or HOME');
   let table: TileTable = { comment: 'Matmul tiles from `npm run bench -- kernels --tune` on this machine (format: src/gpu/ops/matmul-tiles.json).', entries: [] };
   try {

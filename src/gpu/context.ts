@@ -1,11 +1,13 @@
 /**
  * Gpu: the device plus everything that must exist once per device — the pipeline cache, the
  * bind-group-layout cache, the scratch pool, error tracking and the count of live GPU memory
- * (memory(): every buffer this device creates, until it is destroyed). Ops and models take a Gpu.
+ * (memory(): every buffer made through gpu.createBuffer, until it is destroyed). Ops and models
+ * take a Gpu; they make buffers with createBuffer and record work with submit(encoder => …).
  */
 import { DeviceLostError, LimitError, ShaderError } from './errors';
 import { loadShader, type ShaderFile, type ShaderSource } from './shader-source';
 import { BufferPool } from './pool';
+import { checkContract, packUniform, type UniformLayout, type UniformValues } from './uniform';
 
 export interface AdapterReport {
   runtime: 'browser' | 'node-dawn';
@@ -25,10 +27,16 @@ export interface AdapterReport {
 export type BindingKind = 'uniform' | 'read' | 'storage';
 export type Overrides = Record<string, number | boolean>;
 
-export interface KernelSpec {
+/** A kernel family's contract with its WGSL, declared once per op file: its file, binding kinds and uniform struct. */
+export interface KernelDescriptor {
   file: ShaderFile;
-  entry: string;
   bindings: readonly BindingKind[];
+  /** The struct at its uniform binding (checked against the WGSL when the pipeline is built). */
+  uniform?: UniformLayout;
+}
+
+export interface KernelSpec extends KernelDescriptor {
+  entry: string;
   overrides?: Overrides;
 }
 
@@ -74,8 +82,7 @@ export class Gpu {
     /** Dawn's instance: dropping it while the device lives crashes Node, so the Gpu holds it. */
     private readonly keepAlive: unknown,
   ) {
-    this.trackBuffers(device);
-    this.pool = new BufferPool(device);
+    this.pool = new BufferPool((descriptor) => this.createBuffer(descriptor));
     void device.lost.then((info) => {
       if (info.reason !== 'destroyed') this.lostReason = `${info.reason}: ${info.message}`;
     });
@@ -90,22 +97,32 @@ export class Gpu {
   }
 
   /**
-   * Count every buffer the device makes, whoever makes it (tensors, uniforms, pools, kernels' scratch),
-   * by wrapping createBuffer and each buffer's destroy — one place, so no allocation path is missed.
+   * A buffer of this device, counted in memory() until destroyed. Every allocation of the engine
+   * (tensors, uniforms, pools, kernels' scratch) comes through here; the device itself is left as
+   * the caller gave it, so buffers other code makes on it are theirs to count.
    */
-  private trackBuffers(device: GPUDevice): void {
-    const create = device.createBuffer.bind(device);
-    device.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
-      const buffer = create(descriptor);
-      this.live.add(buffer);
-      this.liveBytes += buffer.size;
-      const destroy = buffer.destroy.bind(buffer);
-      buffer.destroy = () => {
-        if (this.live.delete(buffer)) this.liveBytes -= buffer.size;
-        destroy();
-      };
-      return buffer;
+  createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const buffer = this.device.createBuffer(descriptor);
+    this.live.add(buffer);
+    this.liveBytes += buffer.size;
+    const destroy = buffer.destroy.bind(buffer);
+    buffer.destroy = () => {
+      if (this.live.delete(buffer)) this.liveBytes -= buffer.size;
+      destroy();
     };
+    return buffer;
+  }
+
+  /**
+   * Record commands into one encoder and submit them as one command buffer — the one way the
+   * engine submits work. A training step or solver iteration records all of its work in one call.
+   * Device errors surface at the next read() or sync() (submit also runs in cleanup paths, where
+   * raising an earlier step's error would hide the one being handled).
+   */
+  submit(record: (encoder: GPUCommandEncoder) => void): void {
+    const encoder = this.device.createCommandEncoder();
+    record(encoder);
+    this.device.queue.submit([encoder.finish()]);
   }
 
   get limits(): GPUSupportedLimits {
@@ -140,6 +157,7 @@ export class Gpu {
       });
       throw new ShaderError(`WGSL compile error in ${where}:\n${lines.join('\n') || '  ' + moduleError?.message}`);
     }
+    checkContract(where, source.code, spec.bindings, spec.uniform);
     const layout = this.bindGroupLayout(spec.bindings);
     this.device.pushErrorScope('validation');
     let pipeline: GPUComputePipeline;
@@ -176,17 +194,28 @@ export class Gpu {
     return layout;
   }
 
-  /** A dispatch with its bind group built now; `workgroups` is folded into a 2-D grid within device limits. */
+  /**
+   * A dispatch with its bind group built now; `workgroups` is folded into a 2-D grid within device
+   * limits. The dispatch owns the uniform buffers among `resources` and the `scratch` buffers —
+   * also when it cannot be built, in which case they are destroyed before the error is raised.
+   */
   dispatch(kernel: Kernel, resources: readonly BufferBinding[], workgroups: number, scratch: GPUBuffer[] = []): Dispatch {
-    if (resources.length !== kernel.spec.bindings.length) {
-      throw new Error(`${kernel.spec.entry}: expected ${kernel.spec.bindings.length} bindings, got ${resources.length}`);
-    }
-    const bindGroup = this.device.createBindGroup({
-      layout: kernel.layout,
-      entries: resources.map((r, binding) => ({ binding, resource: 'buffer' in r ? r : { buffer: r } })),
-    });
     const uniforms = resources.filter((r): r is GPUBuffer => !('buffer' in r) && (r.usage & GPUBufferUsage.UNIFORM) !== 0);
-    return { kernel, bindGroup, grid: this.grid(workgroups), owned: [...uniforms, ...scratch] };
+    const owned = [...uniforms, ...scratch];
+    try {
+      if (resources.length !== kernel.spec.bindings.length) {
+        throw new ShaderError(`${kernel.spec.entry} in shaders/${kernel.spec.file}: expected ${kernel.spec.bindings.length} bindings, got ${resources.length}`);
+      }
+      const grid = this.grid(workgroups);
+      const bindGroup = this.device.createBindGroup({
+        layout: kernel.layout,
+        entries: resources.map((r, binding) => ({ binding, resource: 'buffer' in r ? r : { buffer: r } })),
+      });
+      return { kernel, bindGroup, grid, owned };
+    } catch (err) {
+      for (const b of owned) b.destroy();
+      throw err;
+    }
   }
 
   /** Fold a workgroup count over x and y; kernels rebuild the linear id as x + y·num_workgroups.x. */
@@ -199,18 +228,17 @@ export class Gpu {
     return [Math.ceil(n / y), y, 1];
   }
 
-  /** A uniform buffer holding 32-bit fields in order (the WGSL struct must list the same fields). */
-  uniform(fields: readonly UniformField[], label?: string): GPUBuffer {
-    const data = packUniform(fields);
-    const buffer = this.device.createBuffer({
-      label, size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
+  /** A uniform buffer holding `values`, packed by name in the layout's field order. */
+  uniform<F extends string>(layout: UniformLayout<F>, values: UniformValues<F>, label = layout.struct): GPUBuffer {
+    const data = packUniform(layout, values, label);
+    const buffer = this.createBuffer({ label, size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.device.queue.writeBuffer(buffer, 0, data);
     return buffer;
   }
 
-  writeUniform(buffer: GPUBuffer, fields: readonly UniformField[]): void {
-    this.device.queue.writeBuffer(buffer, 0, packUniform(fields));
+  /** Rewrite a uniform made by uniform() with the same layout. */
+  writeUniform<F extends string>(buffer: GPUBuffer, layout: UniformLayout<F>, values: UniformValues<F>): void {
+    this.device.queue.writeBuffer(buffer, 0, packUniform(layout, values, buffer.label || layout.struct));
   }
 
   /**
@@ -222,7 +250,7 @@ export class Gpu {
     const key = `${kind}:${index}`;
     let buffer = this.placeholders.get(key);
     if (!buffer) {
-      buffer = this.device.createBuffer({ label: `placeholder:${key}`, size: 16, usage: GPUBufferUsage.STORAGE });
+      buffer = this.createBuffer({ label: `placeholder:${key}`, size: 16, usage: GPUBufferUsage.STORAGE });
       this.placeholders.set(key, buffer);
     }
     return buffer;
@@ -244,9 +272,7 @@ export class Gpu {
   /** Encode and submit dispatches as one command buffer. */
   run(dispatches: readonly Dispatch[]): void {
     this.assertAlive();
-    const encoder = this.device.createCommandEncoder();
-    this.encode(encoder, dispatches);
-    this.device.queue.submit([encoder.finish()]);
+    this.submit((encoder) => this.encode(encoder, dispatches));
   }
 
   /** Wait for submitted work and raise any error the device reported meanwhile. */
@@ -260,9 +286,7 @@ export class Gpu {
     this.assertAlive();
     const size = align4(byteLength);
     const staging = this.pool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
-    this.device.queue.submit([encoder.finish()]);
+    this.submit((encoder) => encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, size));
     await staging.mapAsync(GPUMapMode.READ, 0, size);
     const copy = staging.getMappedRange(0, size).slice(0, byteLength);
     staging.unmap();
@@ -300,25 +324,11 @@ export class Gpu {
   }
 }
 
-export type UniformField = { u32: number } | { f32: number } | { i32: number };
-
-function packUniform(fields: readonly UniformField[]): ArrayBuffer {
-  const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
-  const data = new ArrayBuffer(bytes);
-  const view = new DataView(data);
-  fields.forEach((f, i) => {
-    if ('u32' in f) {
-      if (!Number.isInteger(f.u32) || f.u32 < 0 || f.u32 > 0xffffffff) throw new Error(`uniform field ${i}: ${f.u32} is not a u32`);
-      view.setUint32(i * 4, f.u32, true);
-    } else if ('i32' in f) view.setInt32(i * 4, f.i32, true);
-    else view.setFloat32(i * 4, f.f32, true);
-  });
-  return data;
-}
-
 function kernelKey(spec: KernelSpec): string {
   const o = Object.entries(spec.overrides ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
-  return `${spec.file}|${spec.entry}|${spec.bindings.join(',')}|${o.map(([k, v]) => `${k}=${Number(v)}`).join(',')}`;
+  // The uniform layout is part of the key: a pipeline checked against one layout says nothing of another.
+  const u = spec.uniform ? `${spec.uniform.struct}{${spec.uniform.fields.map(([name, type]) => `${name}:${type}`).join(',')}}` : '';
+  return `${spec.file}|${spec.entry}|${spec.bindings.join(',')}|${u}|${o.map(([k, v]) => `${k}=${Number(v)}`).join(',')}`;
 }
 
 function toConstants(overrides: Overrides | undefined): Record<string, number> {

@@ -21,3 +21,8 @@ export class LimitError extends Error {
 export class DeviceLostError extends Error {
   override name = 'DeviceLostError';
 }
+
+/** The host's descriptor of a kernel (uniform fields, binding kinds) disagrees with its WGSL. A ShaderError, so callers catching those see it. */
+export class ContractError extends ShaderError {
+  override name = 'ContractError';
+}

@@ -6,14 +6,14 @@ export class BufferPool {
   private readonly free = new Map<string, GPUBuffer[]>();
   private readonly owned = new Set<GPUBuffer>();
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(private readonly create: (descriptor: GPUBufferDescriptor) => GPUBuffer) {}
 
   acquire(bytes: number, usage: GPUBufferUsageFlags): GPUBuffer {
     const size = bucket(bytes);
     const list = this.free.get(key(size, usage));
     const reused = list?.pop();
     if (reused) return reused;
-    const buffer = this.device.createBuffer({ size, usage, label: `pool:${size}` });
+    const buffer = this.create({ size, usage, label: `pool:${size}` });
     this.owned.add(buffer);
     return buffer;
   }

@@ -44,7 +44,7 @@ export class Tensor {
           `${limit} bytes (${gpu.adapter.description}). Fix: use a smaller batch/chunk size or split the data.`,
       );
     }
-    const buffer = gpu.device.createBuffer({
+    const buffer = gpu.createBuffer({
       label,
       size: Math.ceil(bytes / 16) * 16,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,

@@ -12,7 +12,8 @@
  * Two steps recorded into one command buffer would both see the second step's uniform. Reusing an
  * encoder for a second step is caught; two encoders submitted together cannot be detected.
  */
-import { releaseDispatches, type Dispatch, type Gpu, type UniformField } from '../gpu/context';
+import { releaseDispatches, type Dispatch, type Gpu, type KernelDescriptor } from '../gpu/context';
+import { uniformLayout, type ValuesOf } from '../gpu/uniform';
 import { ShapeError } from '../gpu/errors';
 import { Tensor } from '../gpu/tensor';
 
@@ -95,7 +96,11 @@ export function stateNames(config: ResolvedOptimizerConfig): readonly string[] {
   return config.kind === 'sgd' && config.momentum === 0 ? [] : STATE_NAMES[config.kind];
 }
 
-const BINDINGS = ['uniform', 'read', 'storage', 'storage', 'storage'] as const;
+const PARAMS = uniformLayout('Params', {
+  n: 'u32', first: 'u32', lr: 'f32', weight_decay: 'f32', momentum: 'f32', gain: 'f32', beta1: 'f32', one_minus_beta1: 'f32',
+  beta2: 'f32', one_minus_beta2: 'f32', eps: 'f32', step_size: 'f32', inv_sqrt_bc2: 'f32', decay: 'f32',
+});
+const OPTIM = { file: 'optim.wgsl', bindings: ['uniform', 'read', 'storage', 'storage', 'storage'], uniform: PARAMS } as const satisfies KernelDescriptor;
 const WG = 256;
 
 export class Optimizer {
@@ -121,18 +126,24 @@ export class Optimizer {
     // WebGPU rejects a bind group where a writable binding aliases another binding.
     if (grad.buffer === params.buffer) throw new ShapeError(`optimizer: grad and params must be different buffers`);
 
-    const states = stateNames(cfg).map((name) => Tensor.create(gpu, [n], { fill: 0, label: `optim:${name}` }));
     const kernel = await gpu.kernel(
       cfg.kind === 'sgd'
-        ? { file: 'optim.wgsl', entry: 'sgd', bindings: BINDINGS, overrides: { WG, MOMENTUM: cfg.momentum !== 0, NESTEROV: cfg.nesterov } }
-        : { file: 'optim.wgsl', entry: 'adam', bindings: BINDINGS, overrides: { WG, DECOUPLED: cfg.kind === 'adamw' } },
+        ? { ...OPTIM, entry: 'sgd', overrides: { WG, MOMENTUM: cfg.momentum !== 0, NESTEROV: cfg.nesterov } }
+        : { ...OPTIM, entry: 'adam', overrides: { WG, DECOUPLED: cfg.kind === 'adamw' } },
     );
-    const uniform = gpu.uniform(uniformFields(cfg, n, cfg.lr, 1), 'optim');
-    const dispatch = gpu.dispatch(kernel, [
-      uniform, grad.buffer, params.buffer,
-      states[0]?.buffer ?? gpu.placeholder('write', 0), states[1]?.buffer ?? gpu.placeholder('write', 1),
-    ], Math.ceil(n / WG));
-    return new Optimizer(gpu, cfg, params, states, uniform, dispatch);
+    // Buffers after the pipeline, so a failed compile leaves nothing behind.
+    const states = stateNames(cfg).map((name) => Tensor.create(gpu, [n], { fill: 0, label: `optim:${name}` }));
+    try {
+      const uniform = gpu.uniform(PARAMS, uniformFields(cfg, n, cfg.lr, 1), 'optim');
+      const dispatch = gpu.dispatch(kernel, [
+        uniform, grad.buffer, params.buffer,
+        states[0]?.buffer ?? gpu.placeholder('write', 0), states[1]?.buffer ?? gpu.placeholder('write', 1),
+      ], Math.ceil(n / WG));
+      return new Optimizer(gpu, cfg, params, states, uniform, dispatch);
+    } catch (err) {
+      for (const t of states) t.destroy();
+      throw err;
+    }
   }
 
   /** Steps taken so far; the next step is number stepCount + 1 (Adam's t). */
@@ -151,7 +162,7 @@ export class Optimizer {
     }
     this.gpu.assertAlive();
     const t = this.steps + 1;
-    this.gpu.writeUniform(this.uniform, uniformFields(this.config, this.params.size, lr, t));
+    this.gpu.writeUniform(this.uniform, PARAMS, uniformFields(this.config, this.params.size, lr, t));
     this.gpu.encode(encoder, [this.dispatch]);
     this.lastEncoder = encoder;
     this.steps = t;
@@ -159,9 +170,7 @@ export class Optimizer {
 
   /** Encode and submit one step on its own. */
   step(lr: number = this.config.lr): void {
-    const encoder = this.gpu.device.createCommandEncoder();
-    this.encodeStep(encoder, lr);
-    this.gpu.device.queue.submit([encoder.finish()]);
+    this.gpu.submit((encoder) => this.encodeStep(encoder, lr));
   }
 
   /** Copies of the state buffers (after all submitted steps), for checkpoints. */
@@ -206,24 +215,24 @@ export class Optimizer {
 }
 
 /** The uniform in the order of `struct Params` in shaders/optim.wgsl; host-side float64 coefficients. */
-function uniformFields(c: ResolvedOptimizerConfig, n: number, lr: number, t: number): UniformField[] {
+function uniformFields(c: ResolvedOptimizerConfig, n: number, lr: number, t: number): ValuesOf<typeof PARAMS> {
   const sgd = c.kind === 'sgd';
   const beta1 = sgd ? 0 : c.beta1;
   const beta2 = sgd ? 0 : c.beta2;
-  return [
-    { u32: n },
-    { u32: t === 1 ? 1 : 0 },
-    { f32: lr },
-    { f32: c.weightDecay },
-    { f32: sgd ? c.momentum : 0 },
-    { f32: sgd ? 1 - c.dampening : 0 },
-    { f32: beta1 },
-    { f32: 1 - beta1 },
-    { f32: beta2 },
-    { f32: 1 - beta2 },
-    { f32: sgd ? 0 : c.eps },
-    { f32: sgd ? 0 : lr / (1 - beta1 ** t) },
-    { f32: sgd ? 0 : 1 / Math.sqrt(1 - beta2 ** t) },
-    { f32: 1 - lr * c.weightDecay },
-  ];
+  return {
+    n,
+    first: t === 1 ? 1 : 0,
+    lr,
+    weight_decay: c.weightDecay,
+    momentum: sgd ? c.momentum : 0,
+    gain: sgd ? 1 - c.dampening : 0,
+    beta1,
+    one_minus_beta1: 1 - beta1,
+    beta2,
+    one_minus_beta2: 1 - beta2,
+    eps: sgd ? 0 : c.eps,
+    step_size: sgd ? 0 : lr / (1 - beta1 ** t),
+    inv_sqrt_bc2: sgd ? 0 : 1 / Math.sqrt(1 - beta2 ** t),
+    decay: 1 - lr * c.weightDecay,
+  };
 }

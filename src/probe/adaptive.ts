@@ -139,21 +139,21 @@ async function adaptiveAscent(
       encoder.copyBufferToBuffer(plan.scalars.buffer, 0, losses.buffer, t * SCALAR_SLOTS * 4, SCALAR_SLOTS * 4);
     // Step t: gradient at θ + c⊙δ_t (δ₀ = 0 is θ itself), its loss kept for t ≥ 1, then δ_{t+1}.
     for (let t = 0; t < steps; t++) {
-      const encoder = gpu.device.createCommandEncoder();
+      gpu.submit((encoder) => {
+        held.reset(encoder);
+        gpu.encode(encoder, [displace]);
+        gradientPass.encode(encoder);
+        if (t > 0) keepLoss(encoder, gradientPass, t - 1);
+        gpu.encode(encoder, update);
+        encoder.copyBufferToBuffer(work.buffer, 0, delta.buffer, 0, P * 4);
+      });
+    }
+    gpu.submit((encoder) => {
       held.reset(encoder);
       gpu.encode(encoder, [displace]);
-      gradientPass.encode(encoder, gpu);
-      if (t > 0) keepLoss(encoder, gradientPass, t - 1);
-      gpu.encode(encoder, update);
-      encoder.copyBufferToBuffer(work.buffer, 0, delta.buffer, 0, P * 4);
-      gpu.device.queue.submit([encoder.finish()]);
-    }
-    const encoder = gpu.device.createCommandEncoder();
-    held.reset(encoder);
-    gpu.encode(encoder, [displace]);
-    lossPass.encode(encoder, gpu);
-    keepLoss(encoder, lossPass, steps - 1);
-    gpu.device.queue.submit([encoder.finish()]);
+      lossPass.encode(encoder);
+      keepLoss(encoder, lossPass, steps - 1);
+    });
     const s = await losses.read();
     const wd = o.evalOptions.includeRegulariser ? o.evalOptions.weightDecay ?? 0 : 0;
     const out = Array.from({ length: steps }, (_, t) => s[t * SCALAR_SLOTS + SLOT.loss] + wd * s[t * SCALAR_SLOTS + SLOT.halfSqNorm]);

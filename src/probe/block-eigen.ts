@@ -122,10 +122,10 @@ export async function blockEigen(op: BlockOperator, options: BlockEigenOptions =
     let iterations = 0;
     for (;;) {
       shifts.write(Float32Array.from(sigma));
-      const encoder = gpu.device.createCommandEncoder();
-      op.encode(encoder);
-      gpu.encode(encoder, [...shiftSteps, ...gramStep]);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        op.encode(encoder);
+        gpu.encode(encoder, [...shiftSteps, ...gramStep]);
+      });
       iterations++;
       const G = Float64Array.from(await gram.read());
       let done = true;
@@ -156,9 +156,7 @@ export async function blockEigen(op: BlockOperator, options: BlockEigenOptions =
         if (bottom < -Math.abs(top)) sigma[g] = bottom;
       }
       coef.write(next);
-      const step = gpu.device.createCommandEncoder();
-      gpu.encode(step, [advance]);
-      gpu.device.queue.submit([step.finish()]);
+      gpu.submit((step) => gpu.encode(step, [advance]));
       // Queue order puts these writes after the GEMM that filled the other rows.
       for (const row of redraw) X.write(randomVector(rng, n, 'normal'), row * n);
     }

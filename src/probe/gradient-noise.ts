@@ -27,9 +27,7 @@ export async function perSampleDerivatives(model: Mlp, data: GpuDataset, directi
   let plan: SampleTangentPlan | undefined;
   try {
     plan = await SampleTangentPlan.prepare(model, { data, directions, k: m, out, chunkSize });
-    const encoder = model.gpu.device.createCommandEncoder();
-    plan.encode(encoder);
-    model.gpu.device.queue.submit([encoder.finish()]);
+    model.gpu.submit((encoder) => plan!.encode(encoder));
     return (await out.read()) as Float32Array;
   } finally {
     plan?.destroy();

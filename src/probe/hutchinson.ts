@@ -54,11 +54,11 @@ export async function hutchinsonTrace(op: LinearOperator, options: HutchinsonOpt
     while (used < samples) {
       // writeBuffer is ordered after the previous submission on the queue, so z can be replaced at once.
       z.write(randomVector(rng, n, 'rademacher'));
-      const encoder = gpu.device.createCommandEncoder();
-      op.encode(encoder);
-      gpu.encode(encoder, dot);
-      encoder.copyBufferToBuffer(quad.buffer, 0, slots.buffer, used * 4, 4);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        op.encode(encoder);
+        gpu.encode(encoder, dot);
+        encoder.copyBufferToBuffer(quad.buffer, 0, slots.buffer, used * 4, 4);
+      });
       used++;
       if (tol === undefined) continue;
       seen.push(finite((await slots.read(used - 1, 1))[0], used - 1));
@@ -133,10 +133,10 @@ export async function quadraticFormPasses(op: BlockOperator, name: string): Prom
       const block = new Float32Array(k * n);
       rows.forEach((v, j) => block.set(v, j * n));
       Z.write(block);
-      const encoder = gpu.device.createCommandEncoder();
-      op.encode(encoder);
-      gpu.encode(encoder, products);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        op.encode(encoder);
+        gpu.encode(encoder, products);
+      });
       const G = await gram.read();
       return rows.map((_, j) => finite(G[j * 2 * k + k + j], seen++, name));
     },

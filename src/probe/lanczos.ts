@@ -82,11 +82,11 @@ export async function lanczos(op: LinearOperator, options: LanczosOptions): Prom
 
     gpu.run(first);
     for (let j = 0; j < m; j++) {
-      const encoder = gpu.device.createCommandEncoder();
-      copyVector(encoder, basis, op.input, n, j * n);
-      op.encode(encoder);
-      gpu.encode(encoder, prepared[j + 1]);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        copyVector(encoder, basis, op.input, n, j * n);
+        op.encode(encoder);
+        gpu.encode(encoder, prepared[j + 1]);
+      });
     }
     return { ...tridiagonalFrom(await tri.read(), m, breakdownTol), basis, hvps: m };
   } catch (err) {
@@ -293,7 +293,7 @@ export async function spectralDensityBlock(op: BlockOperator, options: SlqOption
   const owned: Tensor[] = [];
   const prepared: Dispatch[][] = [];
   try {
-    const lanes = [];
+    const lanes: { basis: Tensor; w: Tensor; tri: Tensor; first: Dispatch[]; steps: Dispatch[][] }[] = [];
     for (let r = 0; r < runs; r++) {
       const basis = createBasis(gpu, m, n);
       owned.push(basis);
@@ -308,19 +308,19 @@ export async function spectralDensityBlock(op: BlockOperator, options: SlqOption
       prepared.push(first, ...stepDispatches);
       lanes.push({ basis, w, tri, first, steps: stepDispatches });
     }
-    const start = gpu.device.createCommandEncoder();
-    if (runs < op.k) start.clearBuffer(op.input.buffer, runs * n * 4, (op.k - runs) * n * 4);
-    gpu.encode(start, lanes.flatMap((l) => l.first));
-    gpu.device.queue.submit([start.finish()]);
+    gpu.submit((start) => {
+      if (runs < op.k) start.clearBuffer(op.input.buffer, runs * n * 4, (op.k - runs) * n * 4);
+      gpu.encode(start, lanes.flatMap((l) => l.first));
+    });
     for (let j = 0; j < m; j++) {
-      const encoder = gpu.device.createCommandEncoder();
-      lanes.forEach((l, r) => copyVector(encoder, l.basis, op.input, n, j * n, r * n));
-      op.encode(encoder);
-      lanes.forEach((l, r) => {
-        copyVector(encoder, op.output, l.w, n, r * n);
-        gpu.encode(encoder, l.steps[j]);
+      gpu.submit((encoder) => {
+        lanes.forEach((l, r) => copyVector(encoder, l.basis, op.input, n, j * n, r * n));
+        op.encode(encoder);
+        lanes.forEach((l, r) => {
+          copyVector(encoder, op.output, l.w, n, r * n);
+          gpu.encode(encoder, l.steps[j]);
+        });
       });
-      gpu.device.queue.submit([encoder.finish()]);
     }
     const results: SlqResult['runs'] = [];
     for (const l of lanes) {

@@ -111,10 +111,10 @@ export async function lowestEigenpairs(op: LinearOperator, options: LowestOption
 
 /** y and ‖A·y − θ·y‖ (float64 on the host), for a unit vector y on the GPU: one operator application. */
 async function explicitResidual(op: LinearOperator, y: Tensor, theta: number): Promise<{ y: Float32Array; residual: number }> {
-  const encoder = op.gpu.device.createCommandEncoder();
-  encoder.copyBufferToBuffer(y.buffer, 0, op.input.buffer, 0, op.size * 4);
-  op.encode(encoder);
-  op.gpu.device.queue.submit([encoder.finish()]);
+  op.gpu.submit((encoder) => {
+    encoder.copyBufferToBuffer(y.buffer, 0, op.input.buffer, 0, op.size * 4);
+    op.encode(encoder);
+  });
   const [v, av] = [(await y.read()) as Float32Array, await op.output.read()];
   let r2 = 0;
   for (let j = 0; j < op.size; j++) r2 += (av[j] - theta * v[j]) ** 2;

@@ -30,7 +30,7 @@ export async function hessianOperator(model: Mlp, data: GpuDataset, options: Eva
     input,
     output,
     plan,
-    encode: (encoder) => plan.encode(encoder, model.gpu),
+    encode: (encoder) => plan.encode(encoder),
     destroy: () => {
       plan.destroy();
       input.destroy();

@@ -141,9 +141,7 @@ async function gradientAt(model: Mlp, data: GpuDataset, options: EvalOptions): P
   let plan: PassPlan | undefined;
   try {
     plan = await model.preparePass({ kind: 'gradient', data, gradient: g, ...options });
-    const encoder = gpu.device.createCommandEncoder();
-    plan.encode(encoder, gpu);
-    gpu.device.queue.submit([encoder.finish()]);
+    gpu.submit((encoder) => plan!.encode(encoder));
     return (await g.read()) as Float32Array;
   } finally {
     plan?.destroy();

@@ -89,10 +89,10 @@ export async function powerIteration(op: LinearOperator, options: PowerOptions =
 
     // v₀ goes into w, which is free until the first product, and is normalised on the GPU into v.
     if (options.start) {
-      const encoder = gpu.device.createCommandEncoder();
-      copyVector(encoder, options.start, w, n);
-      gpu.encode(encoder, normalize);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        copyVector(encoder, options.start!, w, n);
+        gpu.encode(encoder, normalize);
+      });
     } else {
       w.write(randomVector(new Rng(seed), n, 'normal'));
       gpu.run(normalize);
@@ -102,21 +102,21 @@ export async function powerIteration(op: LinearOperator, options: PowerOptions =
     let settled = false;
     while (iterations < maxIter && !settled) {
       const batch = Math.min(checkEvery, maxIter - iterations);
-      const encoder = gpu.device.createCommandEncoder();
-      for (let i = 0; i < batch; i++) {
-        apply(encoder);
-        gpu.encode(encoder, normalize);
-      }
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        for (let i = 0; i < batch; i++) {
+          apply(encoder);
+          gpu.encode(encoder, normalize);
+        }
+      });
       iterations += batch;
       mu.push(finiteRayleigh((await scalars.read(SLOT.rayleigh, 1))[0], iterations));
       settled = hasSettled(mu, tol);
     }
 
-    const encoder = gpu.device.createCommandEncoder();
-    apply(encoder);
-    gpu.encode(encoder, residual);
-    gpu.device.queue.submit([encoder.finish()]);
+    gpu.submit((encoder) => {
+      apply(encoder);
+      gpu.encode(encoder, residual);
+    });
     const [muFinal, , residualSq] = await scalars.read();
     const rel = Math.sqrt(residualSq) / Math.abs(finiteRayleigh(muFinal, iterations + 1));
     return {

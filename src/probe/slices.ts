@@ -126,11 +126,11 @@ export async function lossAtPoints(
       const batch = coefs.slice(first, first + K);
       // Unused rows of the last batch evaluate θ itself (zero coefficients) and are dropped.
       coefBuffer.write(Float32Array.from({ length: K * T }, (_, i) => batch[Math.floor(i / T)]?.[i % T] ?? 0));
-      const encoder = gpu.device.createCommandEncoder();
-      for (let j = 0; j < K; j++) encoder.copyBufferToBuffer(params.buffer, 0, points.buffer, j * size * 4, size * 4);
-      gpu.encode(encoder, steps);
-      plan.encode(encoder);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        for (let j = 0; j < K; j++) encoder.copyBufferToBuffer(params.buffer, 0, points.buffer, j * size * 4, size * 4);
+        gpu.encode(encoder, steps);
+        plan!.encode(encoder);
+      });
       const losses = await plan.read();
       results.push(...losses.slice(0, batch.length).map((l) => ({ ...l, count: plan!.count })));
     }
@@ -174,10 +174,10 @@ export async function withDisplacement<T>(
     const lossAt = async (c: readonly number[]): Promise<LossResult> => {
       if (c.length !== tensors.length) throw new Error(`lossAt: ${c.length} coefficients for ${tensors.length} directions`);
       coefs.write(Float32Array.from(c));
-      const encoder = gpu.device.createCommandEncoder();
-      held.reset(encoder);
-      gpu.encode(encoder, steps);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        held.reset(encoder);
+        gpu.encode(encoder, steps);
+      });
       return model.loss(data, options);
     };
     return await body({ directions: tensors, lossAt });
@@ -202,18 +202,14 @@ export function holdParams(model: Mlp): HeldParams {
   const { gpu, params } = model;
   const bytes = model.layout.size * 4;
   const origin = Tensor.create(gpu, [model.layout.size], { label: 'displace:origin' });
-  const save = gpu.device.createCommandEncoder();
-  save.copyBufferToBuffer(params.buffer, 0, origin.buffer, 0, bytes);
-  gpu.device.queue.submit([save.finish()]);
+  gpu.submit((save) => save.copyBufferToBuffer(params.buffer, 0, origin.buffer, 0, bytes));
   const reset = (encoder: GPUCommandEncoder) => encoder.copyBufferToBuffer(origin.buffer, 0, params.buffer, 0, bytes);
   return {
     origin, reset,
     release() {
       // Queue order puts the restore ahead of any later use of the parameters, and destroying a
       // buffer waits for the work already submitted on it, so nothing here needs to block.
-      const restore = gpu.device.createCommandEncoder();
-      reset(restore);
-      gpu.device.queue.submit([restore.finish()]);
+      gpu.submit((restore) => reset(restore));
       origin.destroy();
     },
   };

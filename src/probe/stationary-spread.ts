@@ -112,16 +112,16 @@ export async function stationarySpread(gpu: Gpu, o: SpreadOptions): Promise<Spre
     let record = 0;
     for (let t = 0; t < total; t++) {
       if (o.signal?.aborted) throw new Error('stationary spread: stopped before the window was complete');
-      const encoder = gpu.device.createCommandEncoder();
-      if (t === o.burnIn) encoder.copyBufferToBuffer(o.params.buffer, 0, anchor.buffer, 0, P * 4);
-      o.step(encoder, t);
-      if (t >= o.burnIn && (t - o.burnIn + 1) % o.recordEvery === 0) {
-        encoder.copyBufferToBuffer(o.params.buffer, 0, diff.buffer, 0, P * 4);
-        gpu.encode(encoder, [subtract, project]);
-        encoder.copyBufferToBuffer(projection.buffer, 0, table.buffer, record * m * 4, m * 4);
-        record++;
-      }
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        if (t === o.burnIn) encoder.copyBufferToBuffer(o.params.buffer, 0, anchor.buffer, 0, P * 4);
+        o.step(encoder, t);
+        if (t >= o.burnIn && (t - o.burnIn + 1) % o.recordEvery === 0) {
+          encoder.copyBufferToBuffer(o.params.buffer, 0, diff.buffer, 0, P * 4);
+          gpu.encode(encoder, [subtract, project]);
+          encoder.copyBufferToBuffer(projection.buffer, 0, table.buffer, record * m * 4, m * 4);
+          record++;
+        }
+      });
     }
     const projections = (await table.read()) as Float32Array;
     for (let i = 0; i < projections.length; i++) {

@@ -4,7 +4,8 @@
  * and the basis products of Gram–Schmidt (shaders/probe.wgsl). Random probe vectors are drawn
  * on the host from the seeded Rng, so a seed gives the same vectors in Node and in the browser.
  */
-import type { Dispatch, Gpu } from '../gpu/context';
+import { releaseDispatches, type Dispatch, type Gpu, type KernelDescriptor } from '../gpu/context';
+import { uniformLayout } from '../gpu/uniform';
 import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
 import { Tensor } from '../gpu/tensor';
 import { prepareAxpby, type VectorView } from '../gpu/ops/elementwise';
@@ -12,7 +13,8 @@ import { checkDims, checkExtent, gpuBuffer, type BufferLike } from '../gpu/ops/o
 import type { Rng } from '../util/rng';
 
 const WG = 256;
-const BINDINGS = ['uniform', 'read', 'read', 'storage'] as const;
+const PARAMS = uniformLayout('Params', { rows: 'u32', n: 'u32', off: 'u32', alpha: 'f32', beta: 'f32' });
+const PROBE = { file: 'probe.wgsl', bindings: ['uniform', 'read', 'read', 'storage'], uniform: PARAMS } as const satisfies KernelDescriptor;
 
 /** dst = src/‖src‖: ‖src‖² goes to scalars[slot] (where it stays for the caller) and scales src by its rsqrt. */
 export async function prepareNormalize(
@@ -51,7 +53,7 @@ export async function prepareProject(gpu: Gpu, v: BasisView, x: BufferLike, out:
   checkBasis(op, v);
   checkExtent(op, 'x', x, 0, v.n);
   checkExtent(op, 'out', out, outOffset, v.rows);
-  const kernel = await gpu.kernel({ file: 'probe.wgsl', entry: 'project', bindings: BINDINGS, overrides: { WG } });
+  const kernel = await gpu.kernel({ ...PROBE, entry: 'project', overrides: { WG } });
   return gpu.dispatch(kernel, [uniform(gpu, v, outOffset, 1, 0), gpuBuffer(v.basis), gpuBuffer(x), gpuBuffer(out)], v.rows);
 }
 
@@ -63,7 +65,7 @@ export async function prepareCombine(
   checkBasis(op, v);
   checkExtent(op, 'coeffs', coeffs, coeffOffset, v.rows);
   checkExtent(op, 'y', y, 0, v.n);
-  const kernel = await gpu.kernel({ file: 'probe.wgsl', entry: 'combine', bindings: BINDINGS, overrides: { WG } });
+  const kernel = await gpu.kernel({ ...PROBE, entry: 'combine', overrides: { WG } });
   return gpu.dispatch(kernel, [
     uniform(gpu, v, coeffOffset, alpha, beta), gpuBuffer(v.basis), gpuBuffer(coeffs), gpuBuffer(y),
   ], Math.ceil(v.n / WG));
@@ -90,14 +92,18 @@ export async function prepareGram(gpu: Gpu, top: BasisView, bottom: BasisView | 
   if (rows > GRAM_MAX_ROWS) throw new Error(`${op}: ${rows} rows exceed the ${GRAM_MAX_ROWS} one Gram product handles; use a smaller block`);
   checkExtent(op, 'out', out, outOffset, rows * rows);
   const groups = Math.max(1, Math.min(GRAM_GROUPS, Math.ceil(top.n / 256)));
+  const kernel = await gpu.kernel({ ...PROBE, entry: 'gram', overrides: { WG } });
   const partials = Tensor.create(gpu, [groups * rows * rows], { label: 'gram:partials' });
-  const kernel = await gpu.kernel({ file: 'probe.wgsl', entry: 'gram', bindings: BINDINGS, overrides: { WG } });
   const partial = gpu.dispatch(kernel, [
-    gpu.uniform([{ u32: rows }, { u32: top.n }, { u32: top.rows }, { f32: 1 }, { f32: 0 }], op),
+    gpu.uniform(PARAMS, { rows, n: top.n, off: top.rows, alpha: 1, beta: 0 }, op),
     gpuBuffer(top.basis), gpuBuffer(bottom?.basis ?? top.basis), partials.buffer,
   ], groups, [partials.buffer]);
-  const finish = await prepareColumnSum(gpu, { rows: groups, cols: rows * rows, a: partials, out, outOffset });
-  return [partial, finish];
+  try {
+    return [partial, await prepareColumnSum(gpu, { rows: groups, cols: rows * rows, a: partials, out, outOffset })];
+  } catch (err) {
+    releaseDispatches([partial]);
+    throw err;
+  }
 }
 
 function checkBasis(op: string, v: BasisView): void {
@@ -106,5 +112,5 @@ function checkBasis(op: string, v: BasisView): void {
 }
 
 function uniform(gpu: Gpu, v: BasisView, offset: number, alpha: number, beta: number): GPUBuffer {
-  return gpu.uniform([{ u32: v.rows }, { u32: v.n }, { u32: offset }, { f32: alpha }, { f32: beta }], 'probe');
+  return gpu.uniform(PARAMS, { rows: v.rows, n: v.n, off: offset, alpha, beta }, 'probe');
 }

@@ -87,10 +87,10 @@ export async function fullBatchDescent(model: Mlp, data: GpuDataset, o: FullBatc
       const measure = step % o.every === 0 || step === o.steps;
       const last = step === o.steps;
       // ∇L(θ_step) and L(θ_step); the update joins the same encoder unless λmax is measured at θ_step first.
-      const encoder = gpu.device.createCommandEncoder();
-      plan.encode(encoder, gpu);
-      if (!measure && !last) optimizer.encodeStep(encoder);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.submit((encoder) => {
+        plan.encode(encoder);
+        if (!measure && !last) optimizer.encodeStep(encoder);
+      });
       const loss = (await plan.scalars.read(SLOT.loss, 1))[0];
       losses.push(loss);
       if (!Number.isFinite(loss)) {

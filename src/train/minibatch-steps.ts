@@ -8,14 +8,12 @@
 import type { Mlp } from '../autograd/mlp';
 import type { PassPlan } from '../autograd/pass';
 import type { GpuDataset } from '../data/gpu-dataset';
-import type { Gpu } from '../gpu/context';
 import { Tensor } from '../gpu/tensor';
 import { Optimizer, type OptimizerConfig } from '../optim/optimizer';
 import { Rng } from '../util/rng';
 
 export class MinibatchGradient {
   private constructor(
-    private readonly gpu: Gpu,
     /** The gradient pass over the current minibatch (its scalars hold the batch's loss and hits). */
     readonly plan: PassPlan,
     /** The minibatch gradient, overwritten by each step. */
@@ -37,7 +35,7 @@ export class MinibatchGradient {
     const gradient = model.vector(`${o.label}:gradient`);
     try {
       const plan = await model.preparePass({ kind: 'gradient', data, order: batchOrder, count: B, chunkSize: B, gradient });
-      return new MinibatchGradient(model.gpu, plan, gradient, Math.floor(data.count / B), permutation, batchOrder, new Rng(o.seed), data.count, B);
+      return new MinibatchGradient(plan, gradient, Math.floor(data.count / B), permutation, batchOrder, new Rng(o.seed), data.count, B);
     } catch (err) {
       for (const t of [permutation, batchOrder, gradient]) t.destroy();
       throw err;
@@ -57,7 +55,7 @@ export class MinibatchGradient {
   /** Records step s of the current epoch: its batch indices, the gather, forward and backward. */
   encode(encoder: GPUCommandEncoder, s: number): void {
     encoder.copyBufferToBuffer(this.permutation.buffer, s * this.batchSize * 4, this.batchOrder.buffer, 0, this.batchSize * 4);
-    this.plan.encode(encoder, this.gpu);
+    this.plan.encode(encoder);
   }
 
   destroy(): void {

@@ -148,11 +148,11 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
           break;
         }
         const lr = o.schedule ? lrAt(o.schedule, step) : optimizer.config.lr;
-        const encoder = gpu.device.createCommandEncoder();
-        batches.encode(encoder, s);
-        gpu.encode(encoder, [accumulate]);
-        optimizer.encodeStep(encoder, lr);
-        gpu.device.queue.submit([encoder.finish()]);
+        gpu.submit((encoder) => {
+          batches.encode(encoder, s);
+          gpu.encode(encoder, [accumulate]);
+          optimizer.encodeStep(encoder, lr);
+        });
         if (lossBound === Infinity) {
           const first = (await plan.scalars.read(SLOT.loss, 1))[0];
           lossBound = lossFactor * Math.max(Number.isFinite(first) ? first : 0, Math.log(data.classes));

@@ -256,7 +256,7 @@ async function oursSide(gpu: Gpu, record: (encoder: GPUCommandEncoder) => void, 
   try {
     const values = await result();
     const run = async () => {
-      submit(gpu, record);
+      gpu.submit(record);
       await gpu.device.queue.onSubmittedWorkDone();
     };
     return { result: values, run, close, gpu: await timeGpu(gpu, record, t) };
@@ -272,12 +272,6 @@ async function withOurs<R>(ours: Ours, fn: (ours: Ours) => Promise<R>): Promise<
   } finally {
     ours.close();
   }
-}
-
-function submit(gpu: Gpu, record: (encoder: GPUCommandEncoder) => void): void {
-  const encoder = gpu.device.createCommandEncoder();
-  record(encoder);
-  gpu.device.queue.submit([encoder.finish()]);
 }
 
 function matmulProblem(m: number, n: number, k: number, seed: number): MatmulProblem {
@@ -310,7 +304,7 @@ async function oursMatmul(gpu: Gpu, p: MatmulProblem, t: TimingOptions): Promise
   const d = await prepareMatmul(gpu, { m: p.m, n: p.n, k: p.k, a: { buffer: a }, b: { buffer: b }, out: { buffer: c } });
   const record = (enc: GPUCommandEncoder) => gpu.encode(enc, [d]);
   return oursSide(gpu, record, async () => {
-    submit(gpu, record);
+    gpu.submit(record);
     return (await c.read()) as Float32Array;
   }, t, () => {
     releaseDispatches([d]);
@@ -329,7 +323,7 @@ async function oursGradientPass(gpu: Gpu, model: Mlp, p: MlpProblem, t: TimingOp
     optimizer?.encodeStep(enc);
   };
   return oursSide(gpu, step, async () => {
-    submit(gpu, (enc) => plan.encode(enc, gpu));
+    gpu.submit((enc) => plan.encode(enc));
     return (await grad.read()) as Float32Array;
   }, t, () => {
     optimizer?.destroy();
@@ -368,7 +362,7 @@ async function oursHvpPass(gpu: Gpu, model: Mlp, p: MlpProblem, t: TimingOptions
   const plan = await model.preparePass({ kind: 'hvp', data, direction: v, product: hv, chunkSize: p.rows });
   const record = (enc: GPUCommandEncoder) => plan.encode(enc, gpu);
   return oursSide(gpu, record, async () => {
-    submit(gpu, record);
+    gpu.submit(record);
     return (await hv.read()) as Float32Array;
   }, t, () => {
     plan.destroy();

@@ -4,12 +4,16 @@
  * activation, the tangent softmax and the backward tangent gate (the Hessian's, or the Gauss–Newton
  * product's plain φ′ gate), all on column-blocked tangents (rows × (k·n), row r = [t_1[r] | … | t_k[r]]).
  */
-import type { Dispatch, Gpu } from '../context';
+import type { Dispatch, Gpu, KernelDescriptor } from '../context';
+import { uniformLayout } from '../uniform';
 import { ACTIVATION_CODE, type ActivationName } from './matmul';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 
 const WG = 256;
-const BINDINGS = ['uniform', 'read', 'read', 'read', 'storage', 'storage'] as const;
+const PARAMS = uniformLayout('Params', {
+  k: 'u32', rows: 'u32', cols: 'u32', stride: 'u32', src_off: 'u32', dst_off: 'u32', h_off: 'u32', scale: 'f32',
+});
+const BLOCK = { file: 'block.wgsl', bindings: ['uniform', 'read', 'read', 'read', 'storage', 'storage'], uniform: PARAMS } as const satisfies KernelDescriptor;
 
 interface Fields {
   k: number;
@@ -26,11 +30,11 @@ async function dispatch(
   gpu: Gpu, entry: string, overrides: Record<string, number | boolean>, f: Fields,
   inputs: (BufferLike | undefined)[], outputs: (BufferLike | undefined)[], elements: number,
 ): Promise<Dispatch> {
-  const kernel = await gpu.kernel({ file: 'block.wgsl', entry, bindings: BINDINGS, overrides: { WG, ...overrides } });
-  const uniform = gpu.uniform([
-    { u32: f.k }, { u32: f.rows }, { u32: f.cols }, { u32: f.stride ?? 0 }, { u32: f.srcOff ?? 0 },
-    { u32: f.dstOff ?? 0 }, { u32: f.hOff ?? 0 }, { f32: f.scale ?? 1 },
-  ], entry);
+  const kernel = await gpu.kernel({ ...BLOCK, entry, overrides: { WG, ...overrides } });
+  const uniform = gpu.uniform(PARAMS, {
+    k: f.k, rows: f.rows, cols: f.cols, stride: f.stride ?? 0, src_off: f.srcOff ?? 0,
+    dst_off: f.dstOff ?? 0, h_off: f.hOff ?? 0, scale: f.scale ?? 1,
+  }, entry);
   const reads = [0, 1, 2].map((i) => (inputs[i] ? gpuBuffer(inputs[i]!) : gpu.placeholder('read')));
   const writes = [0, 1].map((i) => (outputs[i] ? gpuBuffer(outputs[i]!) : gpu.placeholder('write', i)));
   return gpu.dispatch(kernel, [uniform, ...reads, ...writes], Math.ceil(elements / WG));

@@ -3,11 +3,13 @@
  * y = alpha·c·x + beta·y where c may come from a GPU scalar (norm, Rayleigh quotient) or, elementwise,
  * from a GPU vector (y = alpha·s⊙x + beta·y).
  */
-import type { Dispatch, Gpu } from '../context';
+import type { Dispatch, Gpu, KernelDescriptor } from '../context';
+import { uniformLayout } from '../uniform';
 import { ACTIVATION_CODE, type ActivationName } from '../../vocabulary';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 
-const BINDINGS = ['uniform', 'read', 'read', 'storage'] as const;
+const PARAMS = uniformLayout('Params', { n: 'u32', x_off: 'u32', y_off: 'u32', slot: 'u32', alpha: 'f32', beta: 'f32' });
+const ELEMENTWISE = { file: 'elementwise.wgsl', bindings: ['uniform', 'read', 'read', 'storage'], uniform: PARAMS } as const satisfies KernelDescriptor;
 const WG = 256;
 
 export interface VectorView {
@@ -23,10 +25,7 @@ export async function prepareActivate(
   checkDims(op, { n });
   checkExtent(op, 'x', x.buffer, x.offset ?? 0, n);
   checkExtent(op, 'y', y.buffer, y.offset ?? 0, n);
-  const kernel = await gpu.kernel({
-    file: 'elementwise.wgsl', entry: 'activate', bindings: BINDINGS,
-    overrides: { WG, ACT: ACTIVATION_CODE[activation], ORDER: order },
-  });
+  const kernel = await gpu.kernel({ ...ELEMENTWISE, entry: 'activate', overrides: { WG, ACT: ACTIVATION_CODE[activation], ORDER: order } });
   return gpu.dispatch(kernel, [
     uniform(gpu, n, x, y, 0, 1, 0), gpuBuffer(x.buffer), gpu.placeholder('read'), gpuBuffer(y.buffer),
   ], Math.ceil(n / WG));
@@ -54,14 +53,12 @@ export async function prepareAxpby(
     scalars = gpuBuffer(coefficient.scalars);
     slot = coefficient.slot;
   }
-  const kernel = await gpu.kernel({ file: 'elementwise.wgsl', entry: 'axpby', bindings: BINDINGS, overrides: { WG, COEF: coef } });
+  const kernel = await gpu.kernel({ ...ELEMENTWISE, entry: 'axpby', overrides: { WG, COEF: coef } });
   return gpu.dispatch(kernel, [
     uniform(gpu, n, x, y, slot, alpha, beta), gpuBuffer(x.buffer), scalars, gpuBuffer(y.buffer),
   ], Math.ceil(n / WG));
 }
 
 function uniform(gpu: Gpu, n: number, x: VectorView, y: VectorView, slot: number, alpha: number, beta: number): GPUBuffer {
-  return gpu.uniform([
-    { u32: n }, { u32: x.offset ?? 0 }, { u32: y.offset ?? 0 }, { u32: slot }, { f32: alpha }, { f32: beta },
-  ], 'elementwise');
+  return gpu.uniform(PARAMS, { n, x_off: x.offset ?? 0, y_off: y.offset ?? 0, slot, alpha, beta }, 'elementwise');
 }

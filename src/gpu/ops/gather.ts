@@ -2,10 +2,13 @@
  * Minibatch gather (shaders/data.wgsl): rows of a GPU-resident dataset, picked through an index
  * buffer (a permutation for shuffled epochs, identity for evaluation), into a dense f32 batch.
  */
-import type { Dispatch, Gpu } from '../context';
+import type { Dispatch, Gpu, KernelDescriptor } from '../context';
+import { uniformLayout } from '../uniform';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 
 const WG = 256;
+const PARAMS = uniformLayout('Params', { rows: 'u32', features: 'u32', start: 'u32', scale: 'f32', shift: 'f32' });
+const GATHER = { file: 'data.wgsl', bindings: ['uniform', 'read', 'read', 'read', 'storage', 'storage'], uniform: PARAMS } as const satisfies KernelDescriptor;
 
 export interface GatherOptions {
   rows: number;
@@ -33,13 +36,9 @@ export async function prepareGather(gpu: Gpu, o: GatherOptions): Promise<Dispatc
   checkExtent(op, 'order', o.order, o.start, o.rows);
   checkExtent(op, 'x', o.x, 0, o.rows * o.features);
   checkExtent(op, 'y', o.y, 0, o.rows);
-  const kernel = await gpu.kernel({
-    file: 'data.wgsl', entry: 'gather',
-    bindings: ['uniform', 'read', 'read', 'read', 'storage', 'storage'],
-    overrides: { WG, PACKED: o.packed },
-  });
+  const kernel = await gpu.kernel({ ...GATHER, entry: 'gather', overrides: { WG, PACKED: o.packed } });
   return gpu.dispatch(kernel, [
-    gpu.uniform([{ u32: o.rows }, { u32: o.features }, { u32: o.start }, { f32: o.scale ?? 1 }, { f32: o.shift ?? 0 }], op),
+    gpu.uniform(PARAMS, { rows: o.rows, features: o.features, start: o.start, scale: o.scale ?? 1, shift: o.shift ?? 0 }, op),
     gpuBuffer(o.pixels), gpuBuffer(o.labels), gpuBuffer(o.order), gpuBuffer(o.x), gpuBuffer(o.y),
   ], Math.ceil((o.rows * o.features) / WG));
 }

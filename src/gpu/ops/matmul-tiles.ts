@@ -3,7 +3,8 @@
  * "vendor architecture description" — gives the workgroup tile for each product class (nn, nt,
  * tn, tt; '-dual' for the tangent kernels) and when to split K. The shipped table is
  * matmul-tiles.json next to this file; in Node a user's own sweep (`npm run bench -- kernels
- * --tune`) at $HESSIAN_GPU_TILES or ~/.config/hessian-gpu/matmul-tiles.json is consulted first.
+ * --tune`) at $HESSIAN_GPU_TILES or ~/.config/hessian-gpu/matmul-tiles.json is consulted first
+ * (found and read by src/util/user-config.ts; this module only parses it).
  * Tables load lazily on the first matmul of a device. Every tile, whatever its source, passes
  * checkTile against the device's limits before a pipeline is built.
  *
@@ -15,6 +16,10 @@
 import type { AdapterReport } from '../context';
 import { LimitError } from '../errors';
 import { fetchText } from '../shader-source';
+import { readUserConfig } from '../../util/user-config';
+
+/** The user's table: its file name under the config directory, and the variable that overrides its path. */
+export const USER_TABLE = { file: 'matmul-tiles.json', env: 'HESSIAN_GPU_TILES' } as const;
 
 export interface MatmulTile {
   /**
@@ -169,33 +174,11 @@ let tables: Promise<TileTables> | undefined;
 export function loadTileTables(): Promise<TileTables> {
   tables ??= (async () => {
     const shipped = parseTable(await fetchText(new URL('./matmul-tiles.json', import.meta.url)), 'src/gpu/ops/matmul-tiles.json');
-    const user = await readUserTable();
+    const found = await readUserConfig(USER_TABLE.file, USER_TABLE.env);
+    const user = found ? parseTable(found.text, found.path) : null;
     return { tiles: user ? [user, shipped] : [shipped], shipped };
   })();
   return tables;
-}
-
-/** Where a user's sweep lives (Node only): $HESSIAN_GPU_TILES, else ~/.config/hessian-gpu/matmul-tiles.json. */
-export function userTablePath(): string | null {
-  const env = typeof process !== 'undefined' ? process.env : undefined;
-  if (!env) return null;
-  if (env.HESSIAN_GPU_TILES) return env.HESSIAN_GPU_TILES;
-  const home = env.XDG_CONFIG_HOME ?? (env.HOME ? `${env.HOME}/.config` : null);
-  return home ? `${home}/hessian-gpu/matmul-tiles.json` : null;
-}
-
-async function readUserTable(): Promise<TileTable | null> {
-  const path = userTablePath();
-  if (!path || typeof process === 'undefined' || !process.versions?.node) return null;
-  const fsModule = 'node:fs/promises';
-  const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ fsModule);
-  let text: string;
-  try {
-    text = await fs.readFile(path, 'utf8');
-  } catch {
-    return null;
-  }
-  return parseTable(text, path);
 }
 
 export function parseTable(text: string, where: string): TileTable {

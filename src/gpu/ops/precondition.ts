@@ -2,10 +2,12 @@
  * Diagonal preconditioning (shaders/precondition.wgsl): Adam's inverse square-root preconditioner
  * from its second-moment state, and the diagonal scaling out = d ⊙ x.
  */
-import type { Dispatch, Gpu } from '../context';
+import type { Dispatch, Gpu, KernelDescriptor } from '../context';
+import { uniformLayout } from '../uniform';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 
-const BINDINGS = ['uniform', 'read', 'read', 'storage'] as const;
+const PARAMS = uniformLayout('Params', { n: 'u32', bias1: 'f32', inv_sqrt_bc2: 'f32', eps: 'f32' });
+const PRECONDITION = { file: 'precondition.wgsl', bindings: ['uniform', 'read', 'read', 'storage'], uniform: PARAMS } as const satisfies KernelDescriptor;
 const WG = 256;
 
 /** Adam's preconditioner coefficients at step t (see the shader header). */
@@ -25,14 +27,14 @@ export async function prepareAdamInverseRoot(
   checkDims(op, { n });
   checkExtent(op, 'v', v, 0, n);
   checkExtent(op, 'out', out, 0, n);
-  const kernel = await gpu.kernel({ file: 'precondition.wgsl', entry: 'adam_inverse_root', bindings: BINDINGS, overrides: { WG } });
-  const uniform = gpu.uniform(fields(n, c), op);
+  const kernel = await gpu.kernel({ ...PRECONDITION, entry: 'adam_inverse_root', overrides: { WG } });
+  const uniform = gpu.uniform(PARAMS, fields(n, c), op);
   const dispatch = gpu.dispatch(kernel, [uniform, gpuBuffer(v), gpu.placeholder('read'), gpuBuffer(out)], Math.ceil(n / WG));
   return { dispatch, uniform };
 }
 
 export function writeAdamCoefficients(gpu: Gpu, uniform: GPUBuffer, n: number, c: AdamPreconditionerCoefficients): void {
-  gpu.writeUniform(uniform, fields(n, c));
+  gpu.writeUniform(uniform, PARAMS, fields(n, c));
 }
 
 /** out = d ⊙ x over n elements (out may not alias d or x). */
@@ -42,10 +44,10 @@ export async function prepareDiagScale(gpu: Gpu, n: number, d: BufferLike, x: Bu
   checkExtent(op, 'd', d, 0, n);
   checkExtent(op, 'x', x, 0, n);
   checkExtent(op, 'out', out, 0, n);
-  const kernel = await gpu.kernel({ file: 'precondition.wgsl', entry: 'scale', bindings: BINDINGS, overrides: { WG } });
-  return gpu.dispatch(kernel, [gpu.uniform(fields(n, { bias1: 1, invSqrtBc2: 1, eps: 0 }), op), gpuBuffer(d), gpuBuffer(x), gpuBuffer(out)], Math.ceil(n / WG));
+  const kernel = await gpu.kernel({ ...PRECONDITION, entry: 'scale', overrides: { WG } });
+  return gpu.dispatch(kernel, [gpu.uniform(PARAMS, fields(n, { bias1: 1, invSqrtBc2: 1, eps: 0 }), op), gpuBuffer(d), gpuBuffer(x), gpuBuffer(out)], Math.ceil(n / WG));
 }
 
 function fields(n: number, c: AdamPreconditionerCoefficients) {
-  return [{ u32: n }, { f32: c.bias1 }, { f32: c.invSqrtBc2 }, { f32: c.eps }];
+  return { n, bias1: c.bias1, inv_sqrt_bc2: c.invSqrtBc2, eps: c.eps };
 }

@@ -3,10 +3,13 @@
  * and k directions, from the logits and their column-blocked forward tangents. Writes k rows of
  * `stride` samples at column `base` (the chunk's first sample), overwriting them.
  */
-import type { Dispatch, Gpu } from '../context';
+import type { Dispatch, Gpu, KernelDescriptor } from '../context';
+import { uniformLayout } from '../uniform';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 
 const WG = 64;
+const PARAMS = uniformLayout('Params', { rows: 'u32', classes: 'u32', k: 'u32', stride: 'u32', base: 'u32' });
+const SAMPLE_TANGENT = { file: 'sample_tangent.wgsl', bindings: ['uniform', 'read', 'read', 'read', 'storage'], uniform: PARAMS } as const satisfies KernelDescriptor;
 
 export interface SampleTangentOptions {
   k: number;
@@ -34,9 +37,9 @@ export async function prepareSampleTangent(gpu: Gpu, o: SampleTangentOptions): P
   checkExtent(op, 'logitsDot', o.logitsDot, 0, o.rows * o.k * o.classes);
   checkExtent(op, 'labels', o.labels, 0, o.rows);
   checkExtent(op, 'out', o.out, 0, o.k * o.stride);
-  const kernel = await gpu.kernel({ file: 'sample_tangent.wgsl', entry: 'main', bindings: ['uniform', 'read', 'read', 'read', 'storage'], overrides: { WG } });
+  const kernel = await gpu.kernel({ ...SAMPLE_TANGENT, entry: 'main', overrides: { WG } });
   return gpu.dispatch(kernel, [
-    gpu.uniform([{ u32: o.rows }, { u32: o.classes }, { u32: o.k }, { u32: o.stride }, { u32: o.base }], op),
+    gpu.uniform(PARAMS, { rows: o.rows, classes: o.classes, k: o.k, stride: o.stride, base: o.base }, op),
     gpuBuffer(o.logits), gpuBuffer(o.logitsDot), gpuBuffer(o.labels), gpuBuffer(o.out),
   ], Math.ceil((o.rows * o.k) / WG));
 }

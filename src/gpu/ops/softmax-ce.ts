@@ -2,11 +2,16 @@
  * Softmax cross-entropy over logits (shaders/softmax_ce.wgsl): per-row loss and hit, and the
  * loss's gradient and its tangent with respect to the logits.
  */
-import type { Dispatch, Gpu } from '../context';
+import type { Dispatch, Gpu, KernelDescriptor } from '../context';
+import { uniformLayout } from '../uniform';
 import { ShapeError } from '../errors';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 
 const WG = 64;
+const PARAMS = uniformLayout('Params', { rows: 'u32', classes: 'u32', z_off: 'u32', ld: 'u32', scale: 'f32' });
+const SOFTMAX_CE = {
+  file: 'softmax_ce.wgsl', bindings: ['uniform', 'read', 'read', 'read', 'storage', 'storage', 'storage'], uniform: PARAMS,
+} as const satisfies KernelDescriptor;
 
 export interface SoftmaxCeOptions {
   rows: number;
@@ -40,12 +45,11 @@ export async function prepareSoftmaxCe(gpu: Gpu, o: SoftmaxCeOptions): Promise<D
   if (o.delta) checkExtent(op, 'delta', o.delta, 0, o.rows * o.classes);
   if (o.deltaDot) checkExtent(op, 'deltaDot', o.deltaDot, 0, o.rows * o.classes);
   const kernel = await gpu.kernel({
-    file: 'softmax_ce.wgsl', entry: 'main',
-    bindings: ['uniform', 'read', 'read', 'read', 'storage', 'storage', 'storage'],
+    ...SOFTMAX_CE, entry: 'main',
     overrides: { WG, WANT_DELTA: o.delta !== undefined, DUAL: dual },
   });
   return gpu.dispatch(kernel, [
-    gpu.uniform([{ u32: o.rows }, { u32: o.classes }, { u32: off }, { u32: ld }, { f32: o.scale ?? 1 }], op),
+    gpu.uniform(PARAMS, { rows: o.rows, classes: o.classes, z_off: off, ld, scale: o.scale ?? 1 }, op),
     gpuBuffer(o.logits),
     o.logitsDot ? gpuBuffer(o.logitsDot) : gpu.placeholder('read'),
     gpuBuffer(o.labels),
