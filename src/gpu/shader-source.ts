@@ -23,6 +23,7 @@ const SHADER_URLS = {
   'block.wgsl': new URL('../../shaders/block.wgsl', import.meta.url),
   'precondition.wgsl': new URL('../../shaders/precondition.wgsl', import.meta.url),
   'sample_tangent.wgsl': new URL('../../shaders/sample_tangent.wgsl', import.meta.url),
+  'sample_norms.wgsl': new URL('../../shaders/sample_norms.wgsl', import.meta.url),
 } as const;
 
 export type ShaderFile = keyof typeof SHADER_URLS;

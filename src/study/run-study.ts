@@ -68,6 +68,12 @@ export interface StudyHooks {
   measure?: typeof probeMinimum;
   /** Run only this shard's runs and study-level steps (shard.ts); merge-shards.ts combines the shards. */
   shard?: Shard;
+  /**
+   * Cut each run's training to this many steps (within train.maxEpochs): the smoke tests' way to run
+   * a full-size preset end to end in minutes. Recorded in each run's inputs, so a cut run is never
+   * reused as a full one.
+   */
+  maxSteps?: number;
 }
 
 export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, hooks: StudyHooks): Promise<StudyResult> {
@@ -86,7 +92,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const dataHash = fingerprint(split);
   // Every planned run and its saved file, checked before any GPU work.
   const planned = shardRuns(config, hooks.shard).map(({ run, seed }) => {
-    const inputs = runInputs(config, run, seed, dataHash, hooks.probe !== false);
+    const inputs = { ...runInputs(config, run, seed, dataHash, hooks.probe !== false), ...(hooks.maxSteps !== undefined ? { maxSteps: hooks.maxSteps } : {}) };
     const file = join(outDir, 'runs', `${run.name}-s${seed}${hooks.probe === false ? '.trained' : ''}.json`);
     return { run, seed, inputs, hash: hashOf(inputs), file };
   });
@@ -283,7 +289,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   const clock = new TrainingClock(p.duringEvery);
   try {
     const result = await train(model, d.trainData, {
-      epochs: maxEpochs, target: { trainLoss: lossTarget }, batchSize, optimizer: run.optimizer, seed,
+      epochs: maxEpochs, maxSteps: hooks.maxSteps, target: { trainLoss: lossTarget }, batchSize, optimizer: run.optimizer, seed,
       logEvery: config.logEvery, test: d.testData, evalChunkSize: p.chunkSize, signal: hooks.signal,
       onProgress: (e) => {
         if (e.kind === 'log') {

@@ -42,6 +42,11 @@ import { MinibatchGradient } from './minibatch-steps';
 export interface TrainOptions {
   /** Epochs to run; with `target`, the most epochs (the budget). */
   epochs: number;
+  /**
+   * Stop after this many steps even within an epoch (evaluating there, as at the end of the last
+   * epoch): a smoke test's cut of a full-size budget. Absent: the whole `epochs`.
+   */
+  maxSteps?: number;
   /** Stop at the first evaluation whose full-training-set data loss is ≤ trainLoss (see the header). */
   target?: { trainLoss: number };
   batchSize: number;
@@ -109,7 +114,7 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
   validate(o, data);
   const B = o.batchSize;
   const stepsPerEpoch = Math.floor(data.count / B);
-  const totalSteps = stepsPerEpoch * o.epochs;
+  const totalSteps = Math.min(stepsPerEpoch * o.epochs, o.maxSteps ?? Infinity);
   const logEvery = o.logEvery ?? 50;
   const evalEvery = o.evalEvery ?? 1;
 
@@ -140,9 +145,9 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
     const startEpoch = Math.floor(step / stepsPerEpoch);
     for (let e = 0; e < startEpoch; e++) batches.skipEpoch();
     let sinceLog = 0;
-    for (let epoch = startEpoch; epoch < o.epochs && !diverged && !stopped && !converged; epoch++) {
+    for (let epoch = startEpoch; epoch < o.epochs && step < totalSteps && !diverged && !stopped && !converged; epoch++) {
       batches.nextEpoch();
-      for (let s = step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
+      for (let s = step - epoch * stepsPerEpoch; s < stepsPerEpoch && step < totalSteps; s++) {
         if (o.signal?.aborted) {
           stopped = true;
           break;
@@ -192,12 +197,13 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
           await o.onCheck?.(step, optimizer);
         }
       }
-      if (!diverged && o.evaluate !== false && ((epoch + 1) % evalEvery === 0 || epoch === o.epochs - 1 || stopped)) {
+      const last = epoch === o.epochs - 1 || step === totalSteps;
+      if (!diverged && o.evaluate !== false && ((epoch + 1) % evalEvery === 0 || last || stopped)) {
         const chunkSize = o.evalChunkSize;
         const entry: EvalLog = { step, epoch, train: await model.loss(data, { chunkSize }) };
         if (o.target && !stopped && entry.train.loss <= o.target.trainLoss) converged = { step, epoch, trainLoss: entry.train.loss };
         // With a target, only the stopping evaluation needs the test set (the criterion reads the training loss alone).
-        const final = !o.target || converged || stopped || epoch === o.epochs - 1;
+        const final = !o.target || converged || stopped || last;
         if (o.test && final) entry.test = await model.loss(o.test, { chunkSize });
         evals.push(entry);
         await o.onProgress?.({ kind: 'eval', totalSteps, ...entry });
@@ -214,6 +220,7 @@ export async function train(model: Mlp, data: GpuDataset, o: TrainOptions): Prom
 function validate(o: TrainOptions, data: GpuDataset): void {
   const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
   if (!positiveInt(o.epochs)) throw new Error(`train: epochs must be a positive integer, got ${o.epochs}`);
+  if (o.maxSteps !== undefined && !positiveInt(o.maxSteps)) throw new Error(`train: maxSteps must be a positive integer, got ${o.maxSteps}`);
   if (!positiveInt(o.batchSize)) throw new Error(`train: batchSize must be a positive integer, got ${o.batchSize}`);
   if (o.batchSize > data.count) {
     throw new Error(`train: batchSize ${o.batchSize} exceeds the ${data.count} training samples of '${data.name}'`);

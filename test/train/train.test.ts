@@ -221,6 +221,31 @@ describe('training on the GPU', () => {
       .rejects.toThrow(/model\.safetensors: this is a safetensors file, not a checkpoint of this engine\. Fix: probe it with --weights/);
   });
 
+  it('maxSteps cuts the budget mid-epoch: the full run\'s parameters at that step, evaluated there, unconverged', async () => {
+    const g = gpu();
+    const d = await digits();
+    const data = GpuDataset.fromDataset(g, take(d.train, 640));
+    const heldOut = GpuDataset.fromDataset(g, take(d.test, 100));
+    const spec = { widths: [784, 16, 10], activation: 'relu' as const, seed: 5 };
+    const options = { epochs: 2, batchSize: 32, optimizer: { kind: 'sgd' as const, lr: 0.05 }, seed: 1, logEvery: 27, target: { trainLoss: 1e-6 }, test: heldOut };
+    // 20 steps an epoch: step 27 is inside the second; the full run's only log point before its end is there.
+    const full = await Mlp.create(g, spec);
+    let at27: Float32Array | undefined;
+    const whole = await train(full, data, { ...options, onCheck: async (step) => { if (step === 27) at27 = await full.getParams(); } });
+    const cut = await Mlp.create(g, spec);
+    const short = await train(cut, data, { ...options, maxSteps: 27 });
+    expect(whole.steps).toBe(40);
+    expect(short.steps).toBe(27);
+    expect(Buffer.from((await cut.getParams()).buffer).equals(Buffer.from(at27!.buffer))).toBe(true);
+    expect(short.history.map((h) => h.step)).toEqual([27]);
+    expect(short.evals.map((e) => e.step)).toEqual([20, 27]);
+    expect(short.evals.at(-1)!.test!.loss).toBe((await cut.loss(heldOut)).loss);
+    expect(short.converged).toBeNull();
+    await expect(train(cut, data, { ...options, maxSteps: 0 })).rejects.toThrow(/maxSteps must be a positive integer, got 0/);
+    for (const r of [whole, short]) r.optimizer.destroy();
+    for (const x of [full, cut, data, heldOut]) x.destroy();
+  });
+
   it('rejects bad training options by name', async () => {
     const g = gpu();
     const d = await digits();
