@@ -17,6 +17,7 @@ import {
 } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
+import { lossWeightDecay } from '../study/invariant';
 import { measureNoise } from '../study/noise';
 import { noiseSummary } from '../study/noise-report';
 import { sharpnessLines } from '../study/sharpness-table';
@@ -264,7 +265,7 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
     model.setParams(ckpt.params);
     const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
     const stage = (text: string) => console.error(`probing: ${text}`);
-    const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run) }, stage);
+    const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run), weightDecay: lossWeightDecay(run.optimizer) }, stage);
     // The continuation uses the run's own optimiser and batch size, as the checkpoint records them.
     const noise = config.probe.noise.directions > 0
       ? await measureNoise(model, data, config.probe.noise, { optimizer: run.optimizer, batchSize, seed, chunkSize: config.probe.chunkSize }, eigenpairs, stage)
