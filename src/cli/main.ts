@@ -272,7 +272,7 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
       : null;
     const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed, noise };
     const s = probed.sharpness!;
-    console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples`);
+    console.log(`${path}: loss ${loss.loss.toFixed(4)}, accuracy ${(100 * loss.accuracy).toFixed(2)}% on ${probeSet.count} training samples`);
     for (const line of sharpnessLines(s)) console.log(line);
     if (noise) console.log(noiseSummary(noise));
     const out = flag('out');

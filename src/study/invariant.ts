@@ -40,7 +40,7 @@ export async function invariantSharpness(
     const k = await relativeFlatness(model, data, { samples: s.flatnessSamples, seed, chunkSize });
     out.relativeFlatness = k.kappa;
     out.relativeFlatnessInterval = probeBounds(k.estimates);
-    await stage(`relative flatness, authors' protocol (features at unit standard deviation${decay ? `, + 2·${decay}·‖w̃‖²` : ''}; ${s.flatnessSamples} probes)`);
+    await stage(`relative flatness of the last layer in its authors' protocol (features at unit standard deviation${decay ? `, + 2·${decay}·‖w̃‖²` : ''}; ${s.flatnessSamples} probes)`);
     const n = await relativeFlatness(model, data, { samples: s.flatnessSamples, seed, chunkSize, normalise: true, decay });
     out.relativeFlatnessNormalized = n.kappa;
     out.relativeFlatnessNormalizedInterval = probeBounds(n.estimates);
