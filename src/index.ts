@@ -15,7 +15,7 @@ export { Tensor, type DType, type TensorOptions, type HostArray } from './gpu/te
 export { DeviceLostError, GpuUnavailableError, LimitError, ShaderError, ShapeError } from './gpu/errors';
 export { Mlp, type MlpSpec, type EvalOptions, type LossResult } from './autograd/mlp';
 export { paramLayout, type ParamLayout, type LayerSlice } from './autograd/layout';
-export { rescaleLayers, type Rescaling } from './autograd/rescale';
+export { rescaleLayers, rescaleNeurons, neuronFactors, type Rescaling, type NeuronRescaling } from './autograd/rescale';
 export { GpuDataset, UNIT_RANGE, type Normalisation } from './data/gpu-dataset';
 export { makeDataset, makeSplit, select, take, firstSamples, classCounts, type Dataset, type Split, type Origin } from './data/dataset';
 export { splitDataset, type SplitOptions } from './data/split';

@@ -1,6 +1,6 @@
 /**
  * The one builder behind every chunked pass over a GPU dataset (pass.ts, block-pass.ts,
- * points-pass.ts, sample-tangent-pass.ts). It owns the plumbing they share: the range check and
+ * points-pass.ts, sample-tangent-pass.ts, sample-norms-pass.ts). It owns the plumbing they share: the range check and
  * chunk size, the gather of each chunk, one workspace and one prepared body per distinct row
  * count (full chunks and the remainder), scalars and the buffers cleared before each run, and
  * cleanup — everything made while preparing is released together by destroy(), and also when

@@ -86,8 +86,8 @@ export class PassPlan {
   }
 }
 
-/** Everything after the gather for one chunk of `rows` samples. */
-async function chunkBody(model: ModelView, o: PassOptions, ws: Workspace, total: number, wantsDelta: boolean, scalars: Tensor): Promise<Dispatch[]> {
+/** Everything after the gather for one chunk of `rows` samples (also the per-sample norms pass's body, sample-norms-pass.ts). */
+export async function chunkBody(model: ModelView, o: PassOptions, ws: Workspace, total: number, wantsDelta: boolean, scalars: Tensor): Promise<Dispatch[]> {
   const { gpu, layout, params, activation } = model;
   const tangent = o.kind === 'hvp';
   const v = o.direction;

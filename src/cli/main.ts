@@ -17,6 +17,7 @@ import {
 } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
 import { probeMinimum } from '../study/probe-minimum';
+import { lossWeightDecay } from '../study/invariant';
 import { measureNoise } from '../study/noise';
 import { noiseSummary } from '../study/noise-report';
 import { sharpnessLines } from '../study/sharpness-table';
@@ -272,14 +273,14 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
     model.setParams(ckpt.params);
     const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
     const stage = (text: string) => console.error(`probing: ${text}`);
-    const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run) }, stage);
+    const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run), weightDecay: lossWeightDecay(run.optimizer) }, stage);
     // The continuation uses the run's own optimiser and batch size, as the checkpoint records them.
     const noise = config.probe.noise.directions > 0
       ? await measureNoise(model, data, config.probe.noise, { optimizer: run.optimizer, batchSize, seed, chunkSize: config.probe.chunkSize }, eigenpairs, stage)
       : null;
     const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed, noise };
     const s = probed.sharpness!;
-    console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples`);
+    console.log(`${path}: loss ${loss.loss.toFixed(4)}, accuracy ${(100 * loss.accuracy).toFixed(2)}% on ${probeSet.count} training samples`);
     for (const line of sharpnessLines(s)) console.log(line);
     if (noise) console.log(noiseSummary(noise));
     const out = flag('out');

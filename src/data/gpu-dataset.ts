@@ -64,6 +64,19 @@ export class GpuDataset {
     return new GpuDataset(name, count, features, classes, packed, pixels, labelTensor, normalisation, identity);
   }
 
+  /**
+   * The inputs as the passes see them (count × features, row-major: scale·pixel + shift), read back
+   * to the host — for host-side statistics of a probe set, without keeping a second copy around.
+   */
+  async readInputs(): Promise<Float32Array> {
+    const words = (await this.pixels.read()) as Uint32Array;
+    const n = this.count * this.features;
+    if (!this.packed) return new Float32Array(words.buffer, words.byteOffset, n);
+    const bytes = new Uint8Array(words.buffer, words.byteOffset, n);
+    const { scale, shift } = this.normalisation;
+    return Float32Array.from(bytes, (p) => Math.fround(scale) * p + Math.fround(shift));
+  }
+
   destroy(): void {
     this.pixels.destroy();
     this.labels.destroy();

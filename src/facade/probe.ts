@@ -11,6 +11,7 @@ import type { OptimizerConfig } from '../optim/optimizer';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig } from '../study/config';
 import { probeMinimum, type MinimumProbe } from '../study/probe-minimum';
 import { measureNoise, type NoiseResult } from '../study/noise';
+import { lossWeightDecay } from '../study/invariant';
 
 /** Any of T's fields, at any depth, may be left out. */
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -22,7 +23,8 @@ export interface ProbeOptions {
   settings?: DeepPartial<StudyConfig['probe']>;
   /**
    * The optimiser and batch size the model was trained with: the noise measure then also continues
-   * training from the minimum to measure the weights' stationary spread (else gradient noise only).
+   * training from the minimum to measure the weights' stationary spread (else gradient noise only),
+   * and its coupled weight decay enters relative flatness in its authors' protocol.
    */
   training?: { optimizer: OptimizerConfig; batchSize: number };
   /** Called before each measure with its name (progress). */
@@ -47,7 +49,7 @@ export async function probe(model: Mlp, data: GpuDataset, options: ProbeOptions 
   }
   const loss = await model.loss(data, { chunkSize: p.chunkSize });
   const twoOverEta = training?.optimizer.kind === 'sgd' ? 2 / training.optimizer.lr : null;
-  const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, p, { seed, twoOverEta }, onStage);
+  const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, p, { seed, twoOverEta, weightDecay: lossWeightDecay(training?.optimizer) }, onStage);
   const noise = p.noise.directions > 0
     ? await measureNoise(model, data, p.noise, { optimizer: training?.optimizer, batchSize: training?.batchSize ?? 0, seed, chunkSize: p.chunkSize }, eigenpairs, onStage)
     : null;

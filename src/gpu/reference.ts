@@ -3,17 +3,9 @@
  * Written for clarity, not speed: small shapes only.
  */
 import type { Activation } from '../vocabulary';
+import { GELU_A, GELU_K, activate } from '../util/activation';
 
-const GELU_K = Math.sqrt(2 / Math.PI);
-const GELU_A = 0.044715;
-
-export function activate(act: Activation, z: number): number {
-  switch (act) {
-    case 'relu': return z > 0 ? z : 0;
-    case 'tanh': return Math.tanh(z);
-    case 'gelu': return 0.5 * z * (1 + Math.tanh(GELU_K * (z + GELU_A * z * z * z)));
-  }
-}
+export { activate };
 
 /** φ′. ReLU takes φ′(0) = 0, the same convention as the kernels (z > 0). */
 export function activateGrad(act: Activation, z: number): number {

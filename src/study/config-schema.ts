@@ -98,7 +98,7 @@ const InvariantSchema = strict({
   steps: nonNegInt().default(3).describe('Ascent steps of the worst case (0: none).'),
   flatnessSamples: nonNegInt().default(16).describe('Probes of the last layer\'s relative flatness (0: off).'),
   rescaleAlpha: z.number(rescaleAlpha).min(0, rescaleAlpha).default(5)
-    .describe('Dinh rescaling check on the first finished run: layer rescaleLayer scaled by rescaleAlpha, the next by its inverse (0: off; ReLU networks only).'),
+    .describe('Dinh rescaling check on the first finished run: layer rescaleLayer scaled by rescaleAlpha, the next by its inverse, and separately per neuron by factors log-uniform over [1/rescaleAlpha, rescaleAlpha] (0: off; ReLU networks only).'),
   rescaleLayer: nonNegInt().default(0).describe('The rescaled layer (0-based); the next layer takes the inverse.'),
 }).prefault({}).describe('Sharpness that survives reparametrisation (src/study/invariant.ts).');
 

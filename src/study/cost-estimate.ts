@@ -69,7 +69,8 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
     const inv = p.invariant;
     add(`${tag}: invariant sharpness`, { kind: 'gradient', set: 'probe' }, inv.steps);
     add(`${tag}: invariant sharpness`, { kind: 'forward', set: 'probe' }, 2 * inv.samples + 1);
-    add(`${tag}: invariant sharpness`, { kind: 'block', set: 'probe', k }, Math.ceil(inv.flatnessSamples / k));
+    // Relative flatness twice: as defined and in its authors' protocol (the same number of probes).
+    add(`${tag}: invariant sharpness`, { kind: 'block', set: 'probe', k }, 2 * Math.ceil(inv.flatnessSamples / k));
   };
   for (const run of pending) {
     const batch = run.batchSize ?? config.batchSize;
@@ -100,7 +101,10 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
       if (!isAdaptive(run)) add('stationary spread (SGD continuation)', { kind: 'step', batch }, p.noise.steps + p.noise.burnIn);
     }
   }
-  if (probed && pending.length > 0 && p.invariant.rescaleAlpha > 0) probeMeasures('rescaling check');
+  if (probed && pending.length > 0 && p.invariant.rescaleAlpha > 0) {
+    probeMeasures('rescaling check (whole layer)');
+    probeMeasures('rescaling check (per neuron)');
+  }
   if (probed && eos && config.eos.enabled) {
     const e = config.eos;
     add('edge-of-stability traces', { kind: 'hvp', set: 'eos' }, 50 + e.etas.length * Math.ceil(e.steps / e.every + 1) * e.powerIters);

@@ -1,23 +1,35 @@
 /**
  * The study's reparametrisation-invariant sharpness measures of one minimum, from the config's
  * probe.invariant settings: adaptive sharpness (average and worst case, probe/adaptive.ts) and the
- * last layer's relative flatness (probe/relative-flatness.ts). Browser-safe; probeMinimum and the
- * rescaling check (rescaling.ts) both call it, so the two measure the same way.
+ * last layer's relative flatness (probe/relative-flatness.ts), both as defined and in its authors'
+ * protocol (features at unit standard deviation, + 2α‖w̃_s‖² under the run's coupled weight decay α).
+ * Browser-safe; probeMinimum and the rescaling check (rescaling.ts) both call it, so the two measure
+ * the same way.
  */
 import type { Mlp } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { adaptiveSharpness } from '../probe/adaptive';
 import { relativeFlatness } from '../probe/relative-flatness';
+import type { OptimizerConfig } from '../optim/optimizer';
 import type { StudyConfig } from './config';
 import type { Sharpness } from './results';
 import { probeBounds } from '../util/bootstrap';
 
 export type InvariantSettings = StudyConfig['probe']['invariant'];
-export type InvariantSharpness = Pick<Sharpness, 'adaptiveAverage' | 'adaptiveAverageInterval' | 'adaptiveWorst' | 'relativeFlatness' | 'relativeFlatnessInterval'>;
+export type InvariantSharpness = Pick<Sharpness, 'adaptiveAverage' | 'adaptiveAverageInterval' | 'adaptiveWorst' | 'relativeFlatness' |
+  'relativeFlatnessInterval' | 'relativeFlatnessNormalized' | 'relativeFlatnessNormalizedInterval' | 'relativeFlatnessDecay'>;
+
+/**
+ * α of the authors' regulariser term: coupled L2 (SGD's and Adam's weightDecay) is part of the loss
+ * the run minimised; AdamW's decoupled decay is not a loss term, so it adds nothing (0).
+ */
+export function lossWeightDecay(optimizer: OptimizerConfig | undefined): number {
+  return optimizer && optimizer.kind !== 'adamw' ? optimizer.weightDecay ?? 0 : 0;
+}
 
 export async function invariantSharpness(
   model: Mlp, data: GpuDataset, s: InvariantSettings, seed: number, chunkSize: number,
-  stage: (text: string) => void | Promise<void> = () => {},
+  stage: (text: string) => void | Promise<void> = () => {}, decay = 0,
 ): Promise<InvariantSharpness> {
   await stage(`adaptive sharpness (in units of |θ|${s.eta ? ` + ${s.eta}` : ''}: ${s.samples} samples at ${s.averageRho}, ${s.steps} ascent steps within ${s.rho})`);
   const a = await adaptiveSharpness(model, data, { rho: s.rho, averageRho: s.averageRho, eta: s.eta, samples: s.samples, steps: s.steps, seed, chunkSize });
@@ -28,6 +40,11 @@ export async function invariantSharpness(
     const k = await relativeFlatness(model, data, { samples: s.flatnessSamples, seed, chunkSize });
     out.relativeFlatness = k.kappa;
     out.relativeFlatnessInterval = probeBounds(k.estimates);
+    await stage(`relative flatness of the last layer in its authors' protocol (features at unit standard deviation${decay ? `, + 2·${decay}·‖w̃‖²` : ''}; ${s.flatnessSamples} probes)`);
+    const n = await relativeFlatness(model, data, { samples: s.flatnessSamples, seed, chunkSize, normalise: true, decay });
+    out.relativeFlatnessNormalized = n.kappa;
+    out.relativeFlatnessNormalizedInterval = probeBounds(n.estimates);
+    out.relativeFlatnessDecay = decay;
   }
   return out;
 }

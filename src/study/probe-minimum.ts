@@ -64,7 +64,7 @@ export interface MinimumProbe {
 }
 
 export async function probeMinimum(
-  model: Mlp, data: GpuDataset, p: ProbeSettings, run: { seed: number; twoOverEta: number | null },
+  model: Mlp, data: GpuDataset, p: ProbeSettings, run: { seed: number; twoOverEta: number | null; weightDecay?: number },
   stage: (text: string) => void | Promise<void> = () => {},
 ): Promise<MinimumProbe> {
   const blockSize = p.blockSize ?? BLOCK_SIZE;
@@ -82,7 +82,7 @@ export async function probeMinimum(
   }
   await stage('perturbation sharpness');
   const perturbation = await perturbationSharpness(model, data, { ...p.perturbation, seed, chunkSize });
-  const invariant = p.invariant ? await invariantSharpness(model, data, p.invariant, seed, chunkSize, stage) : {};
+  const invariant = p.invariant ? await invariantSharpness(model, data, p.invariant, seed, chunkSize, stage, run.weightDecay) : {};
   const { lambda, layers, topK, lowest, trace, density, topVector, solvers } = curvature;
   return {
     sharpness: {

@@ -9,7 +9,8 @@ import { Mlp } from '../autograd/mlp';
 import { convergedRuns } from './run-sets';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
-import type { StudyConfig } from './config';
+import type { RunConfig, StudyConfig } from './config';
+import { lossWeightDecay } from './invariant';
 import { rescalingCheck } from './rescaling';
 import type { RescalingResult, RunResult } from './results';
 
@@ -36,9 +37,12 @@ export async function rescalingStudy(
     const model = await Mlp.create(gpu, ckpt.model);
     try {
       model.setParams(ckpt.params);
-      log(`rescaling check on ${run.configuration} seed ${run.seed}: layer ${layer} × ${alpha}, layer ${layer + 1} × 1/${alpha}`);
-      const result = { ...at, ...await rescalingCheck(model, data, config.probe, { layer, alpha }, run.seed, run.sharpness!) };
-      log(`rescaling check: ${result.measures!.map((m) => `${m.name} ${m.before.toPrecision(4)} → ${m.after.toPrecision(4)}`).join('; ')}`);
+      log(`rescaling check on ${run.configuration} seed ${run.seed}: layer ${layer} × ${alpha}, layer ${layer + 1} × 1/${alpha}; then per neuron, factors in [1/${alpha}, ${alpha}]`);
+      // The run's own weight decay, as its probe used it, so "before" and "after" measure the same κ.
+      const trained = (ckpt.meta as { run?: RunConfig } | undefined)?.run ?? config.configurations.find((c) => c.name === run.configuration);
+      const result = { ...at, ...await rescalingCheck(model, data, config.probe, { layer, alpha }, run.seed, run.sharpness!, lossWeightDecay(trained?.optimizer)) };
+      log(`rescaling check: ${result.measures!.map((m) => `${m.name} ${m.before.toPrecision(4)} → ${m.after.toPrecision(4)} (layer), ` +
+        `${m.neuronAfter!.toPrecision(4)} (neurons)`).join('; ')}`);
       return result;
     } finally {
       model.destroy();

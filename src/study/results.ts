@@ -58,6 +58,15 @@ export interface Sharpness {
   /** Relative flatness κ of the last layer (Petzka et al. 2021), Hutchinson-style estimate, and its 95 % bootstrap-t interval over probes. */
   relativeFlatness?: number;
   relativeFlatnessInterval?: Bounds;
+  /**
+   * κ in its authors' protocol (probe/relative-flatness.ts `normalise`): the last layer's input
+   * features at unit standard deviation over the probe set, plus 2α Σ_s ‖w̃_s‖² with α =
+   * relativeFlatnessDecay (the run's coupled weight decay; 0 when none or unknown). Invariant to
+   * per-neuron rescaling as well as to whole-layer rescaling. Same probes and interval as κ's.
+   */
+  relativeFlatnessNormalized?: number;
+  relativeFlatnessNormalizedInterval?: Bounds;
+  relativeFlatnessDecay?: number;
   /** The Gauss–Newton matrix's λmax and trace; absent in results written before they were measured. */
   ggn?: GaussNewtonSharpness;
   /** The solver behind each number, as the report and the CLI name it. */
@@ -208,10 +217,20 @@ export interface RescalingResult {
   seed: number;
   layer: number;
   alpha: number;
-  /** Loss and accuracy on the probe set, before and after (checked equal to float32 tolerance). */
-  loss?: { before: number; after: number };
-  accuracy?: { before: number; after: number };
-  measures?: { name: string; invariant: boolean; before: number; after: number }[];
+  /**
+   * Loss and accuracy on the probe set, before and after the whole-layer rescaling and (neuronAfter)
+   * after the per-neuron one (checked equal to float32 tolerance); neuronAfter is absent in results
+   * written before the per-neuron rescaling was added.
+   */
+  loss?: { before: number; after: number; neuronAfter?: number };
+  accuracy?: { before: number; after: number; neuronAfter?: number };
+  /** The per-neuron factors: log-uniform over [1/alpha, alpha] from this seed (autograd/rescale.ts neuronFactors), and their range. */
+  neuronFactors?: { seed: number; min: number; max: number };
+  /**
+   * Each measure before and after the whole-layer rescaling (`invariant`: built to survive it), and
+   * after the per-neuron rescaling (`neuronAfter`, `neuronInvariant`).
+   */
+  measures?: { name: string; invariant: boolean; before: number; after: number; neuronInvariant?: boolean; neuronAfter?: number }[];
   seconds?: number;
   /** Why the check did not run or failed (a non-ReLU network, no finished run, outputs that moved). */
   error?: string;

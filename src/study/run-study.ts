@@ -45,6 +45,7 @@ import { roundForStorage } from './rounding';
 import { runEdgeOfStability } from './eos';
 import { TrainingSharpness } from './training-sharpness';
 import { rescalingStudy } from './rescaling-run';
+import { lossWeightDecay } from './invariant';
 import { TrainingClock } from './training-clock';
 import { describeCost, estimateStudy } from './cost-estimate';
 import { runsEos, shardRuns, type Shard } from './shard';
@@ -349,7 +350,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     let noise: NoiseResult | null = null;
     if (hooks.probe !== false) {
       try {
-        const m = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) }, (text) => hooks.stage?.(label, text));
+        const m = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run), weightDecay: lossWeightDecay(run.optimizer) }, (text) => hooks.stage?.(label, text));
         probed = m;
         eigenpairs = m.eigenpairs;
       } catch (err) {

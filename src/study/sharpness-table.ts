@@ -52,6 +52,12 @@ export function sharpnessRows(s: Sharpness): SharpnessRow[] {
   }
   if (s.adaptiveWorst !== undefined) rows.push({ measure: 'adaptive sharpness, worst case found (a lower bound)', value: f(s.adaptiveWorst) });
   if (s.relativeFlatness !== undefined) rows.push({ measure: 'relative flatness κ, last layer (95 % interval)', value: withBounds(s.relativeFlatness, s.relativeFlatnessInterval) });
+  if (s.relativeFlatnessNormalized !== undefined) {
+    rows.push({
+      measure: `relative flatness κ, authors' protocol: features at unit std${s.relativeFlatnessDecay ? `, + 2α‖w̃_s‖² with α = ${s.relativeFlatnessDecay}` : ''} (95 % interval)`,
+      value: withBounds(s.relativeFlatnessNormalized, s.relativeFlatnessNormalizedInterval),
+    });
+  }
   for (const l of s.perLayer) {
     rows.push({ measure: `λmax of layer ${l.layer + 1}'s block (${l.params} parameters)`, value: `${f(l.lambdaMax)} (${state(l.converged)})` });
   }

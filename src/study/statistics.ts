@@ -26,6 +26,7 @@ export const MEASURES: { name: string; get: (r: RunResult) => number | undefined
   { name: 'adaptive sharpness (avg)', get: (r) => r.sharpness?.adaptiveAverage },
   { name: 'adaptive sharpness (worst)', get: (r) => r.sharpness?.adaptiveWorst },
   { name: 'relative flatness', get: (r) => r.sharpness?.relativeFlatness },
+  { name: "relative flatness (authors' protocol)", get: (r) => r.sharpness?.relativeFlatnessNormalized },
 ];
 export const TARGETS: { name: string; get: (r: RunResult) => number }[] = [
   { name: 'generalisation gap', get: (r) => r.genGap },

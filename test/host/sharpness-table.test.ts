@@ -16,6 +16,7 @@ const sharpness: Sharpness = {
   trace: 28.4, traceInterval: { low: 27.8, high: 29.3 }, traceProbes: 64, traceDeflated: 3, traceStop: 'budget', densityRuns: 8,
   perturbationMean: 0.01, perturbationInterval: { low: NaN, high: NaN }, perturbationMax: 0.02,
   adaptiveAverage: 1e-3, adaptiveAverageInterval: { low: 8e-4, high: 1.3e-3 }, adaptiveWorst: 5e-3, relativeFlatness: 30, relativeFlatnessInterval: { low: 20, high: 45 },
+  relativeFlatnessNormalized: 2.5, relativeFlatnessNormalizedInterval: { low: 2.1, high: 3.2 }, relativeFlatnessDecay: 0.01,
   ggn: {
     lambdaMax: 3.5, lambdaConverged: true, lambdaResidual: 2e-4, lambdaIterations: 5, trace: 25.1, traceInterval: { low: 24.6, high: 25.7 },
     traceProbes: 48, traceDeflated: 3, traceStop: 'target', products: 128,
@@ -39,7 +40,11 @@ describe('sharpness rows', () => {
     expect(text).toMatch(/^spectral density: stochastic Lanczos quadrature \(8 runs\)/m);
     expect(text).toMatch(/^perturbation sharpness.*0\.01000 \[interval undefined\]/m);
     expect(text).toMatch(/^adaptive sharpness, average \(95 % interval\): 0\.001000 \[0\.0008000, 0\.001300\]/m);
-    expect(text).toMatch(/^relative flatness κ.*30\.00 \[20\.00, 45\.00\]/m);
+    expect(text).toMatch(/^relative flatness κ, last layer.*30\.00 \[20\.00, 45\.00\]/m);
+    expect(text).toMatch(/^relative flatness κ, authors' protocol: features at unit std, \+ 2α‖w̃_s‖² with α = 0\.01 \(95 % interval\): 2\.500 \[2\.100, 3\.200\]$/m);
+    const noDecay = sharpnessLines({ ...sharpness, relativeFlatnessDecay: 0 }).join('\n');
+    expect(noDecay).toMatch(/^relative flatness κ, authors' protocol: features at unit std \(95 % interval\): 2\.500/m);
+    expect(sharpnessLines({ ...sharpness, relativeFlatnessNormalized: undefined }).join('\n')).not.toMatch(/authors' protocol/);
     expect(text).toMatch(/^λmax of layer 1's block \(50240 parameters\): 3\.900 \(converged\)/m);
   });
 

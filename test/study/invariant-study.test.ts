@@ -35,38 +35,52 @@ describe('invariant sharpness in the study', { timeout: 900_000 }, () => {
     const saved = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as StudyResult;
     const report = await readFile(join(out, 'report.md'), 'utf8');
     const s = saved.runs[0].sharpness!;
-    for (const key of ['adaptiveAverage', 'adaptiveWorst', 'relativeFlatness'] as const) {
+    for (const key of ['adaptiveAverage', 'adaptiveWorst', 'relativeFlatness', 'relativeFlatnessNormalized'] as const) {
       expect(Number.isFinite(s[key]), key).toBe(true);
     }
-    for (const [value, bounds] of [[s.adaptiveAverage!, s.adaptiveAverageInterval!], [s.relativeFlatness!, s.relativeFlatnessInterval!]] as const) {
+    expect(s.relativeFlatnessDecay, 'Adam without weight decay: no regulariser term').toBe(0);
+    for (const [value, bounds] of [
+      [s.adaptiveAverage!, s.adaptiveAverageInterval!], [s.relativeFlatness!, s.relativeFlatnessInterval!],
+      [s.relativeFlatnessNormalized!, s.relativeFlatnessNormalizedInterval!],
+    ] as const) {
       expect(bounds.low).toBeLessThanOrEqual(value);
       expect(bounds.high).toBeGreaterThanOrEqual(value);
     }
     expect(s.adaptiveWorst!).toBeGreaterThan(0);
-    for (const m of ['adaptive sharpness (avg)', 'adaptive sharpness (worst)', 'relative flatness']) {
+    for (const m of ['adaptive sharpness (avg)', 'adaptive sharpness (worst)', 'relative flatness', "relative flatness (authors' protocol)"]) {
       expect(saved.correlations.filter((c) => c.measure === m)).toHaveLength(2);
     }
     const r = saved.rescaling!;
     expect(r).toMatchObject({ configuration: 'Adam_Default', seed: 0, layer: 0, alpha: 5 });
     expect(r.error).toBeUndefined();
     expect(r.loss!.after).toBeCloseTo(r.loss!.before, 5);
+    expect(r.loss!.neuronAfter).toBeCloseTo(r.loss!.before, 5);
+    expect(r.neuronFactors!.max / r.neuronFactors!.min, 'per-neuron factors spread over [1/5, 5]').toBeGreaterThan(2);
     // "Before" is the run's own probe: the same numbers results.json holds.
     const byName = new Map(r.measures!.map((m) => [m.name, m]));
     expect(byName.get('λmax')!.before).toBe(s.lambdaMax);
     expect(byName.get('relative flatness')!.before).toBe(s.relativeFlatness);
+    expect(byName.get("relative flatness (authors' protocol)")!.before).toBe(s.relativeFlatnessNormalized);
     for (const m of r.measures!) {
       const change = Math.abs(m.after / m.before - 1);
       if (m.invariant) expect(change, `${m.name}: ${m.before} → ${m.after}`).toBeLessThan(1e-3);
       else expect(change, `${m.name}: ${m.before} → ${m.after}`).toBeGreaterThan(0.5);
+      if (m.neuronInvariant) expect(Math.abs(m.neuronAfter! / m.before - 1), `${m.name} per neuron: ${m.before} → ${m.neuronAfter}`).toBeLessThan(1e-3);
     }
+    // Layer 0 makes the last layer's features here: plain κ is built to survive the whole-layer rescaling only, and moves.
+    const kappa = byName.get('relative flatness')!;
+    expect(kappa.neuronInvariant).toBe(false);
+    expect(Math.abs(kappa.neuronAfter! / kappa.before - 1), `κ per neuron: ${kappa.before} → ${kappa.neuronAfter}`).toBeGreaterThan(1e-2);
     expect(r.measures!.map((m) => m.name)).toEqual([
       'λmax', 'trace', 'perturbation sharpness (filter-normalised)', 'adaptive sharpness (average)', 'adaptive sharpness (worst)', 'relative flatness',
+      "relative flatness (authors' protocol)",
     ]);
     expect(report).toContain('## Sharpness that survives reparametrisation');
     expect(report).toContain('### The Dinh rescaling check');
-    expect(report).toContain('Every measure built to be invariant stayed within');
-    expect(report).toMatch(/\| relative flatness \| [\d.e+-]+ \| [\d.e+-]+ \| -?[\d.e+-]+ % \| invariant \|/);
-    expect(report).toMatch(/\| Adam_Default \| [\d.e+-]+ \| [\d.e+-]+ \| [\d.e+-]+ \|/);
+    expect(report).toContain('Every measure survived each rescaling it is built to survive');
+    expect(report).toMatch(/\| relative flatness \| [\d.e+-]+ \| [\d.e+-]+ \| -?[\d.e+-]+ % \| yes \| [\d.e+-]+ \| -?[\d.e+-]+ % \| no \| whole layer \|/);
+    expect(report).toMatch(/\| relative flatness \(authors' protocol\) \| [\d.e+-]+ \| [\d.e+-]+ \| -?[\d.e+-]+ % \| yes \| [\d.e+-]+ \| -?[\d.e+-]+ % \| yes \| both \|/);
+    expect(report).toMatch(/\| Adam_Default \| [\d.e+-]+ \| [\d.e+-]+ \| [\d.e+-]+ \| [\d.e+-]+ \|/);
   });
 
   it('refuses the rescaling check on a non-ReLU network, saying why in the report; the runs are unaffected', async () => {

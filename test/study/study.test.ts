@@ -50,7 +50,7 @@ describe('the study pipeline', SLOW, () => {
     // What is being probed reaches the progress hook, run by run.
     expect([...stages].filter((t) => t.startsWith('Flat_SGD_LowLR seed 1: ')).map((t) => t.split(': ')[1].split(' (')[0]))
       .toEqual(['λmax and top-2', 'trace', 'spectral density', 'λmin', 'per-layer λmax', 'Gauss–Newton λmax and top-2', 'Gauss–Newton trace', '1D slice along the top eigenvector', 'perturbation sharpness',
-        'adaptive sharpness', 'relative flatness of the last layer', 'gradient noise and stationary spread along eigen- and bulk directions']);
+        'adaptive sharpness', 'relative flatness of the last layer', "relative flatness of the last layer in its authors' protocol", 'gradient noise and stationary spread along eigen- and bulk directions']);
     const files = await writeStudyOutputs(result, out);
     expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
       'eos-adam.svg', 'eos-full-batch.svg', 'eos-sgd.svg',

@@ -3,10 +3,14 @@
  * out[outOffset + r] = scale·‖δ_r‖²·(‖a_r‖² + 1) for every row r of a chunk, from the layer's
  * backpropagated signal δ (rows × outDim) and its input a (rows × inDim), overwriting them.
  */
-import type { Dispatch, Gpu } from '../context';
+import type { Dispatch, Gpu, KernelDescriptor } from '../context';
+import { uniformLayout } from '../uniform';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 
 const WG = 64;
+
+const PARAMS = uniformLayout('Params', { rows: 'u32', out_dim: 'u32', in_dim: 'u32', a_off: 'u32', out_off: 'u32', scale: 'f32' });
+const SAMPLE_NORMS = { file: 'sample_norms.wgsl', bindings: ['uniform', 'read', 'read', 'storage'], uniform: PARAMS } as const satisfies KernelDescriptor;
 
 export interface SampleNormsOptions {
   rows: number;
@@ -32,9 +36,9 @@ export async function prepareSampleNorms(gpu: Gpu, o: SampleNormsOptions): Promi
   checkExtent(op, 'delta', o.delta, 0, o.rows * o.outDim);
   checkExtent(op, 'act', o.act, actOffset, o.rows * o.inDim);
   checkExtent(op, 'out', o.out, outOffset, o.rows);
-  const kernel = await gpu.kernel({ file: 'sample_norms.wgsl', entry: 'main', bindings: ['uniform', 'read', 'read', 'storage'], overrides: { WG } });
+  const kernel = await gpu.kernel({ ...SAMPLE_NORMS, entry: 'main', overrides: { WG } });
   return gpu.dispatch(kernel, [
-    gpu.uniform([{ u32: o.rows }, { u32: o.outDim }, { u32: o.inDim }, { u32: actOffset }, { u32: outOffset }, { f32: o.scale ?? 1 }], op),
+    gpu.uniform(PARAMS, { rows: o.rows, out_dim: o.outDim, in_dim: o.inDim, a_off: actOffset, out_off: outOffset, scale: o.scale ?? 1 }, op),
     gpuBuffer(o.delta), gpuBuffer(o.act), gpuBuffer(o.out),
   ], o.rows);
 }
