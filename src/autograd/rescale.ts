@@ -38,7 +38,7 @@ export function rescaleNeurons(params: ArrayLike<number>, layout: ParamLayout, a
     throw new Error(`per-neuron rescaling: ${r.factors.length} factors for layer ${r.layer}'s ${scaled.outDim} neurons`);
   }
   for (let i = 0; i < r.factors.length; i++) checkFactor(r.factors[i]);
-  if (params.length !== layout.size) throw new Error(`rescaleLayers: ${params.length} parameters for a network of ${layout.size}`);
+  if (params.length !== layout.size) throw new Error(`Dinh rescaling: ${params.length} parameters for a network of ${layout.size}`);
   const out = Float32Array.from(params);
   for (let i = 0; i < scaled.outDim; i++) {
     const c = r.factors[i];
