@@ -39,7 +39,7 @@ export function rescaleNeurons(params: ArrayLike<number>, layout: ParamLayout, a
     throw new ShapeError(`per-neuron rescaling: ${r.factors.length} factors for layer ${r.layer}'s ${scaled.outDim} neurons`);
   }
   for (let i = 0; i < r.factors.length; i++) checkFactor(r.factors[i]);
-  if (params.length !== layout.size) throw new ShapeError(`rescaleLayers: ${params.length} parameters for a network of ${layout.size}`);
+  if (params.length !== layout.size) throw new ShapeError(`Dinh rescaling: ${params.length} parameters for a network of ${layout.size}`);
   const out = Float32Array.from(params);
   for (let i = 0; i < scaled.outDim; i++) {
     const c = r.factors[i];
