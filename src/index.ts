@@ -50,13 +50,15 @@ export { randomDirection, filterNormalise, normalise } from './probe/directions'
 export { gradientNoise, perSampleDerivatives, type GradientNoise } from './probe/gradient-noise';
 export { stationarySpread, type SpreadOptions, type SpreadResult, type DirectionSpread } from './probe/stationary-spread';
 export { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig, type RunConfig, type SettingsSource } from './study/config';
-export type { ProbeSettings, MinimumProbe } from './study/probe-minimum';
+export type { Measure, MeasureContext, MeasureOutput, ProbeSettings, TrainingSettings } from './measures/measure';
+export { MEASURES, sharpnessLines, sharpnessRows } from './measures/registry';
+export { measureMinimum, type MeasureOptions, type MeasuredMinimum } from './measures/probe-run';
 export type { EosConfig } from './study/eos-config';
 export type { EosStudy } from './study/eos';
 export type { SweepConfig, SweepOptimizer } from './study/sweep';
 export type { TrainingSharpnessTrace, TrainingSharpnessPoint } from './study/training-sharpness';
 export type { RunResult, StudyResult, Sharpness, Bounds, Correlation, DataUsed, RescalingResult, RunFailure, Solvers, Estimate, GaussNewtonSharpness } from './study/results';
 export type { StudyCost } from './study/cost-estimate';
-export type { NoiseResult, NoiseDirection, NoiseSettings, SlopeFit } from './study/noise';
+export type { NoiseResult, NoiseDirection, NoiseSettings, SlopeFit } from './measures/noise';
 export { Rng } from './util/rng';
 export { ENGINE_VERSION } from './version';

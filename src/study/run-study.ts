@@ -27,17 +27,17 @@ import { saveCheckpoint } from '../train/checkpoint-file';
 import { hessianOperator } from '../probe/operator';
 import { powerIteration } from '../probe/power';
 import type { Tensor } from '../gpu/tensor';
-import { probeMinimum, type MinimumProbe } from './probe-minimum';
-import { measureNoise, type NoiseResult } from './noise';
+import { measureMinimum } from '../measures/probe-run';
+import { MEASURES } from '../measures/registry';
+import type { Measure } from '../measures/measure';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkStudyDir, claimStudyDir } from '../util/output-dir';
 import { formatDuration, plural } from '../util/words';
 import { checkBuffersFit, checkDataFits, checkSamples, type RunConfig, type SettingsSource, type StudyConfig } from './config';
 import { BLOCK_SIZE } from './config-schema';
 import type { DataUsed, RunFailure, RunResult, StudyResult } from './results';
-import { resolveOptimizerConfig } from '../optim/optimizer';
+import { describeOptimizer, resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
-import { OPTIMIZER_LABELS } from '../vocabulary';
 import { answerParagraph, correlations, describeData, findings } from './report';
 import { roundForStorage } from './rounding';
 import { runEdgeOfStability } from './eos';
@@ -53,7 +53,7 @@ export interface StudyHooks {
   progress?: (run: string, fraction: number, note: string) => void;
   /** Called as each during-training check starts (they can take longer than the steps between them). */
   check?: (run: string, text: string) => void;
-  /** Called as each measure of a trained minimum starts (probeMinimum's stage names). */
+  /** Called as each measure of a trained minimum starts (the measures' stage names). */
   stage?: (run: string, text: string) => void;
   signal?: AbortSignal;
   /** false: train and checkpoint only (the `train` command), no sharpness measures. */
@@ -62,8 +62,8 @@ export interface StudyHooks {
   settings?: SettingsSource;
   /** Start afresh: clear what the engine wrote in the output folder (after every check has passed) instead of resuming. */
   fresh?: boolean;
-  /** The measures of a trained minimum (default probeMinimum); whatever it throws is recorded on the run. */
-  measure?: typeof probeMinimum;
+  /** The measures of a trained minimum (default the registry, src/measures/registry.ts); whatever one throws is recorded on the run. */
+  measures?: readonly Measure[];
   /** Run only this shard's runs and study-level steps (shard.ts); merge-shards.ts combines the shards. */
   shard?: Shard;
 }
@@ -260,7 +260,39 @@ interface RunData {
   duringData: GpuDataset;
 }
 
+/** One run of the study: the train step, then (when the study probes) the probe step on the trained model. */
 async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: number, d: RunData, outDir: string, hooks: StudyHooks): Promise<RunResult | null> {
+  const label = `${run.name} seed ${seed}`;
+  const t0 = performance.now();
+  const probing = hooks.probe !== false;
+  const trained = await trainStep(gpu, config, run, seed, d, outDir, hooks, probing);
+  if (!trained) return null;
+  const { model } = trained;
+  try {
+    let r = trained.result;
+    if (model) {
+      hooks.progress?.(label, 1, probing ? 'trained' : 'done');
+      r = probing ? await probeStep(model, d.probeData, config, run, seed, r, hooks) : r;
+      r = { ...r, seconds: (performance.now() - t0) / 1000 };
+      const notes = (hooks.measures ?? MEASURES).map((m) => m.summary?.(r)).filter((n) => n).map((n) => `, ${n}`).join('');
+      hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${notes}, ${r.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
+        `${r.trainSeconds!.toFixed(1)} s training + ${(r.seconds - r.trainSeconds!).toFixed(1)} s probing`);
+    }
+    return { ...r, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    model?.destroy();
+  }
+}
+
+/**
+ * The train step: trains one configuration × seed (with the λmax checks during training when the
+ * study probes), saves its checkpoint and returns its record without the probed fields, with the
+ * trained model (the caller destroys it); a diverged run's record is whole and has no model; null
+ * when stopped.
+ */
+async function trainStep(
+  gpu: Gpu, config: StudyConfig, run: RunConfig, seed: number, d: RunData, outDir: string, hooks: StudyHooks, checks: boolean,
+): Promise<{ result: RunResult; model: Mlp | null } | null> {
   const label = `${run.name} seed ${seed}`;
   const t0 = performance.now();
   const { maxEpochs, lossTarget } = config.train;
@@ -269,7 +301,8 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   const model = await Mlp.create(gpu, spec);
   const p = config.probe;
   const duringTraining: RunResult['duringTraining'] = [];
-  const during = p.duringEvery > 0 && hooks.probe !== false ? await hessianOperator(model, d.duringData, { chunkSize: p.chunkSize }) : null;
+  let keep = false;
+  const during = p.duringEvery > 0 && checks ? await hessianOperator(model, d.duringData, { chunkSize: p.chunkSize }) : null;
   const batchSize = run.batchSize ?? config.batchSize;
   const sharpness = during && duringEos(config)
     ? await TrainingSharpness.create(model, resolveOptimizerConfig(run.optimizer), d.trainData, d.duringData,
@@ -319,7 +352,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       return null;
     }
     const base = {
-      configuration: run.name, optimizer: describeOptimizer(run), seed, steps: result.steps, converged: !!result.converged, trainSeconds,
+      configuration: run.name, optimizer: describeOptimizer(run.optimizer), seed, steps: result.steps, converged: !!result.converged, trainSeconds,
       duringTraining, history: result.history,
       ...(sharpness ? { trainingSharpness: sharpness.trace } : {}),
     };
@@ -327,8 +360,11 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       hooks.log(`${label}: diverged at step ${result.diverged.step} (${result.diverged.reason})`);
       const nan = { loss: NaN, accuracy: NaN };
       return {
-        ...base, seconds: (performance.now() - t0) / 1000, diverged: result.diverged, train: nan, test: nan, genGap: NaN,
-        sharpness: null, slice: null, density: null, failure,
+        result: {
+          ...base, seconds: (performance.now() - t0) / 1000, diverged: result.diverged, train: nan, test: nan, genGap: NaN,
+          sharpness: null, slice: null, density: null, failure,
+        },
+        model: null,
       };
     }
     const last = result.evals.at(-1)!;
@@ -337,56 +373,45 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize, train: config.train },
     });
     if (!result.converged) hooks.log(`${label}: train loss ${last.train.loss.toFixed(4)} is still above the target ${lossTarget} after ${plural(maxEpochs, 'epoch')}: unconverged`);
-    hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'trained');
-    let probed: Pick<RunResult, 'sharpness' | 'slice' | 'density'> = { sharpness: null, slice: null, density: null };
-    let eigenpairs: MinimumProbe['eigenpairs'] | null = null;
-    let noise: NoiseResult | null = null;
-    if (hooks.probe !== false) {
-      try {
-        const m = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run) }, (text) => hooks.stage?.(label, text));
-        probed = m;
-        eigenpairs = m.eigenpairs;
-      } catch (err) {
-        failure = { stage: 'probe of the minimum', message: (err as Error).message };
-        hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
-      }
-    }
-    if (eigenpairs && p.noise.directions > 0) {
-      try {
-        await hooks.stage?.(label, 'gradient noise and stationary spread along eigen- and bulk directions');
-        noise = await measureNoise(model, d.probeData, p.noise, { optimizer: run.optimizer, batchSize, seed, chunkSize: p.chunkSize },
-          eigenpairs, undefined, hooks.signal);
-      } catch (err) {
-        failure = { stage: 'gradient noise and stationary spread', message: (err as Error).message };
-        hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
-      }
-    }
-    const r: RunResult = {
-      ...base,
-      seconds: (performance.now() - t0) / 1000,
-      diverged: null,
-      train: { loss: last.train.loss, accuracy: last.train.accuracy },
-      test: { loss: last.test!.loss, accuracy: last.test!.accuracy },
-      genGap: last.train.accuracy - last.test!.accuracy,
-      sharpness: probed.sharpness,
-      slice: probed.slice,
-      density: probed.density,
-      ...(noise ? { noise } : {}),
-      failure,
+    keep = true;
+    return {
+      result: {
+        ...base,
+        seconds: (performance.now() - t0) / 1000,
+        diverged: null,
+        train: { loss: last.train.loss, accuracy: last.train.accuracy },
+        test: { loss: last.test!.loss, accuracy: last.test!.accuracy },
+        genGap: last.train.accuracy - last.test!.accuracy,
+        sharpness: null, slice: null, density: null,
+        failure,
+      },
+      model,
     };
-    const sharp = r.sharpness
-      ? `, λmax ${r.sharpness.lambdaMax.toFixed(3)} (eigen-solver ${r.sharpness.lambdaConverged ? 'converged' : 'NOT converged'})`
-      : '';
-    const slope = noise ? `, noise slope γ ${noise.noiseSlope.slope.toFixed(2)} (${noise.seconds.toFixed(1)} s)` : '';
-    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${sharp}${slope}, ${result.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
-      `${trainSeconds.toFixed(1)} s training + ${(r.seconds - trainSeconds).toFixed(1)} s probing`);
-    return r;
   } finally {
     warm.vector?.destroy();
     during?.destroy();
     sharpness?.destroy();
-    model.destroy();
+    if (!keep) model.destroy();
   }
+}
+
+/**
+ * The probe step: the registry's measures on a trained run's minimum (src/measures/probe-run.ts),
+ * written into its record. A failing measure is recorded on the run (unless training already
+ * recorded one) and the study goes on.
+ */
+async function probeStep(model: Mlp, data: GpuDataset, config: StudyConfig, run: RunConfig, seed: number, r: RunResult, hooks: StudyHooks): Promise<RunResult> {
+  const label = `${run.name} seed ${seed}`;
+  const m = await measureMinimum(model, data, config.probe, {
+    seed, training: { optimizer: run.optimizer, batchSize: run.batchSize ?? config.batchSize, twoOverEta: twoOverEta(run) },
+    stage: (text) => hooks.stage?.(label, text), detail: () => {}, signal: hooks.signal, measures: hooks.measures, onFailure: 'record',
+  });
+  if (m.failure) hooks.log(`${label}: ${m.failure.stage} failed: ${m.failure.message}; recorded on the run, the study goes on`);
+  const { failure, ...head } = r;
+  return {
+    ...head, sharpness: m.sharpness ?? null, slice: m.slice ?? null, density: m.density ?? null,
+    ...(m.noise ? { noise: m.noise } : {}), failure: m.failure ?? failure ?? null,
+  };
 }
 
 export async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; test: Dataset }> {
@@ -417,14 +442,6 @@ function duringEos(config: StudyConfig): boolean {
 /** The SGD stability threshold 2/η; none for adaptive optimisers. */
 export function twoOverEta(run: RunConfig): number | null {
   return run.optimizer.kind === 'sgd' ? 2 / run.optimizer.lr : null;
-}
-
-function describeOptimizer(run: RunConfig): string {
-  const o = run.optimizer;
-  const parts = [`lr ${o.lr ?? 1e-3}`];
-  if (o.weightDecay) parts.push(`wd ${o.weightDecay}`);
-  if (o.kind === 'sgd' && o.momentum) parts.push(`momentum ${o.momentum}`);
-  return `${OPTIMIZER_LABELS[o.kind]} (${parts.join(', ')})`;
 }
 
 function versions(): Record<string, string> {

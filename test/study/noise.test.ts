@@ -1,7 +1,7 @@
 /** The study's noise measurement: config checks, slope fits and verdicts, and measureNoise end to end on a tiny net. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig } from '../../src/study/config';
-import { logLogSlope, measureNoise, type NoiseResult } from '../../src/study/noise';
+import { logLogSlope, measureNoise, type NoiseResult } from '../../src/measures/noise';
 import { noiseChartSpec, noiseSection, verdict } from '../../src/study/noise-report';
 import { renderSvg } from '../../src/study/render-svg';
 import type { RunResult, StudyResult } from '../../src/study/results';
