@@ -24,9 +24,6 @@ import { classCounts, firstSamples, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load-dataset';
 import { train } from '../train/trainer';
 import { saveCheckpoint } from '../train/checkpoint-file';
-import { hessianOperator } from '../probe/operator';
-import { powerIteration } from '../probe/power';
-import type { Tensor } from '../gpu/tensor';
 import { measureMinimum } from '../measures/probe-run';
 import { MEASURES } from '../measures/registry';
 import type { Measure } from '../measures/measure';
@@ -40,9 +37,8 @@ import { describeOptimizer, resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
 import { answerParagraph, correlations, describeData, findings } from './report';
 import { roundForStorage } from './rounding';
-import { runEdgeOfStability } from './eos';
-import { TrainingSharpness } from './training-sharpness';
-import { rescalingStudy } from './rescaling-run';
+import { STUDY_MEASURES, TRAINING_MEASURES } from './study-measures';
+import type { TrainingCheck, TrainingMeasure } from './study-measure';
 import { TrainingClock } from './training-clock';
 import { describeCost, estimateStudy } from './cost-estimate';
 import { runsEos, shardRuns, type Shard } from './shard';
@@ -125,7 +121,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const runs: RunResult[] = [];
   let toRun = pending.length;
   const missing: StudyResult['missing'] = [];
-  let rescaling: StudyResult['rescaling'];
+  const studyMeasured: Partial<StudyResult> = {};
   try {
     for (const p of planned) {
       const { run, seed, file } = p;
@@ -151,16 +147,17 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
         hooks.log(`${run.name} seed ${seed} took ${formatDuration(result.seconds)}; at that pace the ${plural(toRun, 'remaining run')} take ~${formatDuration(toRun * result.seconds)}`);
       }
     }
-    if (hooks.probe !== false && !hooks.signal?.aborted) rescaling = await rescalingStudy(gpu, config, runs, outDir, probeData, hooks.log);
+    const ctx = { gpu, config, runs, outDir, probeData, train: split.train, log: hooks.log, progress: hooks.progress, signal: hooks.signal };
+    for (const m of STUDY_MEASURES) {
+      const on = hooks.probe !== false && !hooks.signal?.aborted && m.enabled(config, hooks.shard);
+      Object.assign(studyMeasured, on ? roundForStorage(await m.run(ctx)) : m.off);
+    }
   } finally {
     for (const d of [trainData, testData, probeData, duringData]) d.destroy();
   }
-  const eos = config.eos.enabled && hooks.probe !== false && !hooks.signal?.aborted && runsEos(hooks.shard)
-    ? roundForStorage(await runEdgeOfStability(gpu, config, split.train, hooks)) : null;
   return completeStudy({
     startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config,
-    ...(hooks.settings ? { settings: hooks.settings } : {}), data, runs, missing, eos,
-    ...(rescaling ? { rescaling: roundForStorage(rescaling) } : {}), estimate: estimate && roundForStorage(estimate),
+    ...(hooks.settings ? { settings: hooks.settings } : {}), data, runs, missing, ...studyMeasured, estimate: estimate && roundForStorage(estimate),
   });
 }
 
@@ -265,7 +262,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   const label = `${run.name} seed ${seed}`;
   const t0 = performance.now();
   const probing = hooks.probe !== false;
-  const trained = await trainStep(gpu, config, run, seed, d, outDir, hooks, probing);
+  const trained = await trainStep(gpu, config, run, seed, d, outDir, hooks, probing ? TRAINING_MEASURES : []);
   if (!trained) return null;
   const { model } = trained;
   try {
@@ -285,13 +282,13 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
 }
 
 /**
- * The train step: trains one configuration × seed (with the λmax checks during training when the
- * study probes), saves its checkpoint and returns its record without the probed fields, with the
+ * The train step: trains one configuration × seed (with the training measures at its checks, the
+ * study's TRAINING_MEASURES when it probes), saves its checkpoint and returns its record without the probed fields, with the
  * trained model (the caller destroys it); a diverged run's record is whole and has no model; null
  * when stopped.
  */
 async function trainStep(
-  gpu: Gpu, config: StudyConfig, run: RunConfig, seed: number, d: RunData, outDir: string, hooks: StudyHooks, checks: boolean,
+  gpu: Gpu, config: StudyConfig, run: RunConfig, seed: number, d: RunData, outDir: string, hooks: StudyHooks, measures: readonly TrainingMeasure[],
 ): Promise<{ result: RunResult; model: Mlp | null } | null> {
   const label = `${run.name} seed ${seed}`;
   const t0 = performance.now();
@@ -300,21 +297,17 @@ async function trainStep(
   const spec = { widths, activation: config.activation, seed };
   const model = await Mlp.create(gpu, spec);
   const p = config.probe;
-  const duringTraining: RunResult['duringTraining'] = [];
   let keep = false;
-  const during = p.duringEvery > 0 && checks ? await hessianOperator(model, d.duringData, { chunkSize: p.chunkSize }) : null;
   const batchSize = run.batchSize ?? config.batchSize;
-  const sharpness = during && duringEos(config)
-    ? await TrainingSharpness.create(model, resolveOptimizerConfig(run.optimizer), d.trainData, d.duringData,
-      { batchSize, seed, maxIter: p.duringMaxIter, warmIters: config.eos.powerIters, tol: p.tol, chunkSize: p.chunkSize })
-    : null;
+  const started: { measure: TrainingMeasure; check: TrainingCheck }[] = [];
   let nextProbe = p.duringEvery;
   let failure: RunFailure | null = null;
-  // Each λmax check starts from the previous check's eigenvector: a few iterations track it along the trajectory.
-  const warm: { vector: Tensor | null } = { vector: null };
   let totalSteps = 0;
   const clock = new TrainingClock(p.duringEvery);
   try {
+    for (const measure of measures) {
+      if (measure.enabled(config)) started.push({ measure, check: await measure.start({ model, config, run, seed, batchSize, trainData: d.trainData, duringData: d.duringData }) });
+    }
     const result = await train(model, d.trainData, {
       epochs: maxEpochs, target: { trainLoss: lossTarget }, batchSize, optimizer: run.optimizer, seed,
       logEvery: config.logEvery, test: d.testData, evalChunkSize: p.chunkSize, signal: hooks.signal,
@@ -325,23 +318,21 @@ async function trainStep(
         }
       },
       onCheck: async (step, optimizer) => {
-        if (!during || step < nextProbe || failure) return;
+        if (started.length === 0 || step < nextProbe || failure) return;
         nextProbe += p.duringEvery;
-        hooks.check?.(label, `λmax during training at step ${step} (check ${clock.checks + 1} of at most ${clock.checksIn(totalSteps)})`);
+        hooks.check?.(label, `${started[0].measure.label(run)} at step ${step} (check ${clock.checks + 1} of at most ${clock.checksIn(totalSteps)})`);
         clock.startCheck();
-        try {
-          const power = await powerIteration(during, { tol: p.tol, maxIter: p.duringMaxIter, seed, start: warm.vector ?? undefined });
-          warm.vector?.destroy();
-          warm.vector = power.vector;
-          duringTraining.push({ step, lambdaMax: power.eigenvalue });
-          await sharpness?.check(step, optimizer);
-        } catch (err) {
-          // Training goes on; the run records why its λmax curve stops here.
-          failure = { stage: `λmax during training (step ${step})`, message: (err as Error).message };
-          hooks.log(`${label}: ${failure.stage} failed: ${failure.message}`);
-        } finally {
-          clock.endCheck();
+        for (const { measure, check } of started) {
+          try {
+            await check.check(step, optimizer);
+          } catch (err) {
+            // Training goes on; the run records why its curves stop here.
+            failure = { stage: `${measure.label(run)} (step ${step})`, message: (err as Error).message };
+            hooks.log(`${label}: ${failure.stage} failed: ${failure.message}`);
+            break;
+          }
         }
+        clock.endCheck();
       },
     });
     const trainSeconds = (performance.now() - t0) / 1000;
@@ -353,9 +344,9 @@ async function trainStep(
     }
     const base = {
       configuration: run.name, optimizer: describeOptimizer(run.optimizer), seed, steps: result.steps, converged: !!result.converged, trainSeconds,
-      duringTraining, history: result.history,
-      ...(sharpness ? { trainingSharpness: sharpness.trace } : {}),
-    };
+      duringTraining: [], history: result.history,
+      ...Object.assign({}, ...started.map((s) => s.check.result())),
+    } as Pick<RunResult, 'configuration' | 'optimizer' | 'seed' | 'steps' | 'converged' | 'trainSeconds' | 'duringTraining' | 'history' | 'trainingSharpness'>;
     if (result.diverged) {
       hooks.log(`${label}: diverged at step ${result.diverged.step} (${result.diverged.reason})`);
       const nan = { loss: NaN, accuracy: NaN };
@@ -388,9 +379,7 @@ async function trainStep(
       model,
     };
   } finally {
-    warm.vector?.destroy();
-    during?.destroy();
-    sharpness?.destroy();
+    for (const s of started) s.check.destroy();
     if (!keep) model.destroy();
   }
 }
@@ -432,11 +421,6 @@ export function checkModelFitsData(source: string, widths: readonly number[], da
     throw new Error(`${source}: the network [${widths.join(', ')}] does not fit the data ${JSON.stringify(data)} ` +
       `(${d.features} features, ${d.classes} classes). Fix: probe it on the data it was trained on.`);
   }
-}
-
-/** Whether runs measure the mini-batch / preconditioned sharpness during training (src/study/training-sharpness.ts). */
-function duringEos(config: StudyConfig): boolean {
-  return config.eos.enabled && config.eos.duringTraining && config.probe.duringEvery > 0;
 }
 
 /** The SGD stability threshold 2/η; none for adaptive optimisers. */
