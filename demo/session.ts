@@ -13,7 +13,7 @@ import { hessianOperator } from '../src/probe/operator';
 import { powerIteration } from '../src/probe/power';
 import { measureMinimum, plannedStages } from '../src/measures/probe-run';
 import type { Eigenpairs, TrainingSettings } from '../src/measures/measure';
-import type { NoiseResult } from '../src/measures/results';
+import { UNMEASURED, type NoiseResult } from '../src/measures/results';
 import { filterNormalise, norm, normalise, randomDirection } from '../src/probe/directions';
 import { slice1d, slice2d, type Slice1d, type Slice2d } from '../src/probe/slices';
 import { DEFAULT_CONFIG } from '../src/study/config';
@@ -138,7 +138,7 @@ export async function trainRun(gpu: Gpu, data: RunData, s: Settings, hooks: Trai
     const result: RunResult = {
       configuration: configurationName(s), optimizer: describeOptimizer(optimizerConfig(s)), seed: s.seed, steps: out.steps,
       seconds: (performance.now() - t0) / 1000, diverged: out.diverged, train: trainEval, test: testEval,
-      genGap: trainEval.accuracy - testEval.accuracy, sharpness: null, duringTraining, history: out.history, slice: null, density: null,
+      genGap: trainEval.accuracy - testEval.accuracy, ...UNMEASURED, duringTraining, history: out.history,
     };
     return { model, result, stopped: out.stopped };
   } catch (err) {

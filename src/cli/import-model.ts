@@ -19,7 +19,7 @@ import { loadCheckpoint } from '../train/checkpoint-file';
 import { densitySpec, sliceSpec } from '../study/charts';
 import { DEFAULT_CONFIG, checkSamples, type StudyConfig } from '../study/config';
 import { importedReportMarkdown, importedRun, type ImportedProbe } from '../study/imported-run';
-import { measureMinimum } from '../measures/probe-run';
+import { measureMinimum, probedRecord } from '../measures/probe-run';
 import type { NoiseRun } from '../measures/noise';
 import { probeLines } from '../measures/registry';
 import { renderSvg } from '../study/render-svg';
@@ -154,9 +154,9 @@ export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config
     log(`loss ${loss.loss.toFixed(4)}, accuracy ${(100 * loss.accuracy).toFixed(2)}% on ${about.samples} samples of ${about.source}; ${about.normalisation}`);
     const stage = (text: string) => log(`probing: ${text}`);
     const m = await measureMinimum(model, data, config.probe, { seed, training: { optimizer: noiseRun.optimizer, batchSize: noiseRun.batchSize, twoOverEta: null }, stage });
-    const probe = { sharpness: m.sharpness!, density: m.density, slice: m.slice, hvps: m.hvps };
+    const { noise, sharpness, ...rest } = probedRecord(m);
+    const probe = { sharpness: sharpness!, ...rest };
     for (const line of probeLines(m)) log(line);
-    const noise = m.noise ?? null;
     const result: ImportedProbe = {
       weights: { file: o.weights, format: imported.format, widths: imported.widths, activation, layers: imported.layers, notes: imported.notes },
       data: about, adapter: gpu.adapter.description || gpu.adapter.device, seed, seconds: (performance.now() - t0) / 1000, loss, probe, noise,

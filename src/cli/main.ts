@@ -16,7 +16,7 @@ import {
   DEFAULT_CONFIG, checkDataFits, checkSamples, defaultedSettings, mergeConfig, validateConfig, withoutRetiredSettings, type SettingsSource, type RunConfig, type StudyConfig,
 } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
-import { measureMinimum } from '../measures/probe-run';
+import { measureMinimum, probedRecord } from '../measures/probe-run';
 import { probeLines } from '../measures/registry';
 import { summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
@@ -264,7 +264,7 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
     const stage = (text: string) => console.error(`probing: ${text}`);
     // The noise measure's continuation uses the run's own optimiser and batch size, as the checkpoint records them.
     const m = await measureMinimum(model, data, config.probe, { seed, training: { optimizer: run.optimizer, batchSize, twoOverEta: twoOverEta(run) }, stage });
-    const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, sharpness: m.sharpness, density: m.density, slice: m.slice, hvps: m.hvps, noise: m.noise ?? null };
+    const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probedRecord(m) };
     console.log(`${path}: loss ${loss.loss.toFixed(4)} on ${probeSet.count} training samples`);
     for (const line of probeLines(m)) console.log(line);
     const out = flag('out');

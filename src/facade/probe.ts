@@ -8,7 +8,7 @@ import type { Mlp, LossResult } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import type { OptimizerConfig } from '../optim/optimizer';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig } from '../study/config';
-import { measureMinimum } from '../measures/probe-run';
+import { measureMinimum, probedRecord } from '../measures/probe-run';
 import type { NoiseResult } from '../measures/results';
 import type { ProbedMinimum } from '../study/imported-run';
 
@@ -48,5 +48,6 @@ export async function probe(model: Mlp, data: GpuDataset, options: ProbeOptions 
   const loss = await model.loss(data, { chunkSize: p.chunkSize });
   const twoOverEta = training?.optimizer.kind === 'sgd' ? 2 / training.optimizer.lr : null;
   const m = await measureMinimum(model, data, p, { seed, training: { optimizer: training?.optimizer, batchSize: training?.batchSize ?? 0, twoOverEta }, stage: onStage });
-  return { adapter: model.gpu.adapter.description, samples: data.count, loss, sharpness: m.sharpness!, density: m.density, slice: m.slice, hvps: m.hvps, noise: m.noise ?? null };
+  const { sharpness, ...rest } = probedRecord(m);
+  return { adapter: model.gpu.adapter.description, samples: data.count, loss, sharpness: sharpness!, ...rest };
 }

@@ -84,3 +84,13 @@ export function plannedStages(settings: ProbeSettings, training: TrainingSetting
   const planned = { settings, eigenpairs: { values: [], vectors: new Float32Array(0) } };
   return measures.filter((m) => !m.enabled || m.enabled(planned)).reduce((n, m) => n + (m.stages?.(settings, training) ?? 1), 0);
 }
+
+/** The run-record fields of a probed minimum (noise only when measured), as the study stores them. */
+export function recordFields(m: MeasuredMinimum): MeasuredParts {
+  return { sharpness: m.sharpness ?? null, slice: m.slice ?? null, density: m.density ?? null, ...(m.noise ? { noise: m.noise } : {}) };
+}
+
+/** A probed minimum as the probe commands and the facade return it: the record fields, the products spent, noise null when off. */
+export function probedRecord(m: MeasuredMinimum): Pick<MeasuredMinimum, 'sharpness' | 'density' | 'slice' | 'hvps'> & { noise: NonNullable<MeasuredParts['noise']> | null } {
+  return { sharpness: m.sharpness, density: m.density, slice: m.slice, hvps: m.hvps, noise: m.noise ?? null };
+}

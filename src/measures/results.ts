@@ -113,3 +113,6 @@ export interface MeasuredParts {
   /** Gradient noise and stationary spread (probe.noise); absent when off. */
   noise?: NoiseResult | null;
 }
+
+/** A run record's measured fields before (or without) any measure. */
+export const UNMEASURED: MeasuredParts = { sharpness: null, slice: null, density: null };

@@ -1,8 +1,8 @@
 /**
- * Node: the reference study end to end. For each configuration × seed: train on the GPU
- * (measuring λmax every few steps for the edge-of-stability plot), then probe the minimum —
- * λmax and its eigenvector, top-k and smallest eigenvalues, Hutchinson trace, spectral density,
- * perturbation sharpness and a 1D slice along the top eigenvector. Each finished run is written to
+ * Node: the reference study end to end. For each configuration × seed: the train step (train on
+ * the GPU, the training measures at its checks — study-measures.ts — and the checkpoint), then the
+ * probe step (the registry's measures of the minimum, src/measures/registry.ts); after the runs, the
+ * study-level measures (study-measures.ts). The `train` command runs the train step alone. Each finished run is written to
  * runs/<configuration>-s<seed>.json (atomically) so a re-run resumes after the last finished one,
  * and Ctrl-C (an aborted signal) stops cleanly keeping what finished.
  *
@@ -24,7 +24,8 @@ import { classCounts, firstSamples, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load-dataset';
 import { train } from '../train/trainer';
 import { saveCheckpoint } from '../train/checkpoint-file';
-import { measureMinimum } from '../measures/probe-run';
+import { measureMinimum, recordFields } from '../measures/probe-run';
+import { UNMEASURED } from '../measures/results';
 import { MEASURES } from '../measures/registry';
 import type { Measure } from '../measures/measure';
 import { writeFileAtomic } from '../util/atomic-write';
@@ -353,7 +354,7 @@ async function trainStep(
       return {
         result: {
           ...base, seconds: (performance.now() - t0) / 1000, diverged: result.diverged, train: nan, test: nan, genGap: NaN,
-          sharpness: null, slice: null, density: null, failure,
+          ...UNMEASURED, failure,
         },
         model: null,
       };
@@ -373,7 +374,7 @@ async function trainStep(
         train: { loss: last.train.loss, accuracy: last.train.accuracy },
         test: { loss: last.test!.loss, accuracy: last.test!.accuracy },
         genGap: last.train.accuracy - last.test!.accuracy,
-        sharpness: null, slice: null, density: null,
+        ...UNMEASURED,
         failure,
       },
       model,
@@ -398,8 +399,7 @@ async function probeStep(model: Mlp, data: GpuDataset, config: StudyConfig, run:
   if (m.failure) hooks.log(`${label}: ${m.failure.stage} failed: ${m.failure.message}; recorded on the run, the study goes on`);
   const { failure, ...head } = r;
   return {
-    ...head, sharpness: m.sharpness ?? null, slice: m.slice ?? null, density: m.density ?? null,
-    ...(m.noise ? { noise: m.noise } : {}), failure: m.failure ?? failure ?? null,
+    ...head, ...recordFields(m), failure: m.failure ?? failure ?? null,
   };
 }
 
