@@ -51,7 +51,7 @@ export { gradientNoise, perSampleDerivatives, type GradientNoise } from './probe
 export { stationarySpread, type SpreadOptions, type SpreadResult, type DirectionSpread } from './probe/stationary-spread';
 export { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig, type RunConfig, type SettingsSource } from './study/config';
 export type { Measure, MeasureContext, MeasureOutput, ProbeSettings, TrainingSettings } from './measures/measure';
-export { MEASURES, sharpnessLines, sharpnessRows } from './measures/registry';
+export { MEASURES } from './measures/registry';
 export { measureMinimum, type MeasureOptions, type MeasuredMinimum } from './measures/probe-run';
 export type { EosConfig } from './study/eos-config';
 export type { EosStudy } from './study/eos';
