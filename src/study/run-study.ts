@@ -267,26 +267,25 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   if (!trained) return null;
   const { model } = trained;
   try {
-    let r = trained.result;
-    if (model) {
-      hooks.progress?.(label, 1, probing ? 'trained' : 'done');
-      r = probing ? await probeStep(model, d.probeData, config, run, seed, r, hooks) : r;
-      r = { ...r, seconds: (performance.now() - t0) / 1000 };
-      const notes = (hooks.measures ?? MEASURES).map((m) => m.summary?.(r)).filter((n) => n).map((n) => `, ${n}`).join('');
-      hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${notes}, ${r.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
-        `${r.trainSeconds!.toFixed(1)} s training + ${(r.seconds - r.trainSeconds!).toFixed(1)} s probing`);
-    }
-    return { ...r, seconds: (performance.now() - t0) / 1000 };
+    // A diverged run's record is whole: nothing to probe.
+    if (!model) return trained.result;
+    hooks.progress?.(label, 1, probing ? 'trained' : 'done');
+    const probed = probing ? await probeStep(model, d.probeData, config, run, seed, trained.result, hooks) : trained.result;
+    const r: RunResult = { ...probed, seconds: (performance.now() - t0) / 1000 };
+    const notes = (hooks.measures ?? MEASURES).map((m) => m.summary?.(r)).filter((n) => n).map((n) => `, ${n}`).join('');
+    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${notes}, ${r.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
+      `${r.trainSeconds!.toFixed(1)} s training + ${(r.seconds - r.trainSeconds!).toFixed(1)} s probing`);
+    return r;
   } finally {
     model?.destroy();
   }
 }
 
 /**
- * The train step: trains one configuration × seed (with the training measures at its checks, the
- * study's TRAINING_MEASURES when it probes), saves its checkpoint and returns its record without the probed fields, with the
- * trained model (the caller destroys it); a diverged run's record is whole and has no model; null
- * when stopped.
+ * The train step: trains one configuration × seed (with the training measures at its checks: the
+ * study's TRAINING_MEASURES when it probes, none for the `train` command), saves its checkpoint and
+ * returns its record without the probed fields, with the trained model (the caller destroys it); a
+ * diverged run's record is whole and has no model; null when stopped.
  */
 async function trainStep(
   gpu: Gpu, config: StudyConfig, run: RunConfig, seed: number, d: RunData, outDir: string, hooks: StudyHooks, measures: readonly TrainingMeasure[],

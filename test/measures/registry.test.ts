@@ -11,6 +11,7 @@ import { measureMinimum, plannedStages } from '../../src/measures/probe-run';
 import type { Measure, ProbeSettings, TrainingSettings } from '../../src/measures/measure';
 import { importedReportMarkdown } from '../../src/study/imported-run';
 import { DEFAULT_CONFIG } from '../../src/study/config';
+import { STUDY_MEASURES, TRAINING_MEASURES } from '../../src/study/study-measures';
 import { useGpu } from '../support/gpu';
 import { freshSeed } from '../support/random';
 import { makeProblem } from '../support/nets';
@@ -34,6 +35,16 @@ describe('the measure registry', () => {
       expect(m.settings.length, m.name).toBeGreaterThan(0);
       expect(m.writes.length, m.name).toBeGreaterThan(0);
       expect(m.failure, m.name).not.toBe('');
+    }
+  });
+
+  it('names only settings the config has, per-minimum and study-level measures alike', () => {
+    const at = (path: string) => path.split('.').reduce<unknown>((o, key) => {
+      const record = o as Record<string, unknown>;
+      return key.endsWith('[]') ? (record[key.slice(0, -2)] as unknown[])[0] : record[key];
+    }, DEFAULT_CONFIG);
+    for (const m of [...MEASURES, ...TRAINING_MEASURES, ...STUDY_MEASURES]) {
+      for (const path of m.settings) expect(at(path), `${m.name}: ${path}`).toBeDefined();
     }
   });
 
