@@ -6,10 +6,10 @@
  */
 import {
   Mlp, GpuDataset, firstSamples, train, hessianOperator, powerIteration, filterNormalise, norm, normalise, randomDirection, slice1d, slice2d,
-  DEFAULT_CONFIG, firstArraySamples, uploadArrayData, OPTIMIZER_LABELS,
-  type Gpu, type Dataset, type Split, type StepLog, type NoiseResult, type Slice1d, type Slice2d, type RunResult, type Sharpness,
+  DEFAULT_CONFIG, firstArraySamples, uploadArrayData, measureMinimum, describeOptimizer,
+  type Gpu, type Dataset, type Split, type StepLog, type NoiseResult, type Slice1d, type Slice2d, type RunResult, type Sharpness, type TrainingSettings,
 } from 'hessian-gpu';
-import { probeMinimum, measureNoise, importedRun, type Eigenpairs } from 'hessian-gpu/study';
+import { importedRun, plannedStages, UNMEASURED, type Eigenpairs } from 'hessian-gpu/study';
 import { configurationName, optimizerConfig, type Settings } from './settings';
 import type { ImportChoice } from './import';
 import { num } from './format';
@@ -125,9 +125,9 @@ export async function trainRun(gpu: Gpu, data: RunData, s: Settings, hooks: Trai
     const trainEval = last ? { loss: last.train.loss, accuracy: last.train.accuracy } : nan;
     const testEval = last?.test ? { loss: last.test.loss, accuracy: last.test.accuracy } : nan;
     const result: RunResult = {
-      configuration: configurationName(s), optimizer: describeOptimizer(s), seed: s.seed, steps: out.steps,
+      configuration: configurationName(s), optimizer: describeOptimizer(optimizerConfig(s)), seed: s.seed, steps: out.steps,
       seconds: (performance.now() - t0) / 1000, diverged: out.diverged, train: trainEval, test: testEval,
-      genGap: trainEval.accuracy - testEval.accuracy, sharpness: null, duringTraining, history: out.history, slice: null, density: null,
+      genGap: trainEval.accuracy - testEval.accuracy, ...UNMEASURED, duringTraining, history: out.history,
     };
     return { model, result, stopped: out.stopped };
   } catch (err) {
@@ -145,7 +145,7 @@ export interface Probe {
   slices: { direction: string; slice: Slice1d }[];
   /** The 2-D loss landscape (Li et al. 2018) and the directions spanning it. */
   landscape: Landscape;
-  /** Gradient noise and (SGD) the weights' stationary spread against curvature (src/study/noise.ts, the study's defaults). */
+  /** Gradient noise and (SGD) the weights' stationary spread against curvature (src/measures/noise.ts, the study's defaults). */
   noise: NoiseResult;
   /** The top eigenpairs, kept on the host so the landscape can be redrawn in their plane. */
   eigenpairs: Eigenpairs;
@@ -172,17 +172,22 @@ export interface ProbeHooks {
   signal: AbortSignal;
 }
 
+/** The measures' settings on this page: the study's, with the form's fields (the page draws its own slices). */
+function probeSettings(s: Settings) {
+  return { ...STUDY, maxIter: s.maxIter, topK: s.topK, densitySteps: s.densitySteps, slice: undefined };
+}
+
+/** How the probed model was trained: an imported model was not trained with the form's optimiser, so it has no 2/η and no SGD continuation. */
+function trainingOf(s: Settings, imported: boolean): TrainingSettings {
+  return imported ? { batchSize: s.batch, twoOverEta: null } : { optimizer: optimizerConfig(s), batchSize: s.batch, twoOverEta: s.optimizer === 'sgd' ? 2 / s.lr : null };
+}
+
 /**
- * The stages a probe announces, for "stage k of n": probeMinimum's block path (λmax with top-k,
- * trace, density, per-layer λmax, the Gauss–Newton λmax and trace, perturbation, and the two
- * invariant measures), this page's 1D
- * and 2D slices, then the noise measure's bulk curvature, gradient noise and, for a trained SGD
- * run, its stationary spread (which it may skip, so n is an upper bound there).
+ * The stages a probe announces, for "stage k of n": the registry's measures (src/measures, an upper
+ * bound: the noise measure may skip its continuation), then this page's 1D and 2D slices.
  */
 export function probeStages(s: Settings, imported: boolean): number {
-  const invariant = STUDY.invariant ? 1 + (STUDY.invariant.flatnessSamples > 0 ? 1 : 0) : 0;
-  const noise = (STUDY.noise.bulk > 0 ? 1 : 0) + 1 + (s.optimizer === 'sgd' && !imported && STUDY.noise.steps > 0 ? 1 : 0);
-  return 7 + invariant + 2 + noise;
+  return plannedStages(probeSettings(s), trainingOf(s, imported)) + 2;
 }
 
 /** A stage callback that counts, and stops the probe between stages once the signal is aborted. */
@@ -195,27 +200,24 @@ function counted(hooks: ProbeHooks, n: number): (text: string) => Promise<void> 
   };
 }
 
-/** The probes of the Node study (src/study/probe-minimum.ts), plus two 1D slices and the 2D landscape. */
+/** The measures of the Node study (src/measures/registry.ts), plus two 1D slices and the 2D landscape. */
 /** `imported`: the model was not trained with the form's optimiser, so it has no 2/η and no SGD continuation. */
 export async function probeRun(model: Mlp, data: GpuDataset, s: Settings, hooks: ProbeHooks, imported = false): Promise<Probe> {
   const chunkSize = STUDY.chunkSize;
   const stage = counted(hooks, probeStages(s, imported));
-  const probed = await probeMinimum(model, data, { ...STUDY, maxIter: s.maxIter, topK: s.topK, densitySteps: s.densitySteps, slice: undefined },
-    { seed: s.seed, twoOverEta: s.optimizer === 'sgd' && !imported ? 2 / s.lr : null }, stage);
+  const probed = await measureMinimum(model, data, probeSettings(s), { seed: s.seed, training: trainingOf(s, imported), stage, signal: hooks.signal });
+  const eigenpairs = probed.eigenpairs!;
   await stage('1D slices');
   const params = await model.getParams();
   const random = filterNormalise(randomDirection(model.layout, s.seed), params, model.layout);
-  const top = normalise(probed.topVector, norm(random));
+  const top = normalise(eigenpairs.vectors.slice(0, model.layout.size), norm(random));
   const slices = [];
   for (const [direction, d] of [[DIRECTIONS[0], top], [DIRECTIONS[1], random]] as const) {
     slices.push({ direction, slice: await slice1d(model, data, d, { alphas: { ...STUDY.slice, steps: s.sliceSteps }, chunkSize }) });
   }
   await stage(`2D landscape (${s.gridSteps}×${s.gridSteps})`);
-  const landscape = await landscapeOf(model, data, s, probed.eigenpairs, params);
-  // An imported model has no optimiser of this form's: its gradient noise only.
-  const noiseRun = imported ? { batchSize: s.batch, seed: s.seed, chunkSize } : { optimizer: optimizerConfig(s), batchSize: s.batch, seed: s.seed, chunkSize };
-  const noise = await measureNoise(model, data, STUDY.noise, noiseRun, probed.eigenpairs, stage, hooks.signal);
-  return { sharpness: probed.sharpness, density: probed.density, slices, landscape, noise, eigenpairs: probed.eigenpairs, hvps: probed.hvps };
+  const landscape = await landscapeOf(model, data, s, eigenpairs, params);
+  return { sharpness: probed.sharpness!, density: probed.density!, slices, landscape, noise: probed.noise!, eigenpairs, hvps: probed.hvps };
 }
 
 /**
@@ -255,7 +257,4 @@ export function fitProblem(model: { file: string; widths: number[] }, data: { na
   return `${model.file} ${what}: drop a data .npz that matches the model, or a model for this data.`;
 }
 
-function describeOptimizer(s: Settings): string {
-  const name = OPTIMIZER_LABELS[s.optimizer];
-  return `${name} (lr ${s.lr}${s.wd ? `, wd ${s.wd}` : ''})`;
-}
+

@@ -121,7 +121,7 @@ export function parseSettings(params: URLSearchParams): Settings {
     if (text === null || text === '' || field.key === 'config') continue;
     (s as unknown as Record<string, unknown>)[field.key] = parseField(field, text);
   }
-  // The probe settings the page passes to probeMinimum, checked by the study's own schema (topK ≤ probe.blockSize among them).
+  // The probe settings the page passes to the measures (src/measures), checked by the study's own schema (topK ≤ probe.blockSize among them).
   validateConfig(mergeConfig(DEFAULT_CONFIG, { probe: { samples: s.probeSamples, maxIter: s.maxIter, topK: s.topK, densitySteps: s.densitySteps, slice: { steps: s.sliceSteps } } }));
   if (s.plane === 'eigen' && s.topK < 2) throw new Error(`${label('plane')} "top two Hessian eigenvectors" needs ${label('topK')} ≥ 2 (it is ${s.topK})`);
   return s;

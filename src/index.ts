@@ -31,7 +31,7 @@ export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type NamedArray } 
 export { fullBatchDescent, type FullBatchOptions, type FullBatchResult, type FullBatchPoint } from './train/full-batch';
 export { AdamPreconditioner } from './optim/preconditioner';
 export { preconditionedOperator } from './probe/preconditioned';
-export { Optimizer, resolveOptimizerConfig, type OptimizerConfig, type ResolvedOptimizerConfig, type OptimizerStateEntry } from './optim/optimizer';
+export { Optimizer, resolveOptimizerConfig, describeOptimizer, type OptimizerConfig, type ResolvedOptimizerConfig, type OptimizerStateEntry } from './optim/optimizer';
 export { lrAt, type Schedule } from './optim/schedule';
 export { hessianOperator, type LinearOperator } from './probe/operator';
 export { hessianBlockOperator, ggnBlockOperator, blockOf, restrictRows, type BlockOperator } from './probe/block-operator';
@@ -51,14 +51,16 @@ export { randomDirection, filterNormalise, normalise, norm } from './probe/direc
 export { gradientNoise, perSampleDerivatives, type GradientNoise } from './probe/gradient-noise';
 export { stationarySpread, type SpreadOptions, type SpreadResult, type DirectionSpread } from './probe/stationary-spread';
 export { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig, type RunConfig, type SettingsSource } from './study/config';
-export type { ProbeSettings, MinimumProbe } from './study/probe-minimum';
+export type { Measure, MeasureContext, MeasureOutput, ProbeSettings, TrainingSettings } from './measures/measure';
+export { MEASURES } from './measures/registry';
+export { measureMinimum, type MeasureOptions, type MeasuredMinimum } from './measures/probe-run';
 export type { EosConfig } from './study/eos-config';
 export type { EosStudy } from './study/eos';
 export type { SweepConfig, SweepOptimizer } from './study/sweep';
 export type { TrainingSharpnessTrace, TrainingSharpnessPoint } from './study/training-sharpness';
 export type { RunResult, StudyResult, Sharpness, Bounds, Correlation, DataUsed, RescalingResult, RunFailure, Solvers, Estimate, GaussNewtonSharpness } from './study/results';
 export type { StudyCost } from './study/cost-estimate';
-export type { NoiseResult, NoiseDirection, NoiseSettings } from './study/noise';
-export type { SlopeFit } from './study/statistics';
+export type { NoiseResult, NoiseDirection, NoiseSettings } from './measures/noise';
+export type { SlopeFit } from './util/bootstrap';
 export { Rng } from './util/rng';
 export { ENGINE_VERSION } from './version';

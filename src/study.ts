@@ -6,8 +6,9 @@
  * (test/package/pack.test.ts checks both ways). The study runner itself, which writes files, is in
  * 'hessian-gpu/node'.
  */
-export { probeMinimum } from './study/probe-minimum';
-export { measureNoise, type Eigenpairs, type NoiseRun } from './study/noise';
+export { plannedStages } from './measures/probe-run';
+export { UNMEASURED } from './measures/results';
+export type { Eigenpairs } from './measures/measure';
 export { importedRun } from './study/imported-run';
 export { RESULTS_SCHEMA_VERSION, studyResultsFrom, parseStudyResults } from './study/results-schema';
 export { correlations, rankCorrelation, meanEstimate, verdictOf, type Verdict } from './study/statistics';

@@ -19,10 +19,9 @@ import { loadCheckpoint } from '../train/checkpoint-file';
 import { densitySpec, sliceSpec } from '../study/charts';
 import { DEFAULT_CONFIG, checkSamples, type StudyConfig } from '../study/config';
 import { importedReportMarkdown, importedRun, type ImportedProbe } from '../study/imported-run';
-import { probeMinimum } from '../study/probe-minimum';
-import { measureNoise, type NoiseRun } from '../study/noise';
-import { noiseSummary } from '../study/noise-report';
-import { sharpnessLines } from '../study/sharpness-table';
+import { measureMinimum, probedRecord } from '../measures/probe-run';
+import type { NoiseRun } from '../measures/noise';
+import { probeLines } from '../measures/registry';
 import { renderSvg } from '../study/render-svg';
 import type { RunResult } from '../study/results';
 import { loadSplit } from '../study/run-study';
@@ -154,10 +153,10 @@ export async function probeImportedModel(gpu: Gpu, o: ImportProbeOptions, config
     const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
     log(`loss ${loss.loss.toFixed(4)}, accuracy ${(100 * loss.accuracy).toFixed(2)}% on ${about.samples} samples of ${about.source}; ${about.normalisation}`);
     const stage = (text: string) => log(`probing: ${text}`);
-    const { topVector: _vector, eigenpairs, ...probe } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: null }, stage);
-    for (const line of sharpnessLines(probe.sharpness)) log(line);
-    const noise = config.probe.noise.directions > 0 ? await measureNoise(model, data, config.probe.noise, noiseRun, eigenpairs, stage) : null;
-    if (noise) log(noiseSummary(noise));
+    const m = await measureMinimum(model, data, config.probe, { seed, training: { optimizer: noiseRun.optimizer, batchSize: noiseRun.batchSize, twoOverEta: null }, stage });
+    const { noise, sharpness, ...rest } = probedRecord(m);
+    const probe = { sharpness: sharpness!, ...rest };
+    for (const line of probeLines(m)) log(line);
     const result: ImportedProbe = {
       weights: { file: o.weights, format: imported.format, widths: imported.widths, activation, layers: imported.layers, notes: imported.notes },
       data: about, adapter: gpu.adapter.description || gpu.adapter.device, seed, seconds: (performance.now() - t0) / 1000, loss, probe, noise,

@@ -16,11 +16,8 @@ import {
   DEFAULT_CONFIG, checkDataFits, checkSamples, defaultedSettings, mergeConfig, validateConfig, withoutRetiredSettings, type SettingsSource, type RunConfig, type StudyConfig,
 } from '../study/config';
 import { checkModelFitsData, loadSplit, runStudy, twoOverEta } from '../study/run-study';
-import { probeMinimum } from '../study/probe-minimum';
-import { lossWeightDecay } from '../study/invariant';
-import { measureNoise } from '../study/noise';
-import { noiseSummary } from '../study/noise-report';
-import { sharpnessLines } from '../study/sharpness-table';
+import { measureMinimum, probedRecord } from '../measures/probe-run';
+import { probeLines } from '../measures/registry';
 import { answerParagraph, findings, summaryTable } from '../study/report';
 import { expandSweep } from '../study/sweep';
 import { writeStudyOutputs } from '../study/write-report';
@@ -273,16 +270,11 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
     model.setParams(ckpt.params);
     const loss = await model.loss(data, { chunkSize: config.probe.chunkSize });
     const stage = (text: string) => console.error(`probing: ${text}`);
-    const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, config.probe, { seed, twoOverEta: twoOverEta(run), weightDecay: lossWeightDecay(run.optimizer) }, stage);
-    // The continuation uses the run's own optimiser and batch size, as the checkpoint records them.
-    const noise = config.probe.noise.directions > 0
-      ? await measureNoise(model, data, config.probe.noise, { optimizer: run.optimizer, batchSize, seed, chunkSize: config.probe.chunkSize }, eigenpairs, stage)
-      : null;
-    const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probed, noise };
-    const s = probed.sharpness!;
+    // The noise measure's continuation uses the run's own optimiser and batch size, as the checkpoint records them.
+    const m = await measureMinimum(model, data, config.probe, { seed, training: { optimizer: run.optimizer, batchSize, twoOverEta: twoOverEta(run) }, stage });
+    const result = { checkpoint: path, adapter: gpu.adapter.description, samples: probeSet.count, loss, ...probedRecord(m) };
     console.log(`${path}: loss ${loss.loss.toFixed(4)}, accuracy ${(100 * loss.accuracy).toFixed(2)}% on ${probeSet.count} training samples`);
-    for (const line of sharpnessLines(s)) console.log(line);
-    if (noise) console.log(noiseSummary(noise));
+    for (const line of probeLines(m)) console.log(line);
     const out = flag('out');
     if (out) {
       await writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');

@@ -1,17 +1,16 @@
 /**
  * One call for everything the CLI's `probe` command measures at a minimum: the loss, λmax with its
  * convergence, top-k, λmin, trace, density, per-layer λmax, perturbation and invariant sharpness,
- * the slice along the top eigenvector, and gradient noise along the curvature. The study's probe
- * suite (probeMinimum) and noise measure (measureNoise) with the study's default settings, any of
- * which `settings` overrides. Browser-safe; host numbers only (nothing to free).
+ * the slice along the top eigenvector, and gradient noise along the curvature: the registry's
+ * measures (src/measures) with the study's default settings, any of which `settings` overrides. Browser-safe; host numbers only (nothing to free).
  */
 import type { Mlp, LossResult } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import type { OptimizerConfig } from '../optim/optimizer';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig } from '../study/config';
-import { probeMinimum, type MinimumProbe } from '../study/probe-minimum';
-import { measureNoise, type NoiseResult } from '../study/noise';
-import { lossWeightDecay } from '../study/invariant';
+import { measureMinimum, probedRecord } from '../measures/probe-run';
+import type { NoiseResult } from '../measures/results';
+import type { ProbedMinimum } from '../study/imported-run';
 
 /** Any of T's fields, at any depth, may be left out. */
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -31,7 +30,7 @@ export interface ProbeOptions {
   onStage?: (text: string) => void | Promise<void>;
 }
 
-export interface ProbeResult extends Omit<MinimumProbe, 'topVector' | 'eigenpairs'> {
+export interface ProbeResult extends ProbedMinimum {
   adapter: string;
   samples: number;
   loss: LossResult;
@@ -49,9 +48,7 @@ export async function probe(model: Mlp, data: GpuDataset, options: ProbeOptions 
   }
   const loss = await model.loss(data, { chunkSize: p.chunkSize });
   const twoOverEta = training?.optimizer.kind === 'sgd' ? 2 / training.optimizer.lr : null;
-  const { topVector: _vector, eigenpairs, ...probed } = await probeMinimum(model, data, p, { seed, twoOverEta, weightDecay: lossWeightDecay(training?.optimizer) }, onStage);
-  const noise = p.noise.directions > 0
-    ? await measureNoise(model, data, p.noise, { optimizer: training?.optimizer, batchSize: training?.batchSize ?? 0, seed, chunkSize: p.chunkSize }, eigenpairs, onStage)
-    : null;
-  return { adapter: model.gpu.adapter.description, samples: data.count, loss, ...probed, noise };
+  const m = await measureMinimum(model, data, p, { seed, training: { optimizer: training?.optimizer, batchSize: training?.batchSize ?? 0, twoOverEta }, stage: onStage });
+  const { sharpness, ...rest } = probedRecord(m);
+  return { adapter: model.gpu.adapter.description, samples: data.count, loss, sharpness: sharpness!, ...rest };
 }

@@ -26,7 +26,7 @@ export type ResolvedOptimizerConfig =
   | { kind: 'sgd'; lr: number; momentum: number; nesterov: boolean; dampening: number; weightDecay: number }
   | { kind: 'adam' | 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
 
-import { OPTIMIZER_KINDS } from '../vocabulary';
+import { OPTIMIZER_KINDS, OPTIMIZER_LABELS } from '../vocabulary';
 
 export { OPTIMIZER_KINDS };
 
@@ -235,4 +235,12 @@ function uniformFields(c: ResolvedOptimizerConfig, n: number, lr: number, t: num
     inv_sqrt_bc2: sgd ? 0 : 1 / Math.sqrt(1 - beta2 ** t),
     decay: 1 - lr * c.weightDecay,
   };
+}
+
+/** An optimizer as results and reports name a run's: 'SGD (lr 0.1, momentum 0.9)' (the study's runs and the demo's alike). */
+export function describeOptimizer(o: OptimizerConfig): string {
+  const parts = [`lr ${o.lr ?? 1e-3}`];
+  if (o.weightDecay) parts.push(`wd ${o.weightDecay}`);
+  if (o.kind === 'sgd' && o.momentum) parts.push(`momentum ${o.momentum}`);
+  return `${OPTIMIZER_LABELS[o.kind]} (${parts.join(', ')})`;
 }

@@ -8,17 +8,15 @@
 import * as z from 'zod';
 import { resolveOptimizerConfig, type OptimizerConfig } from '../optim/optimizer';
 import { GRAM_MAX_ROWS } from '../probe/vector-ops';
+import { BLOCK_SIZE } from '../measures/measure';
 import { didYouMean } from '../util/suggest';
 import { ACTIVATIONS, OPTIMIZER_KINDS, DATA_SOURCES, quoted } from '../vocabulary';
 import { across, choice, distinct, finite, must, name, nonNegInt, posInt, positive, strict } from './config-fields';
 import { EosSchema } from './eos-config';
 import { SweepSchema } from './sweep';
 
-/**
- * Directions per block pass: above the ~10 outlier eigenvalues of a 10-class problem's Hessian, so
- * subspace iteration's rate (λ_{k+1}/λ₁)² is small, and 2k within the Gram product's 64 rows.
- */
-export const BLOCK_SIZE = 16;
+/** Directions per block pass by default (the measures' choice, src/measures/measure.ts). */
+export { BLOCK_SIZE };
 
 const dataKeys = (source: string) => (key: string, known: string[]) =>
   `is not a setting of source '${source}'${didYouMean(key, known)}; valid keys: ${known.join(', ')}`;
@@ -85,7 +83,7 @@ const NoiseSchema = strict({
     fail(['steps'], `(${n.steps}) recorded every ${n.recordEvery} gives ${records} records, but ${n.batches} batch means need at least ` +
       `${2 * n.batches}; raise steps to ${2 * n.batches * n.recordEvery}, lower recordEvery or batches, or set steps to 0 for gradient noise only`);
   }
-})).prefault({}).describe("Gradient noise and the weights' stationary spread along eigen- and bulk directions (src/study/noise.ts).");
+})).prefault({}).describe("Gradient noise and the weights' stationary spread along eigen- and bulk directions (src/measures/noise.ts).");
 
 const nonNegative = must('a finite number ≥ 0');
 const rescaleAlpha = { error: (iss: { input: unknown }) => `must be a finite number > 0, or 0 to skip the rescaling check; got ${JSON.stringify(iss.input)}` };
@@ -100,7 +98,7 @@ const InvariantSchema = strict({
   rescaleAlpha: z.number(rescaleAlpha).min(0, rescaleAlpha).default(5)
     .describe('Dinh rescaling check on the first finished run: layer rescaleLayer scaled by rescaleAlpha, the next by its inverse, and separately per neuron by factors log-uniform over [1/rescaleAlpha, rescaleAlpha] (0: off; ReLU networks only).'),
   rescaleLayer: nonNegInt().default(0).describe('The rescaled layer (0-based); the next layer takes the inverse.'),
-}).prefault({}).describe('Sharpness that survives reparametrisation (src/study/invariant.ts).');
+}).prefault({}).describe('Sharpness that survives reparametrisation (src/measures/invariant.ts).');
 
 const blockSize = must(`an integer from 2 to ${GRAM_MAX_ROWS / 2} (directions per block pass)`);
 

@@ -52,8 +52,7 @@ const isAdaptive = (run: RunConfig) => resolveOptimizerConfig(run.optimizer).kin
 
 /**
  * The passes the study may spend on `pending` runs (plus the study-level rescaling check and EoS
- * traces), as the runner, probeMinimum, measureNoise, the invariant measures and the EoS runner
- * spend them. `trainCount` is the training split's size.
+ * traces), as the runner, the measures (src/measures) and the EoS runner spend them. `trainCount` is the training split's size.
  */
 export function studyWork(config: StudyConfig, trainCount: number, pending: readonly RunConfig[], scope: WorkScope = {}): WorkItem[] {
   const { probed = true, eos = true } = scope;

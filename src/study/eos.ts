@@ -13,6 +13,8 @@ import { hessianOperator } from '../probe/operator';
 import { powerIteration } from '../probe/power';
 import { fullBatchDescent, type FullBatchResult } from '../train/full-batch';
 import type { StudyConfig } from './config';
+import { runsEos } from './shard';
+import type { StudyMeasure } from './study-measure';
 
 export interface EosStudy {
   samples: number;
@@ -71,3 +73,12 @@ export async function runEdgeOfStability(gpu: Gpu, config: StudyConfig, train: D
   }
   return { samples: subset.count, widths: spec.widths, seed: spec.seed, lambdaAtInit: first.eigenvalue, runs, seconds: (performance.now() - t0) / 1000 };
 }
+
+/** The full-batch traces as a study-level measure: once per study (on one shard of a sharded study), when eos.enabled. */
+export const eosMeasure: StudyMeasure = {
+  name: 'edge-of-stability',
+  settings: ['eos', 'hidden', 'activation', 'seeds', 'probe.chunkSize'],
+  enabled: (config, shard) => config.eos.enabled && runsEos(shard),
+  off: { eos: null },
+  run: async ({ gpu, config, train, log, progress, signal }) => ({ eos: await runEdgeOfStability(gpu, config, train, { log, progress, signal }) }),
+};

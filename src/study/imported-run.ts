@@ -5,11 +5,13 @@
  */
 import type { LossResult } from '../autograd/mlp';
 import type { ImportedMlp } from '../io/mlp-weights';
-import type { MinimumProbe } from './probe-minimum';
+import type { MeasuredMinimum } from '../measures/probe-run';
+import type { NoiseResult, Sharpness } from '../measures/results';
+import { MEASURES, sharpnessRows } from '../measures/registry';
 import type { RunResult } from './results';
-import type { NoiseResult } from './noise';
-import { noiseSummary } from './noise-report';
-import { sharpnessRows } from './sharpness-table';
+
+/** A probed minimum as the CLI's and the demo's import record it (the measures' run-record fields and their cost). */
+export type ProbedMinimum = Pick<MeasuredMinimum, 'density' | 'slice' | 'hvps'> & { sharpness: Sharpness };
 
 export interface ImportedProbe {
   weights: { file: string; format: ImportedMlp['format']; widths: number[]; activation: string; layers: ImportedMlp['layers']; notes: string[] };
@@ -19,15 +21,15 @@ export interface ImportedProbe {
   seed: number;
   seconds: number;
   loss: LossResult;
-  probe: Omit<MinimumProbe, 'topVector' | 'eigenpairs'>;
-  /** probe.noise (src/study/noise.ts), when on. */
+  probe: ProbedMinimum;
+  /** probe.noise (src/measures/noise.ts), when on. */
   noise?: NoiseResult | null;
 }
 
 /** An imported model as one run of the study's result shape: no training; "train" is the data it was probed on. */
 export function importedRun(
   label: string, seed: number, seconds: number, probed: { loss: number; accuracy: number },
-  probe: Pick<MinimumProbe, 'sharpness' | 'slice' | 'density'> | null,
+  probe: Pick<ProbedMinimum, 'sharpness' | 'slice' | 'density'> | null,
 ): RunResult {
   const nan = { loss: NaN, accuracy: NaN };
   return {
@@ -60,7 +62,7 @@ export function importedReportMarkdown(r: ImportedProbe, charts: string[]): stri
     `| accuracy | ${(100 * r.loss.accuracy).toFixed(2)} % |`,
     ...sharpnessRows(s).map((row) => `| ${row.measure} | ${row.value} |`),
     '',
-    ...(r.noise ? ['## Gradient noise along the curvature', '', ...noiseSummary(r.noise).split('\n').map((l) => `- ${l}`), ''] : []),
+    ...MEASURES.flatMap((m) => m.section?.({ ...r.probe, noise: r.noise }) ?? []),
     ...charts.map((c) => `![${c}](${c})`),
     '',
   ];

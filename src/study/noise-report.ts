@@ -1,12 +1,12 @@
 /**
  * The report section "Does SGD's noise follow the curvature?" and its log-log chart (one panel per
- * configuration), from the per-run NoiseResult (src/study/noise.ts). The pooled fits and the verdicts
+ * configuration), from the per-run NoiseResult (src/measures/noise.ts). The pooled fits and the verdicts
  * are statistics.ts's: a prediction is "consistent" when its value (or range) meets the bootstrap 95 %
  * interval and "rejected" when it lies outside; an undefined interval decides nothing. Browser-safe.
  */
 import type { RunResult, StudyResult } from './results';
-import type { NoiseResult } from './noise';
-import { pooledSlopes, predictionVerdict, type SlopeFit } from './statistics';
+import { slopeText } from '../measures/noise';
+import { pooledSlopes, predictionVerdict } from './statistics';
 
 /** The chart's file stem (noise-vs-curvature.svg next to report.md). */
 export const NOISE_CHART = 'noise-vs-curvature';
@@ -26,7 +26,7 @@ const SPREAD_PREDICTIONS: { who: string; range: [number, number] }[] = [
 
 const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
 const g = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toPrecision(3));
-const interval = (s: SlopeFit | null) => (s ? `${f(s.slope)} [${f(s.low)}, ${f(s.high)}] (n = ${s.n})` : 'n/a');
+const interval = slopeText;
 
 export function noiseSection(result: StudyResult): string[] {
   const runs = result.runs.filter((r) => r.noise);
@@ -85,16 +85,6 @@ export function noiseSection(result: StudyResult): string[] {
   lines.push('', `Noise part per run: ${runs.map((r) => `${r.configuration} s${r.seed} ${r.noise!.seconds.toFixed(1)} s`).join(', ')}.`, '');
   lines.push(`![${NOISE_CHART}.svg](${NOISE_CHART}.svg)`, '');
   return lines;
-}
-
-/** A few lines for the CLI. */
-export function noiseSummary(n: NoiseResult): string {
-  return [
-    `gradient noise along ${n.directions.length} directions: log c vs log λ slope γ = ${interval(n.noiseSlope)}; top eigen-directions only ${interval(n.noiseSlopeTop)}`,
-    n.continuation ? `stationary spread (${n.continuation.stepsRun} steps): log σ² vs log λ' slope ${interval(n.spreadSlope)}, median σ²/predicted ${g(n.medianRatio)}` : '',
-    n.note ? `note: ${n.note}` : '',
-    `(${n.seconds.toFixed(1)} s)`,
-  ].filter(Boolean).join('\n');
 }
 
 /** Log-log points per configuration panel: c and (SGD) σ² against λ, eigen- and bulk directions marked. */

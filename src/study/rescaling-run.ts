@@ -10,9 +10,10 @@ import { convergedRuns } from './run-sets';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
 import type { RunConfig, StudyConfig } from './config';
-import { lossWeightDecay } from './invariant';
+import { lossWeightDecay } from '../measures/invariant';
 import { rescalingCheck } from './rescaling';
 import type { RescalingResult, RunResult } from './results';
+import type { StudyMeasure } from './study-measure';
 
 /**
  * The run the check is made on. A converged run when there is one (Dinh's argument is about minima);
@@ -52,3 +53,15 @@ export async function rescalingStudy(
     return { ...at, error: (err as Error).message };
   }
 }
+
+/** The rescaling check as a study-level measure (it records its own failure; off when probe.invariant.rescaleAlpha is 0). */
+export const rescalingMeasure: StudyMeasure = {
+  name: 'rescaling',
+  settings: ['probe.invariant.rescaleAlpha', 'probe.invariant.rescaleLayer', 'probe'],
+  enabled: (config) => config.probe.invariant.rescaleAlpha > 0,
+  off: {},
+  run: async ({ gpu, config, runs, outDir, probeData, log }) => {
+    const rescaling = await rescalingStudy(gpu, config, runs, outDir, probeData, log);
+    return rescaling ? { rescaling } : {};
+  },
+};

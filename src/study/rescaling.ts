@@ -18,9 +18,9 @@ import { neuronFactors, rescaleLayers, rescaleNeurons, type Rescaling } from '..
 import type { GpuDataset } from '../data/gpu-dataset';
 import { hessianBlockOperator } from '../probe/block-operator';
 import { perturbationSharpness } from '../probe/perturbation';
-import { topAndTrace, type ProbeSettings } from './probe-minimum';
-import { BLOCK_SIZE } from './config-schema';
-import { invariantSharpness, type InvariantSettings } from './invariant';
+import { topAndTrace } from '../measures/block-solvers';
+import { BLOCK_SIZE, type ProbeSettings } from '../measures/measure';
+import { invariantSharpness, type InvariantSettings } from '../measures/invariant';
 import type { RescalingResult, Sharpness, StudyResult } from './results';
 import { mean, std } from '../util/stats';
 

@@ -9,107 +9,9 @@ import type { StepLog, Divergence } from '../train/trainer';
 import type { SettingsSource, StudyConfig } from './config';
 import type { EosStudy } from './eos';
 import type { TrainingSharpnessTrace } from './training-sharpness';
-import type { NoiseResult } from './noise';
+import type { NoiseResult, RunFailure, Sharpness } from '../measures/results';
 
-export interface Sharpness {
-  lambdaMax: number;
-  lambdaConverged: boolean;
-  lambdaResidual: number;
-  lambdaIterations: number;
-  lambdaHvps: number;
-  topK: number[];
-  /** ‖Hy − θy‖ of each top-k Ritz vector, and whether each pair met the solver's tolerance. */
-  topKResiduals: number[];
-  topKConverged: boolean[];
-  /**
-   * Each pair's gap to its nearest neighbouring Ritz value exceeds its residual: false flags a
-   * near-degenerate pair whose vector may mix the two eigenvectors (its value is still within the residual).
-   */
-  topKResolved: boolean[];
-  /** λmax of each layer's diagonal Hessian block (weights and bias of that layer). */
-  perLayer: { layer: number; params: number; lambdaMax: number; converged: boolean }[];
-  /**
-   * λmin by the negative-end solver (probe/lowest.ts): the smallest Ritz value, an upper bound on the
-   * smallest eigenvalue, with an eigenvalue within lambdaMinResidual of it. Never a density Ritz value.
-   */
-  lambdaMin: number;
-  lambdaMinResidual: number;
-  lambdaMinConverged: boolean;
-  /** Its gap to the next Ritz value exceeds its residual (a pair told apart from its neighbour). */
-  lambdaMinResolved: boolean;
-  /** The trace (deflated Hutchinson on the block path) with its 95 % bootstrap-t interval over probes. */
-  trace: number;
-  traceInterval: Bounds;
-  /** Probes spent, top eigenpairs deflated exactly, and why the adaptive estimator stopped. */
-  traceProbes: number;
-  traceDeflated: number;
-  traceStop: 'target' | 'budget' | 'fixed';
-  /** SLQ runs (random start vectors) averaged in the density. */
-  densityRuns: number;
-  perturbationMean: number;
-  /** 95 % bootstrap-t interval of perturbationMean over its random directions. */
-  perturbationInterval: Bounds;
-  perturbationMax: number;
-  /** Adaptive sharpness (Kwon et al. 2021), when probe.invariant ran: mean increase over random ‖ε ⊘ |θ|‖ = ρ, with its interval. */
-  adaptiveAverage?: number;
-  adaptiveAverageInterval?: Bounds;
-  /** Its worst case: the largest increase over the projected ascent's iterates (a lower bound on the max). */
-  adaptiveWorst?: number;
-  /** Relative flatness κ of the last layer (Petzka et al. 2021), Hutchinson-style estimate, and its 95 % bootstrap-t interval over probes. */
-  relativeFlatness?: number;
-  relativeFlatnessInterval?: Bounds;
-  /**
-   * κ in its authors' protocol (probe/relative-flatness.ts `normalise`): the last layer's input
-   * features at unit standard deviation over the probe set, plus 2α Σ_s ‖w̃_s‖² with α =
-   * relativeFlatnessDecay (the run's coupled weight decay; 0 when none or unknown). Invariant to
-   * per-neuron rescaling as well as to whole-layer rescaling. Same probes and interval as κ's.
-   */
-  relativeFlatnessNormalized?: number;
-  relativeFlatnessNormalizedInterval?: Bounds;
-  relativeFlatnessDecay?: number;
-  /** The Gauss–Newton matrix's λmax and trace; absent in results written before they were measured. */
-  ggn?: GaussNewtonSharpness;
-  /** The solver behind each number, as the report and the CLI name it. */
-  solvers: Solvers;
-  /** 2/η for SGD (the edge-of-stability threshold), null for adaptive optimisers. */
-  twoOverEta: number | null;
-}
-
-/**
- * λmax and trace of the generalised Gauss–Newton matrix G = Jᵀ·H_out·J (probe/block-operator.ts
- * ggnBlockOperator), by the Hessian's block solvers and budgets. G is positive semi-definite; H − G
- * holds the terms weighted by the loss gradient (and φ″), so λmax − ggn.lambdaMax shows how much of
- * the sharpness they carry.
- */
-export interface GaussNewtonSharpness {
-  lambdaMax: number;
-  lambdaConverged: boolean;
-  /** ‖Gy − θy‖ / |θ| of the top Ritz vector. */
-  lambdaResidual: number;
-  lambdaIterations: number;
-  trace: number;
-  traceInterval: Bounds;
-  traceProbes: number;
-  traceDeflated: number;
-  traceStop: 'target' | 'budget';
-  /** Gauss–Newton products spent (block rows counted), apart from the Hessian-vector products. */
-  products: number;
-  solvers: { lambdaMax: string; trace: string };
-}
-
-/** A 95 % interval of a stochastic estimate (NaN bounds when undefined: too few probes). */
-export interface Bounds {
-  low: number;
-  high: number;
-}
-
-export interface Solvers {
-  lambdaMax: string;
-  topK: string;
-  lambdaMin: string;
-  trace: string;
-  density: string;
-}
+export type { Bounds, GaussNewtonSharpness, RunFailure, Sharpness, Solvers } from '../measures/results';
 
 export interface RunResult {
   configuration: string;
@@ -143,11 +45,6 @@ export interface RunResult {
   /** Study runs: a hash of everything that determines the run (see runInputs), checked on resume. */
   inputsHash?: string;
   inputs?: Record<string, unknown>;
-}
-
-export interface RunFailure {
-  stage: string;
-  message: string;
 }
 
 /** A statistic with its bootstrap interval (src/util/bootstrap.ts); low/high NaN when undefined (too few cases). */

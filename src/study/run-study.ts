@@ -1,8 +1,8 @@
 /**
- * Node: the reference study end to end. For each configuration × seed: train on the GPU
- * (measuring λmax every few steps for the edge-of-stability plot), then probe the minimum —
- * λmax and its eigenvector, top-k and smallest eigenvalues, Hutchinson trace, spectral density,
- * perturbation sharpness and a 1D slice along the top eigenvector. Each finished run is written to
+ * Node: the reference study end to end. For each configuration × seed: the train step (train on
+ * the GPU, the training measures at its checks — study-measures.ts — and the checkpoint), then the
+ * probe step (the registry's measures of the minimum, src/measures/registry.ts); after the runs, the
+ * study-level measures (study-measures.ts). The `train` command runs the train step alone. Each finished run is written to
  * runs/<configuration>-s<seed>.json (atomically) so a re-run resumes after the last finished one,
  * and Ctrl-C (an aborted signal) stops cleanly keeping what finished.
  *
@@ -24,28 +24,24 @@ import { classCounts, firstSamples, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load-dataset';
 import { train } from '../train/trainer';
 import { saveCheckpoint } from '../train/checkpoint-file';
-import { hessianOperator } from '../probe/operator';
-import { powerIteration } from '../probe/power';
-import type { Tensor } from '../gpu/tensor';
-import { probeMinimum, type MinimumProbe } from './probe-minimum';
-import { measureNoise, type NoiseResult } from './noise';
+import { measureMinimum, recordFields } from '../measures/probe-run';
+import { UNMEASURED } from '../measures/results';
+import { MEASURES } from '../measures/registry';
+import type { Measure } from '../measures/measure';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkStudyDir, claimStudyDir } from '../util/output-dir';
 import { formatDuration, plural } from '../util/words';
 import { checkBuffersFit, checkDataFits, checkSamples, type RunConfig, type SettingsSource, type StudyConfig } from './config';
 import { BLOCK_SIZE } from './config-schema';
 import type { DataUsed, RunFailure, RunResult, StudyResult } from './results';
-import { resolveOptimizerConfig } from '../optim/optimizer';
+import { describeOptimizer, resolveOptimizerConfig } from '../optim/optimizer';
 import { ENGINE_VERSION } from '../version';
-import { OPTIMIZER_LABELS } from '../vocabulary';
 import { describeData } from './report';
 import { correlations } from './statistics';
 import { RESULTS_SCHEMA_VERSION } from './results-schema';
 import { roundForStorage } from './rounding';
-import { runEdgeOfStability } from './eos';
-import { TrainingSharpness } from './training-sharpness';
-import { rescalingStudy } from './rescaling-run';
-import { lossWeightDecay } from './invariant';
+import { STUDY_MEASURES, TRAINING_MEASURES } from './study-measures';
+import type { TrainingCheck, TrainingMeasure } from './study-measure';
 import { TrainingClock } from './training-clock';
 import { describeCost, estimateStudy } from './cost-estimate';
 import { runsEos, shardRuns, type Shard } from './shard';
@@ -56,7 +52,7 @@ export interface StudyHooks {
   progress?: (run: string, fraction: number, note: string) => void;
   /** Called as each during-training check starts (they can take longer than the steps between them). */
   check?: (run: string, text: string) => void;
-  /** Called as each measure of a trained minimum starts (probeMinimum's stage names). */
+  /** Called as each measure of a trained minimum starts (the measures' stage names). */
   stage?: (run: string, text: string) => void;
   signal?: AbortSignal;
   /** false: train and checkpoint only (the `train` command), no sharpness measures. */
@@ -65,8 +61,8 @@ export interface StudyHooks {
   settings?: SettingsSource;
   /** Start afresh: clear what the engine wrote in the output folder (after every check has passed) instead of resuming. */
   fresh?: boolean;
-  /** The measures of a trained minimum (default probeMinimum); whatever it throws is recorded on the run. */
-  measure?: typeof probeMinimum;
+  /** The measures of a trained minimum (default the registry, src/measures/registry.ts); whatever one throws is recorded on the run. */
+  measures?: readonly Measure[];
   /** Run only this shard's runs and study-level steps (shard.ts); merge-shards.ts combines the shards. */
   shard?: Shard;
   /**
@@ -134,7 +130,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
   const runs: RunResult[] = [];
   let toRun = pending.length;
   const missing: StudyResult['missing'] = [];
-  let rescaling: StudyResult['rescaling'];
+  const studyMeasured: Partial<StudyResult> = {};
   try {
     for (const p of planned) {
       const { run, seed, file } = p;
@@ -160,16 +156,17 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
         hooks.log(`${run.name} seed ${seed} took ${formatDuration(result.seconds)}; at that pace the ${plural(toRun, 'remaining run')} take ~${formatDuration(toRun * result.seconds)}`);
       }
     }
-    if (hooks.probe !== false && !hooks.signal?.aborted) rescaling = await rescalingStudy(gpu, config, runs, outDir, probeData, hooks.log);
+    const ctx = { gpu, config, runs, outDir, probeData, train: split.train, log: hooks.log, progress: hooks.progress, signal: hooks.signal };
+    for (const m of STUDY_MEASURES) {
+      const on = hooks.probe !== false && !hooks.signal?.aborted && m.enabled(config, hooks.shard);
+      Object.assign(studyMeasured, on ? roundForStorage(await m.run(ctx)) : m.off);
+    }
   } finally {
     for (const d of [trainData, testData, probeData, duringData]) d.destroy();
   }
-  const eos = config.eos.enabled && hooks.probe !== false && !hooks.signal?.aborted && runsEos(hooks.shard)
-    ? roundForStorage(await runEdgeOfStability(gpu, config, split.train, hooks)) : null;
   return completeStudy({
     startedAt, finishedAt: new Date().toISOString(), adapter: gpu.adapter, versions: versions(), config,
-    ...(hooks.settings ? { settings: hooks.settings } : {}), data, runs, missing, eos,
-    ...(rescaling ? { rescaling: roundForStorage(rescaling) } : {}), estimate: estimate && roundForStorage(estimate),
+    ...(hooks.settings ? { settings: hooks.settings } : {}), data, runs, missing, ...studyMeasured, estimate: estimate && roundForStorage(estimate),
   });
 }
 
@@ -267,7 +264,38 @@ interface RunData {
   duringData: GpuDataset;
 }
 
+/** One run of the study: the train step, then (when the study probes) the probe step on the trained model. */
 async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: number, d: RunData, outDir: string, hooks: StudyHooks): Promise<RunResult | null> {
+  const label = `${run.name} seed ${seed}`;
+  const t0 = performance.now();
+  const probing = hooks.probe !== false;
+  const trained = await trainStep(gpu, config, run, seed, d, outDir, hooks, probing ? TRAINING_MEASURES : []);
+  if (!trained) return null;
+  const { model } = trained;
+  try {
+    // A diverged run's record is whole: nothing to probe.
+    if (!model) return trained.result;
+    hooks.progress?.(label, 1, probing ? 'trained' : 'done');
+    const probed = probing ? await probeStep(model, d.probeData, config, run, seed, trained.result, hooks) : trained.result;
+    const r: RunResult = { ...probed, seconds: (performance.now() - t0) / 1000 };
+    const notes = (hooks.measures ?? MEASURES).map((m) => m.summary?.(r)).filter((n) => n).map((n) => `, ${n}`).join('');
+    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${notes}, ${r.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
+      `${r.trainSeconds!.toFixed(1)} s training + ${(r.seconds - r.trainSeconds!).toFixed(1)} s probing`);
+    return r;
+  } finally {
+    model?.destroy();
+  }
+}
+
+/**
+ * The train step: trains one configuration × seed (with the training measures at its checks: the
+ * study's TRAINING_MEASURES when it probes, none for the `train` command), saves its checkpoint and
+ * returns its record without the probed fields, with the trained model (the caller destroys it); a
+ * diverged run's record is whole and has no model; null when stopped.
+ */
+async function trainStep(
+  gpu: Gpu, config: StudyConfig, run: RunConfig, seed: number, d: RunData, outDir: string, hooks: StudyHooks, measures: readonly TrainingMeasure[],
+): Promise<{ result: RunResult; model: Mlp | null } | null> {
   const label = `${run.name} seed ${seed}`;
   const t0 = performance.now();
   const { maxEpochs, lossTarget } = config.train;
@@ -275,20 +303,17 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
   const spec = { widths, activation: config.activation, seed };
   const model = await Mlp.create(gpu, spec);
   const p = config.probe;
-  const duringTraining: RunResult['duringTraining'] = [];
-  const during = p.duringEvery > 0 && hooks.probe !== false ? await hessianOperator(model, d.duringData, { chunkSize: p.chunkSize }) : null;
+  let keep = false;
   const batchSize = run.batchSize ?? config.batchSize;
-  const sharpness = during && duringEos(config)
-    ? await TrainingSharpness.create(model, resolveOptimizerConfig(run.optimizer), d.trainData, d.duringData,
-      { batchSize, seed, maxIter: p.duringMaxIter, warmIters: config.eos.powerIters, tol: p.tol, chunkSize: p.chunkSize })
-    : null;
+  const started: { measure: TrainingMeasure; check: TrainingCheck }[] = [];
   let nextProbe = p.duringEvery;
   let failure: RunFailure | null = null;
-  // Each λmax check starts from the previous check's eigenvector: a few iterations track it along the trajectory.
-  const warm: { vector: Tensor | null } = { vector: null };
   let totalSteps = 0;
   const clock = new TrainingClock(p.duringEvery);
   try {
+    for (const measure of measures) {
+      if (measure.enabled(config)) started.push({ measure, check: await measure.start({ model, config, run, seed, batchSize, trainData: d.trainData, duringData: d.duringData }) });
+    }
     const result = await train(model, d.trainData, {
       epochs: maxEpochs, maxSteps: hooks.maxSteps, target: { trainLoss: lossTarget }, batchSize, optimizer: run.optimizer, seed,
       logEvery: config.logEvery, test: d.testData, evalChunkSize: p.chunkSize, signal: hooks.signal,
@@ -299,23 +324,21 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
         }
       },
       onCheck: async (step, optimizer) => {
-        if (!during || step < nextProbe || failure) return;
+        if (started.length === 0 || step < nextProbe || failure) return;
         nextProbe += p.duringEvery;
-        hooks.check?.(label, `λmax during training at step ${step} (check ${clock.checks + 1} of at most ${clock.checksIn(totalSteps)})`);
+        hooks.check?.(label, `${started[0].measure.label(run)} at step ${step} (check ${clock.checks + 1} of at most ${clock.checksIn(totalSteps)})`);
         clock.startCheck();
-        try {
-          const power = await powerIteration(during, { tol: p.tol, maxIter: p.duringMaxIter, seed, start: warm.vector ?? undefined });
-          warm.vector?.destroy();
-          warm.vector = power.vector;
-          duringTraining.push({ step, lambdaMax: power.eigenvalue });
-          await sharpness?.check(step, optimizer);
-        } catch (err) {
-          // Training goes on; the run records why its λmax curve stops here.
-          failure = { stage: `λmax during training (step ${step})`, message: (err as Error).message };
-          hooks.log(`${label}: ${failure.stage} failed: ${failure.message}`);
-        } finally {
-          clock.endCheck();
+        for (const { measure, check } of started) {
+          try {
+            await check.check(step, optimizer);
+          } catch (err) {
+            // Training goes on; the run records why its curves stop here.
+            failure = { stage: `${measure.label(run)} (step ${step})`, message: (err as Error).message };
+            hooks.log(`${label}: ${failure.stage} failed: ${failure.message}`);
+            break;
+          }
         }
+        clock.endCheck();
       },
     });
     const trainSeconds = (performance.now() - t0) / 1000;
@@ -326,16 +349,19 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       return null;
     }
     const base = {
-      configuration: run.name, optimizer: describeOptimizer(run), seed, steps: result.steps, converged: !!result.converged, trainSeconds,
-      duringTraining, history: result.history,
-      ...(sharpness ? { trainingSharpness: sharpness.trace } : {}),
-    };
+      configuration: run.name, optimizer: describeOptimizer(run.optimizer), seed, steps: result.steps, converged: !!result.converged, trainSeconds,
+      duringTraining: [], history: result.history,
+      ...Object.assign({}, ...started.map((s) => s.check.result())),
+    } as Pick<RunResult, 'configuration' | 'optimizer' | 'seed' | 'steps' | 'converged' | 'trainSeconds' | 'duringTraining' | 'history' | 'trainingSharpness'>;
     if (result.diverged) {
       hooks.log(`${label}: diverged at step ${result.diverged.step} (${result.diverged.reason})`);
       const nan = { loss: NaN, accuracy: NaN };
       return {
-        ...base, seconds: (performance.now() - t0) / 1000, diverged: result.diverged, train: nan, test: nan, genGap: NaN,
-        sharpness: null, slice: null, density: null, failure,
+        result: {
+          ...base, seconds: (performance.now() - t0) / 1000, diverged: result.diverged, train: nan, test: nan, genGap: NaN,
+          ...UNMEASURED, failure,
+        },
+        model: null,
       };
     }
     const last = result.evals.at(-1)!;
@@ -344,56 +370,42 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
       meta: { run, optimizer: resolveOptimizerConfig(run.optimizer), seed, data: config.data, batchSize, train: config.train },
     });
     if (!result.converged) hooks.log(`${label}: train loss ${last.train.loss.toFixed(4)} is still above the target ${lossTarget} after ${plural(maxEpochs, 'epoch')}: unconverged`);
-    hooks.progress?.(label, 1, hooks.probe === false ? 'done' : 'trained');
-    let probed: Pick<RunResult, 'sharpness' | 'slice' | 'density'> = { sharpness: null, slice: null, density: null };
-    let eigenpairs: MinimumProbe['eigenpairs'] | null = null;
-    let noise: NoiseResult | null = null;
-    if (hooks.probe !== false) {
-      try {
-        const m = await (hooks.measure ?? probeMinimum)(model, d.probeData, p, { seed, twoOverEta: twoOverEta(run), weightDecay: lossWeightDecay(run.optimizer) }, (text) => hooks.stage?.(label, text));
-        probed = m;
-        eigenpairs = m.eigenpairs;
-      } catch (err) {
-        failure = { stage: 'probe of the minimum', message: (err as Error).message };
-        hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
-      }
-    }
-    if (eigenpairs && p.noise.directions > 0) {
-      try {
-        await hooks.stage?.(label, 'gradient noise and stationary spread along eigen- and bulk directions');
-        noise = await measureNoise(model, d.probeData, p.noise, { optimizer: run.optimizer, batchSize, seed, chunkSize: p.chunkSize },
-          eigenpairs, undefined, hooks.signal);
-      } catch (err) {
-        failure = { stage: 'gradient noise and stationary spread', message: (err as Error).message };
-        hooks.log(`${label}: ${failure.stage} failed: ${failure.message}; recorded on the run, the study goes on`);
-      }
-    }
-    const r: RunResult = {
-      ...base,
-      seconds: (performance.now() - t0) / 1000,
-      diverged: null,
-      train: { loss: last.train.loss, accuracy: last.train.accuracy },
-      test: { loss: last.test!.loss, accuracy: last.test!.accuracy },
-      genGap: last.train.accuracy - last.test!.accuracy,
-      sharpness: probed.sharpness,
-      slice: probed.slice,
-      density: probed.density,
-      ...(noise ? { noise } : {}),
-      failure,
+    keep = true;
+    return {
+      result: {
+        ...base,
+        seconds: (performance.now() - t0) / 1000,
+        diverged: null,
+        train: { loss: last.train.loss, accuracy: last.train.accuracy },
+        test: { loss: last.test!.loss, accuracy: last.test!.accuracy },
+        genGap: last.train.accuracy - last.test!.accuracy,
+        ...UNMEASURED,
+        failure,
+      },
+      model,
     };
-    const sharp = r.sharpness
-      ? `, λmax ${r.sharpness.lambdaMax.toFixed(3)} (eigen-solver ${r.sharpness.lambdaConverged ? 'converged' : 'NOT converged'})`
-      : '';
-    const slope = noise ? `, noise slope γ ${noise.noiseSlope.slope.toFixed(2)} (${noise.seconds.toFixed(1)} s)` : '';
-    hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${sharp}${slope}, ${result.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
-      `${trainSeconds.toFixed(1)} s training + ${(r.seconds - trainSeconds).toFixed(1)} s probing`);
-    return r;
   } finally {
-    warm.vector?.destroy();
-    during?.destroy();
-    sharpness?.destroy();
-    model.destroy();
+    for (const s of started) s.check.destroy();
+    if (!keep) model.destroy();
   }
+}
+
+/**
+ * The probe step: the registry's measures on a trained run's minimum (src/measures/probe-run.ts),
+ * written into its record. A failing measure is recorded on the run (unless training already
+ * recorded one) and the study goes on.
+ */
+async function probeStep(model: Mlp, data: GpuDataset, config: StudyConfig, run: RunConfig, seed: number, r: RunResult, hooks: StudyHooks): Promise<RunResult> {
+  const label = `${run.name} seed ${seed}`;
+  const m = await measureMinimum(model, data, config.probe, {
+    seed, training: { optimizer: run.optimizer, batchSize: run.batchSize ?? config.batchSize, twoOverEta: twoOverEta(run) },
+    stage: (text) => hooks.stage?.(label, text), detail: () => {}, signal: hooks.signal, measures: hooks.measures, onFailure: 'record',
+  });
+  if (m.failure) hooks.log(`${label}: ${m.failure.stage} failed: ${m.failure.message}; recorded on the run, the study goes on`);
+  const { failure, ...head } = r;
+  return {
+    ...head, ...recordFields(m), failure: m.failure ?? failure ?? null,
+  };
 }
 
 export async function loadSplit(config: StudyConfig): Promise<{ train: Dataset; test: Dataset }> {
@@ -416,22 +428,9 @@ export function checkModelFitsData(source: string, widths: readonly number[], da
   }
 }
 
-/** Whether runs measure the mini-batch / preconditioned sharpness during training (src/study/training-sharpness.ts). */
-function duringEos(config: StudyConfig): boolean {
-  return config.eos.enabled && config.eos.duringTraining && config.probe.duringEvery > 0;
-}
-
 /** The SGD stability threshold 2/η; none for adaptive optimisers. */
 export function twoOverEta(run: RunConfig): number | null {
   return run.optimizer.kind === 'sgd' ? 2 / run.optimizer.lr : null;
-}
-
-function describeOptimizer(run: RunConfig): string {
-  const o = run.optimizer;
-  const parts = [`lr ${o.lr ?? 1e-3}`];
-  if (o.weightDecay) parts.push(`wd ${o.weightDecay}`);
-  if (o.kind === 'sgd' && o.momentum) parts.push(`momentum ${o.momentum}`);
-  return `${OPTIMIZER_LABELS[o.kind]} (${parts.join(', ')})`;
 }
 
 function versions(): Record<string, string> {

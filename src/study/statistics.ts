@@ -10,7 +10,7 @@
  * (measure, target) pairs kept together; slopes resample directions. A verdict is read off the
  * interval, never the point estimate.
  */
-import { bootstrapInterval, meanInterval, olsSlope } from '../util/bootstrap';
+import { bootstrapInterval, logLogSlope, meanInterval, type SlopeFit } from '../util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../util/stats';
 import type { Correlation, Estimate, RunResult } from './results';
 import { convergedRuns, groupByConfiguration } from './run-sets';
@@ -123,24 +123,8 @@ export function stabilityRatios(runs: RunResult[]): { name: string; ratio: numbe
   });
 }
 
-/** A least-squares slope with its bootstrap 95 % interval over the points (NaN bounds when undefined). */
-export interface SlopeFit {
-  slope: number;
-  /** Bootstrap 95 % percentile interval over directions (NaN when undefined). */
-  low: number;
-  high: number;
-  /** Directions in the fit. */
-  n: number;
-}
-
-/** Least-squares slope of log y on log x over the pairs with both positive, with a bootstrap 95 % interval. */
-export function logLogSlope(pairs: [number, number][], seed: number): SlopeFit {
-  const ok = pairs.filter(([x, y]) => x > 0 && y > 0 && Number.isFinite(x) && Number.isFinite(y));
-  const x = ok.map(([a]) => Math.log(a));
-  const y = ok.map(([, b]) => Math.log(b));
-  const iv = bootstrapInterval(ok.length, (cases) => olsSlope(x, y, cases), { seed, resamples: INTERVALS.resamples, level: INTERVALS.level });
-  return { slope: iv.estimate, low: iv.low, high: iv.high, n: ok.length };
-}
+// The slope fit sits below the measures that store slopes (measures/noise.ts); re-exported here with the other statistics.
+export { logLogSlope, type SlopeFit };
 
 /** Per configuration with noise measurements: the directions of all its seeds pooled into one fit of each slope. */
 export function pooledSlopes(runs: RunResult[]): { configuration: string; optimizer: string; noise: SlopeFit; noiseTop: SlopeFit; spread: SlopeFit | null; runs: RunResult[] }[] {

@@ -14,12 +14,13 @@
 import type { Mlp } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { Tensor } from '../gpu/tensor';
-import type { Optimizer, ResolvedOptimizerConfig } from '../optim/optimizer';
+import { resolveOptimizerConfig, type Optimizer, type ResolvedOptimizerConfig } from '../optim/optimizer';
 import { AdamPreconditioner } from '../optim/preconditioner';
 import { hessianOperator, type LinearOperator } from '../probe/operator';
 import { preconditionedOperator } from '../probe/preconditioned';
 import { powerIteration } from '../probe/power';
 import { Rng } from '../util/rng';
+import type { TrainingMeasure } from './study-measure';
 
 export interface TrainingSharpnessPoint {
   step: number;
@@ -122,3 +123,17 @@ export class TrainingSharpness {
     this.hessian.destroy();
   }
 }
+
+/** The mini-batch (SGD) or preconditioned (Adam) sharpness at the study's λmax checks, when eos.duringTraining is on. */
+export const trainingSharpnessMeasure: TrainingMeasure = {
+  name: 'training-sharpness',
+  label: (run) => `${run.optimizer.kind === 'sgd' ? 'mini-batch' : 'preconditioned'} λmax during training`,
+  settings: ['eos.enabled', 'eos.duringTraining', 'eos.powerIters', 'probe.duringEvery', 'probe.duringMaxIter', 'probe.tol', 'probe.chunkSize', 'batchSize'],
+  enabled: (config) => config.eos.enabled && config.eos.duringTraining && config.probe.duringEvery > 0,
+  start: async ({ model, config, run, seed, batchSize, trainData, duringData }) => {
+    const p = config.probe;
+    const s = await TrainingSharpness.create(model, resolveOptimizerConfig(run.optimizer), trainData, duringData,
+      { batchSize, seed, maxIter: p.duringMaxIter, warmIters: config.eos.powerIters, tol: p.tol, chunkSize: p.chunkSize });
+    return { check: (step, optimizer) => s.check(step, optimizer), result: () => ({ trainingSharpness: s.trace }), destroy: () => s.destroy() };
+  },
+};

@@ -137,6 +137,25 @@ export function olsSlope(x: ArrayLike<number>, y: ArrayLike<number>, cases: Arra
   return sxx > 0 ? sxy / sxx : NaN;
 }
 
+/** A least-squares slope with its bootstrap 95 % interval over the points (NaN bounds when undefined). */
+export interface SlopeFit {
+  slope: number;
+  /** Bootstrap 95 % percentile interval over directions (NaN when undefined). */
+  low: number;
+  high: number;
+  /** Directions in the fit. */
+  n: number;
+}
+
+/** Least-squares slope of log y on log x over the pairs with both positive, with a bootstrap 95 % interval. */
+export function logLogSlope(pairs: [number, number][], seed: number): SlopeFit {
+  const ok = pairs.filter(([x, y]) => x > 0 && y > 0 && Number.isFinite(x) && Number.isFinite(y));
+  const x = ok.map(([a]) => Math.log(a));
+  const y = ok.map(([, b]) => Math.log(b));
+  const iv = bootstrapInterval(ok.length, (cases) => olsSlope(x, y, cases), { seed, resamples: 2000, level: 0.95 });
+  return { slope: iv.estimate, low: iv.low, high: iv.high, n: ok.length };
+}
+
 /** Linear interpolation between order statistics (numpy's default 'linear' method) of sorted values. */
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;

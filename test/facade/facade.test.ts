@@ -12,7 +12,7 @@ import { blockEigen } from '../../src/probe/block-eigen';
 import { blockHutchinsonTrace } from '../../src/probe/hutchinson';
 import { spectralDensityGpu } from '../../src/probe/lanczos';
 import { perLayerSharpnessBlock } from '../../src/probe/layer';
-import { probeMinimum } from '../../src/study/probe-minimum';
+import { measureMinimum } from '../../src/measures/probe-run';
 import { DEFAULT_CONFIG } from '../../src/study/config';
 import { Mlp } from '../../src/autograd/mlp';
 import { GpuDataset } from '../../src/data/gpu-dataset';
@@ -116,7 +116,7 @@ describe(`façade: hessian() and probe() (seed ${seed})`, () => {
     const p = { ...DEFAULT_CONFIG.probe, ...settings, perturbation: { ...DEFAULT_CONFIG.probe.perturbation, samples: 2 },
       slice: { ...DEFAULT_CONFIG.probe.slice, steps: 3 }, noise: { ...DEFAULT_CONFIG.probe.noise, directions: 2, bulk: 2 },
       invariant: { ...DEFAULT_CONFIG.probe.invariant, samples: 2, steps: 1, flatnessSamples: 2 } };
-    const { topVector: _v, eigenpairs: _e, ...direct } = await probeMinimum(model, data, p, { seed, twoOverEta: null });
+    const direct = await measureMinimum(model, data, { ...p, noise: undefined }, { seed, training: { batchSize: 0, twoOverEta: null } });
     expect(r.sharpness).toEqual(direct.sharpness);
     expect(r.density).toEqual(direct.density);
     expect(r.slice).toEqual(direct.slice);

@@ -10,7 +10,7 @@ import {
   EDGE, INTERVALS, MEASURES, TARGETS, configurationMeans, correlations, edgeBehaviour, extremes, finiteMean, logLogSlope, mainCorrelation,
   meanEstimate, pooledSlopes, predictionVerdict, rankCorrelation, separatedPairs, stabilityRatios, verdictOf,
 } from '../../src/study/statistics';
-import type { NoiseDirection, NoiseResult } from '../../src/study/noise';
+import type { NoiseDirection, NoiseResult } from '../../src/measures/noise';
 import type { RunResult } from '../../src/study/results';
 import { studyRun } from '../support/study-runs';
 

@@ -39,7 +39,7 @@ describe('CLI: train --export, probe --weights', () => {
     const out = join(dir, 'imported');
     const probed = await cli('probe', '--weights', weights, '--data', 'mnist-10k', '--config', config, '--out', out);
     expect(probed.stdout).toMatch(/784-8-10 MLP \(relu\)/);
-    // Both commands print the same measures (src/study/sharpness-table.ts), κ and adaptive sharpness included.
+    // Both commands print the same measures (src/measures/table.ts), κ and adaptive sharpness included.
     const rows = (stdout: string) => stdout.split('\n').filter((l) => /^(λmax|top-\d|λmin|trace|spectral density|perturbation|adaptive|relative flatness)/.test(l)).map((l) => l.split(': ')[0]);
     expect(rows(probed.stdout)).toEqual(rows(fromCheckpoint.stdout));
     expect(rows(probed.stdout)).toContain('relative flatness κ, last layer (95 % interval)');

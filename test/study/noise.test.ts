@@ -1,7 +1,7 @@
 /** The study's noise measurement: config checks and measureNoise end to end on a tiny net (its slope fits and verdicts: test/host/statistics.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig } from '../../src/study/config';
-import { measureNoise, type NoiseResult } from '../../src/study/noise';
+import { measureNoise, type NoiseResult } from '../../src/measures/noise';
 import { noiseChartSpec, noiseSection } from '../../src/study/noise-report';
 import { renderSvg } from '../../src/study/render-svg';
 import type { RunResult, StudyResult } from '../../src/study/results';

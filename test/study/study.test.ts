@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, checkBuffersFit, mergeConfig, validateConfig, type StudyConfig } from '../../src/study/config';
 import { checkModelFitsData, loadSplit, runStudy } from '../../src/study/run-study';
-import { probeMinimum } from '../../src/study/probe-minimum';
+import { MEASURES } from '../../src/measures/registry';
+import { PROBE_FAILURE, type Measure } from '../../src/measures/measure';
 import { studyWork } from '../../src/study/cost-estimate';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint-file';
 import { Mlp } from '../../src/autograd/mlp';
@@ -218,6 +219,15 @@ describe('the study pipeline', SLOW, () => {
 });
 
 /** One configuration, one seed, tiny probes: the smallest study that exercises resume and failure handling. */
+/** A measure ahead of the registry's that fails on seed 1, as a solver's NaN would. */
+const failsOnSeed1: Measure = {
+  name: 'fails-on-seed-1', settings: [], writes: ['sharpness'], failure: PROBE_FAILURE,
+  run: async ({ seed }) => {
+    if (seed === 1) throw new Error('powerIteration: the Rayleigh quotient is NaN at iteration 1');
+    return {};
+  },
+};
+
 const MICRO: StudyConfig = mergeConfig(TINY, {
   seeds: [0], configurations: [{ name: 'Adam_Default', optimizer: { kind: 'adam', lr: 1e-3 } }], probe: { duringEvery: 0 },
 });
@@ -300,10 +310,7 @@ describe('a study never mixes, loses or hides runs', SLOW, () => {
     const result = await runStudy(g, config, out, {
       log: () => {},
       // A probe that throws on one run, as "the Rayleigh quotient is NaN" did: the other runs must not notice.
-      measure: async (model, data, p, run) => {
-        if (run.seed === 1) throw new Error('powerIteration: the Rayleigh quotient is NaN at iteration 1');
-        return probeMinimum(model, data, p, run);
-      },
+      measures: [failsOnSeed1, ...MEASURES],
     });
     expect(result.runs).toHaveLength(4);
     const exploding = result.runs.filter((r) => r.configuration === 'Exploding_SGD');

@@ -4,8 +4,8 @@
  * near-degenerate pairs (gap below residual) are flagged.
  */
 import { describe, expect, it } from 'vitest';
-import { sharpnessLines } from '../../src/study/sharpness-table';
-import { resolvedPairs } from '../../src/study/probe-minimum';
+import { sharpnessLines } from '../../src/measures/registry';
+import { resolvedPairs } from '../../src/measures/lambda-max';
 import type { Sharpness } from '../../src/study/results';
 
 const sharpness: Sharpness = {

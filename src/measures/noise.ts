@@ -34,11 +34,18 @@ import { gradientNoise } from '../probe/gradient-noise';
 import { stationarySpread, type DirectionSpread } from '../probe/stationary-spread';
 import { prepareMinibatchSteps } from '../train/minibatch-steps';
 import { Rng } from '../util/rng';
-import type { StudyConfig } from './config';
-import { logLogSlope, type SlopeFit } from './statistics';
+import type { Measure } from './measure';
+import { logLogSlope, type SlopeFit } from '../util/bootstrap';
 
-/** The `probe.noise` settings (described in config-schema.ts). */
-export type NoiseSettings = StudyConfig['probe']['noise'];
+/** The `probe.noise` settings (described in study/config-schema.ts). */
+export interface NoiseSettings {
+  directions: number;
+  bulk: number;
+  steps: number;
+  burnIn: number;
+  recordEvery: number;
+  batches: number;
+}
 
 export interface NoiseDirection {
   kind: 'eigen' | 'bulk';
@@ -258,4 +265,40 @@ async function rayleighQuotients(model: Mlp, data: GpuDataset, rows: Float32Arra
     V.destroy();
     HV.destroy();
   }
+}
+
+export const noiseMeasure: Measure = {
+  name: 'noise',
+  settings: ['probe.noise', 'probe.chunkSize', 'batchSize', 'configurations[].optimizer'],
+  writes: ['noise'],
+  failure: 'gradient noise and stationary spread',
+  // Along the eigenvectors the λmax measure found: none, no measure.
+  enabled: ({ settings, eigenpairs }) => !!settings.noise && settings.noise.directions > 0 && eigenpairs !== null,
+  run: async (ctx) => {
+    await ctx.stage('gradient noise and stationary spread along eigen- and bulk directions');
+    const { optimizer, batchSize } = ctx.training;
+    const run = { optimizer, batchSize, seed: ctx.seed, chunkSize: ctx.settings.chunkSize };
+    return { noise: await measureNoise(ctx.model, ctx.data, ctx.settings.noise!, run, ctx.eigenpairs!, ctx.detail, ctx.signal) };
+  },
+  // Its own stage, the bulk curvature, the gradient noise, and for an SGD run the continuation (which it may skip).
+  stages: (p, t) => 2 + (p.noise!.bulk > 0 ? 1 : 0) + (t.optimizer?.kind === 'sgd' && p.noise!.steps > 0 ? 1 : 0),
+  lines: ({ noise }) => (noise ? [noiseSummary(noise)] : []),
+  section: ({ noise }) => (noise ? ['## Gradient noise along the curvature', '', ...noiseSummary(noise).split('\n').map((l) => `- ${l}`), ''] : []),
+  summary: ({ noise }) => (noise ? `noise slope γ ${noise.noiseSlope.slope.toFixed(2)} (${noise.seconds.toFixed(1)} s)` : null),
+};
+
+const fixed = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+const precise = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toPrecision(3));
+
+/** A slope with its interval and count, as the report and the command line print it. */
+export const slopeText = (s: SlopeFit | null) => (s ? `${fixed(s.slope)} [${fixed(s.low)}, ${fixed(s.high)}] (n = ${s.n})` : 'n/a');
+
+/** One probe's noise measurement in a few lines (the CLI's probe commands, the imported model's report). */
+export function noiseSummary(n: NoiseResult): string {
+  return [
+    `gradient noise along ${n.directions.length} directions: log c vs log λ slope γ = ${slopeText(n.noiseSlope)}; top eigen-directions only ${slopeText(n.noiseSlopeTop)}`,
+    n.continuation ? `stationary spread (${n.continuation.stepsRun} steps): log σ² vs log λ' slope ${slopeText(n.spreadSlope)}, median σ²/predicted ${precise(n.medianRatio)}` : '',
+    n.note ? `note: ${n.note}` : '',
+    `(${n.seconds.toFixed(1)} s)`,
+  ].filter(Boolean).join('\n');
 }

@@ -1,6 +1,7 @@
-/** The probe suite's block path (default) against its single-vector path and the float64 Hessian of a tiny net. */
+/** The registry's measures (measureMinimum): the block path (default) against the single-vector path and the float64 Hessian of a tiny net. */
 import { describe, expect, it } from 'vitest';
-import { probeMinimum, type ProbeSettings } from '../../src/study/probe-minimum';
+import { measureMinimum } from '../../src/measures/probe-run';
+import type { ProbeSettings } from '../../src/measures/measure';
 import { refGgn, refHessian, symmetricEigenvalues } from '../../src/autograd/reference';
 import { relDiff } from '../support/compare';
 import { useGpu } from '../support/gpu';
@@ -10,7 +11,7 @@ import { makeProblem } from '../support/nets';
 const gpu = useGpu();
 const seed = freshSeed();
 
-describe(`probeMinimum: block path vs single path (seed ${seed})`, () => {
+describe(`measureMinimum: block path vs single path (seed ${seed})`, () => {
   it('gives the same λmax, top-k, trace and per-layer λmax as the single-vector solvers', async () => {
     const g = gpu();
     const { model, data, batch, ref, params } = await makeProblem(g, [8, 10, 6, 4], 'tanh', 40, seed);
@@ -20,11 +21,12 @@ describe(`probeMinimum: block path vs single path (seed ${seed})`, () => {
       densitySteps: 40, densityRuns: 8, lambdaMin: { pairs: 2, steps: 40, cycles: 4 },
       perturbation: { rho: 0.05, samples: 3 }, slice: { from: -0.5, to: 0.5, steps: 3 },
     };
-    const run = { seed, twoOverEta: null };
-    const block = await probeMinimum(model, data, settings, run);
-    const single = await probeMinimum(model, data, { ...settings, blockSize: 1 }, run);
-    const b = block.sharpness;
-    const s = single.sharpness;
+    const run = { seed, training: { batchSize: 0, twoOverEta: null } };
+    const block = await measureMinimum(model, data, settings, run);
+    const single = await measureMinimum(model, data, { ...settings, blockSize: 1 }, run);
+    const b = block.sharpness!;
+    const s = single.sharpness!;
+    const topVector = block.eigenpairs!.vectors.slice(0, model.layout.size);
     const what = `block λ ${b.lambdaMax} (${b.lambdaIterations} passes), single ${s.lambdaMax}, exact ${exact[0]}`;
     expect(b.lambdaConverged, what).toBe(true);
     expect(relDiff(b.lambdaMax, exact[0]), what).toBeLessThan(1e-4);
@@ -60,8 +62,8 @@ describe(`probeMinimum: block path vs single path (seed ${seed})`, () => {
     }
     expect(b.ggn!.solvers.lambdaMax).toMatch(/16 directions per pass/);
     expect(s.ggn!.solvers.lambdaMax).toMatch(/3 directions per pass/);
-    expect(block.topVector).toHaveLength(model.layout.size);
-    expect(Math.hypot(...block.topVector)).toBeCloseTo(1, 4);
+    expect(topVector).toHaveLength(model.layout.size);
+    expect(Math.hypot(...topVector)).toBeCloseTo(1, 4);
     expect(b.perturbationMean).toBe(s.perturbationMean);
     expect(block.slice!.loss[1]).toBe(single.slice!.loss[1]);
     model.destroy();

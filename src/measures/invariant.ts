@@ -3,19 +3,28 @@
  * probe.invariant settings: adaptive sharpness (average and worst case, probe/adaptive.ts) and the
  * last layer's relative flatness (probe/relative-flatness.ts), both as defined and in its authors'
  * protocol (features at unit standard deviation, + 2α‖w̃_s‖² under the run's coupled weight decay α).
- * Browser-safe; probeMinimum and the rescaling check (rescaling.ts) both call it, so the two measure
- * the same way.
+ * Browser-safe; the measure below and the rescaling check (study/rescaling.ts) both call it, so the
+ * two measure the same way.
  */
 import type { Mlp } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { adaptiveSharpness } from '../probe/adaptive';
 import { relativeFlatness } from '../probe/relative-flatness';
 import type { OptimizerConfig } from '../optim/optimizer';
-import type { StudyConfig } from './config';
 import type { Sharpness } from './results';
 import { probeBounds } from '../util/bootstrap';
+import { PROBE_FAILURE, type Measure } from './measure';
+import { f, withBounds } from './table';
 
-export type InvariantSettings = StudyConfig['probe']['invariant'];
+/** The `probe.invariant` settings these measures read (described in study/config-schema.ts). */
+export interface InvariantSettings {
+  rho: number;
+  averageRho: number;
+  eta: number;
+  samples: number;
+  steps: number;
+  flatnessSamples: number;
+}
 export type InvariantSharpness = Pick<Sharpness, 'adaptiveAverage' | 'adaptiveAverageInterval' | 'adaptiveWorst' | 'relativeFlatness' |
   'relativeFlatnessInterval' | 'relativeFlatnessNormalized' | 'relativeFlatnessNormalizedInterval' | 'relativeFlatnessDecay'>;
 
@@ -48,3 +57,27 @@ export async function invariantSharpness(
   }
   return out;
 }
+
+export const invariantMeasure: Measure = {
+  name: 'invariant',
+  settings: ['probe.invariant', 'probe.chunkSize'],
+  writes: ['sharpness'],
+  failure: PROBE_FAILURE,
+  enabled: ({ settings }) => !!settings.invariant,
+  stages: (p) => 1 + (p.invariant!.flatnessSamples > 0 ? 2 : 0),
+  run: async ({ model, data, settings: p, seed, stage, training }) => ({
+    sharpness: await invariantSharpness(model, data, p.invariant!, seed, p.chunkSize, stage, lossWeightDecay(training.optimizer)),
+  }),
+  table: {
+    order: 70,
+    rows: (s) => [
+      ...(s.adaptiveAverage !== undefined ? [{ measure: 'adaptive sharpness, average (95 % interval)', value: withBounds(s.adaptiveAverage, s.adaptiveAverageInterval) }] : []),
+      ...(s.adaptiveWorst !== undefined ? [{ measure: 'adaptive sharpness, worst case found (a lower bound)', value: f(s.adaptiveWorst) }] : []),
+      ...(s.relativeFlatness !== undefined ? [{ measure: 'relative flatness κ, last layer (95 % interval)', value: withBounds(s.relativeFlatness, s.relativeFlatnessInterval) }] : []),
+      ...(s.relativeFlatnessNormalized !== undefined ? [{
+        measure: `relative flatness κ, authors' protocol: features at unit std${s.relativeFlatnessDecay ? `, + 2α‖w̃_s‖² with α = ${s.relativeFlatnessDecay}` : ''} (95 % interval)`,
+        value: withBounds(s.relativeFlatnessNormalized, s.relativeFlatnessNormalizedInterval),
+      }] : []),
+    ],
+  },
+};

@@ -1,0 +1,49 @@
+/**
+ * The Hessian's spectral density by stochastic Lanczos quadrature: densityRuns random starts of
+ * densitySteps Lanczos steps, advanced together one block pass per step (block path) or one after
+ * the other (single path).
+ */
+import { hessianBlockOperator } from '../probe/block-operator';
+import { hessianOperator } from '../probe/operator';
+import { spectralDensityBlock, spectralDensityGpu } from '../probe/lanczos';
+import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+
+async function density(ctx: MeasureContext): Promise<MeasureOutput> {
+  const { model, data, settings: p } = ctx;
+  const block = ctx.blockSize > 1;
+  await ctx.stage(`spectral density (stochastic Lanczos quadrature, ${p.densityRuns} runs${block ? ' in block passes' : ''})`);
+  const slq = block ? await blockDensity(ctx) : await singleDensity(ctx);
+  return {
+    density: { grid: slq.grid, density: slq.density },
+    sharpness: { densityRuns: slq.runs.length },
+    solvers: { density: `stochastic Lanczos quadrature (${p.densityRuns} runs × ${p.densitySteps} steps${block ? ', in block passes' : ''})` },
+    hvps: slq.hvps,
+  };
+
+  async function blockDensity(c: MeasureContext) {
+    const op = await hessianBlockOperator(model, data, p.densityRuns, { chunkSize: p.chunkSize });
+    try {
+      return await spectralDensityBlock(op, { runs: p.densityRuns, steps: p.densitySteps, seed: c.seed });
+    } finally {
+      op.destroy();
+    }
+  }
+
+  async function singleDensity(c: MeasureContext) {
+    const op = await hessianOperator(model, data, { chunkSize: p.chunkSize });
+    try {
+      return await spectralDensityGpu(op, { runs: p.densityRuns, steps: p.densitySteps, seed: c.seed });
+    } finally {
+      op.destroy();
+    }
+  }
+}
+
+export const densityMeasure: Measure = {
+  name: 'density',
+  settings: ['probe.densityRuns', 'probe.densitySteps', 'probe.blockSize', 'probe.chunkSize'],
+  writes: ['density', 'sharpness'],
+  failure: PROBE_FAILURE,
+  run: density,
+  table: { order: 50, rows: (s) => [{ measure: 'spectral density', value: s.solvers.density }] },
+};

@@ -1,0 +1,94 @@
+/**
+ * λmax and the top-k eigenpairs of the Hessian. Block path: block subspace iteration (k directions
+ * per pass), its Ritz vectors kept as the eigenpairs the later measures use (the trace deflates
+ * them, the slice and the noise measure follow them). Single path (blockSize 1, the tests'
+ * reference): power iteration for λmax and its vector, Lanczos of densitySteps steps for the top-k.
+ */
+import { hessianBlockOperator } from '../probe/block-operator';
+import { hessianOperator } from '../probe/operator';
+import { topEigenvalue } from '../probe/power';
+import { lanczosEigen } from '../probe/lanczos';
+import { blockEigenLabel, blockTop } from './block-solvers';
+import { BLOCK_SIZE, PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+import { f, state } from './table';
+import type { Sharpness } from './results';
+
+/** Whether each pair's gap to its nearest neighbour (values sorted) exceeds its residual. */
+export function resolvedPairs(values: readonly number[], residuals: readonly number[]): boolean[] {
+  return values.map((v, i) => Math.min(i > 0 ? Math.abs(values[i - 1] - v) : Infinity, i + 1 < values.length ? Math.abs(v - values[i + 1]) : Infinity) > residuals[i]);
+}
+
+async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
+  const { model, data, settings: p, seed, blockSize: k } = ctx;
+  const op = await hessianBlockOperator(model, data, k, { chunkSize: p.chunkSize });
+  try {
+    const { eig, vectors } = await blockTop(op, p, seed, ctx.stage);
+    const [top] = eig.groups;
+    return {
+      sharpness: {
+        lambdaMax: top.values[0], lambdaConverged: top.converged[0], lambdaResidual: top.residuals[0] / Math.abs(top.values[0]),
+        lambdaIterations: eig.iterations, lambdaHvps: eig.hvps,
+        ...topK(top.values, top.residuals, top.converged), twoOverEta: ctx.training.twoOverEta,
+      },
+      solvers: { lambdaMax: blockEigenLabel(k, eig.iterations), topK: 'block subspace iteration (Ritz vectors of the λmax solve)' },
+      eigenpairs: { values: top.values, vectors }, hvps: eig.hvps,
+    };
+  } finally {
+    op.destroy();
+  }
+}
+
+async function singlePath(ctx: MeasureContext): Promise<MeasureOutput> {
+  const { model, data, settings: p, seed } = ctx;
+  const op = await hessianOperator(model, data, { chunkSize: p.chunkSize });
+  try {
+    await ctx.stage('λmax (power iteration)');
+    const power = await topEigenvalue(op, { tol: p.tol, maxIter: p.maxIter, seed, vector: true });
+    const topVector = (await power.vector.read()) as Float32Array;
+    power.vector.destroy();
+    await ctx.stage(`top-${p.topK} eigenvalues (Lanczos)`);
+    const eig = await lanczosEigen(op, { k: p.topK, steps: p.densitySteps, seed, tol: p.tol });
+    return {
+      sharpness: {
+        lambdaMax: power.eigenvalue, lambdaConverged: power.converged, lambdaResidual: power.residual,
+        lambdaIterations: power.iterations, lambdaHvps: power.hvps,
+        ...topK(eig.values, eig.residuals, eig.converged), twoOverEta: ctx.training.twoOverEta,
+      },
+      solvers: { lambdaMax: `power iteration (${power.iterations} iterations)`, topK: `Lanczos (${p.densitySteps} steps)` },
+      eigenpairs: { values: [power.eigenvalue], vectors: topVector }, hvps: power.hvps + eig.hvps,
+    };
+  } finally {
+    op.destroy();
+  }
+}
+
+function topK(values: number[], residuals: number[], converged: boolean[]): Partial<Sharpness> {
+  return { topK: values, topKResiduals: residuals, topKConverged: converged, topKResolved: resolvedPairs(values, residuals) };
+}
+
+/** Near-degenerate pairs named, so directional quantities along them are read with care. */
+const unresolved = (s: Sharpness) => {
+  const idx = s.topKResolved.flatMap((ok, i) => (ok ? [] : [i + 1]));
+  return idx.length ? `; pairs ${idx.join(', ')} not resolved from a neighbour (gap below residual)` : '';
+};
+
+export const lambdaMaxMeasure: Measure = {
+  name: 'lambda-max',
+  settings: ['probe.topK', 'probe.tol', 'probe.maxIter', 'probe.blockSize', 'probe.densitySteps', 'probe.chunkSize'],
+  writes: ['sharpness'],
+  failure: PROBE_FAILURE,
+  run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
+  stages: (p) => ((p.blockSize ?? BLOCK_SIZE) > 1 ? 1 : 2),
+  summary: ({ sharpness: s }) => (s ? `λmax ${s.lambdaMax.toFixed(3)} (eigen-solver ${s.lambdaConverged ? 'converged' : 'NOT converged'})` : null),
+  table: {
+    order: 10,
+    rows: (s) => [
+      { measure: 'λmax', value: `${f(s.lambdaMax, 6)} (${state(s.lambdaConverged)}, relative residual ${s.lambdaResidual.toExponential(2)}; ${s.solvers.lambdaMax})` },
+      {
+        measure: `top-${s.topK.length}`,
+        value: `${s.topK.map((x) => f(x)).join(', ')} (${s.topKConverged.filter(Boolean).length} of ${s.topK.length} converged, largest residual ` +
+          `${Math.max(...s.topKResiduals).toExponential(2)}${unresolved(s)}; ${s.solvers.topK})`,
+      },
+    ],
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * λmin and the next smallest pairs by their own solver (restarted Lanczos aimed at the negative
+ * end, probe/lowest.ts) with certified residuals, its tolerance relative to λmax — never from the
+ * density's Ritz values. The same on both paths.
+ */
+import { hessianOperator } from '../probe/operator';
+import { lowestEigenpairs } from '../probe/lowest';
+import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+import { f, state } from './table';
+
+async function lambdaMin(ctx: MeasureContext): Promise<MeasureOutput> {
+  const { model, data, settings: s, seed } = ctx;
+  const scale = ctx.sharpness.lambdaMax;
+  if (scale === undefined) throw new Error('λmin: no λmax to scale its tolerance by (the λmax measure runs first)');
+  await ctx.stage(`λmin (restarted Lanczos at the negative end, ≤ ${s.lambdaMin.cycles} × ${s.lambdaMin.steps} steps)`);
+  const op = await hessianOperator(model, data, { chunkSize: s.chunkSize });
+  try {
+    const low = await lowestEigenpairs(op, { want: s.lambdaMin.pairs, steps: s.lambdaMin.steps, cycles: s.lambdaMin.cycles, tol: s.tol, scale, seed });
+    return {
+      sharpness: { lambdaMin: low.values[0], lambdaMinResidual: low.residuals[0], lambdaMinConverged: low.converged[0], lambdaMinResolved: low.resolved[0] },
+      solvers: { lambdaMin: `restarted Lanczos at the negative end (${low.cycles} of ≤ ${s.lambdaMin.cycles} cycles × ${s.lambdaMin.steps} steps, explicit residuals)` },
+      hvps: low.hvps,
+    };
+  } finally {
+    op.destroy();
+  }
+}
+
+export const lambdaMinMeasure: Measure = {
+  name: 'lambda-min',
+  settings: ['probe.lambdaMin', 'probe.tol', 'probe.chunkSize'],
+  writes: ['sharpness'],
+  failure: PROBE_FAILURE,
+  run: lambdaMin,
+  table: {
+    order: 20,
+    rows: (s) => [{
+      measure: 'λmin',
+      value: `${f(s.lambdaMin)} ± ${s.lambdaMinResidual.toExponential(2)} (${state(s.lambdaMinConverged)}` +
+        `${s.lambdaMinResolved ? '' : ', not resolved from the next pair'}; |λmin|/λmax ${f(Math.abs(s.lambdaMin) / s.lambdaMax, 3)}; ${s.solvers.lambdaMin})`,
+    }],
+  },
+};

@@ -1,0 +1,21 @@
+/** Perturbation sharpness: the mean (with its 95 % bootstrap-t interval) and largest loss increase over random perturbations of norm rho·‖θ‖. */
+import { perturbationSharpness } from '../probe/perturbation';
+import { probeBounds } from '../util/bootstrap';
+import { PROBE_FAILURE, type Measure } from './measure';
+import { f, withBounds } from './table';
+
+export const perturbationMeasure: Measure = {
+  name: 'perturbation',
+  settings: ['probe.perturbation', 'probe.chunkSize'],
+  writes: ['sharpness'],
+  failure: PROBE_FAILURE,
+  run: async ({ model, data, settings: p, seed, stage }) => {
+    await stage('perturbation sharpness');
+    const r = await perturbationSharpness(model, data, { ...p.perturbation, seed, chunkSize: p.chunkSize });
+    return { sharpness: { perturbationMean: r.meanIncrease, perturbationInterval: probeBounds(r.increases), perturbationMax: r.maxIncrease } };
+  },
+  table: {
+    order: 60,
+    rows: (s) => [{ measure: 'perturbation sharpness, mean loss increase (95 % interval) / max', value: `${withBounds(s.perturbationMean, s.perturbationInterval)} / ${f(s.perturbationMax)}` }],
+  },
+};

@@ -1,0 +1,17 @@
+/** The loss along θ + α·v₁ for the unit top eigenvector v₁ (probe.slice's grid of α), when probe.slice is given. */
+import { slice1d } from '../probe/slices';
+import { PROBE_FAILURE, type Measure } from './measure';
+
+export const sliceMeasure: Measure = {
+  name: 'slice',
+  settings: ['probe.slice', 'probe.chunkSize'],
+  writes: ['slice'],
+  failure: PROBE_FAILURE,
+  enabled: ({ settings }) => !!settings.slice,
+  run: async ({ model, data, settings: p, eigenpairs, stage }) => {
+    if (!eigenpairs) throw new Error('slice: no top eigenvector (the λmax measure runs first)');
+    await stage('1D slice along the top eigenvector');
+    const s = await slice1d(model, data, eigenpairs.vectors.slice(0, model.layout.size), { alphas: p.slice!, chunkSize: p.chunkSize });
+    return { slice: { alphas: s.alphas, loss: s.loss } };
+  },
+};

@@ -1,0 +1,29 @@
+/**
+ * One minimum's sharpness measures as labelled rows — each number with the solver that produced it
+ * and its convergence, each stochastic estimate with its 95 % interval — for every place that shows
+ * a single probed minimum: `probe --checkpoint` and `probe --weights` print these lines, and the
+ * imported model's report.md tabulates them, so the two commands show the same measures. Each
+ * measure declares its own rows (measure.ts `table`); this module orders and formats them.
+ */
+import type { Bounds, Sharpness } from './results';
+import type { Measure } from './measure';
+
+export interface SharpnessRow {
+  measure: string;
+  value: string;
+}
+
+export const f = (x: number, digits = 4) => (Number.isFinite(x) ? x.toPrecision(digits) : String(x));
+
+export const state = (converged: boolean) => (converged ? 'converged' : 'NOT converged');
+
+/** "v [low, high]" with the interval, or "v [interval undefined]" (too few probes). */
+export function withBounds(value: number, b: Bounds | undefined, digits = 4): string {
+  const ok = b && Number.isFinite(b.low) && Number.isFinite(b.high);
+  return `${f(value, digits)} ${ok ? `[${f(b.low, digits)}, ${f(b.high, digits)}]` : '[interval undefined]'}`;
+}
+
+/** The measures' rows in table order. */
+export function tableRows(measures: readonly Measure[], s: Sharpness): SharpnessRow[] {
+  return measures.flatMap((m) => (m.table ? [m.table] : [])).sort((a, b) => a.order - b.order).flatMap((t) => t.rows(s));
+}

@@ -1,0 +1,15 @@
+/**
+ * The study-level measures in the order they run (study-measure.ts describes the two kinds); the
+ * per-minimum measures are src/measures/registry.ts.
+ */
+import type { StudyMeasure, TrainingMeasure } from './study-measure';
+import { duringTrainingMeasure } from './during-training';
+import { trainingSharpnessMeasure } from './training-sharpness';
+import { rescalingMeasure } from './rescaling-run';
+import { eosMeasure } from './eos';
+
+/** At each λmax check of a training run, in this order (a failing one stops the run's checks). */
+export const TRAINING_MEASURES: readonly TrainingMeasure[] = [duringTrainingMeasure, trainingSharpnessMeasure];
+
+/** Once per study, after its runs. */
+export const STUDY_MEASURES: readonly StudyMeasure[] = [rescalingMeasure, eosMeasure];
