@@ -12,7 +12,7 @@ import type { GpuDataset } from '../data/gpu-dataset';
 import type { OptimizerConfig } from '../optim/optimizer';
 import type { InvariantSettings } from './invariant';
 import type { Eigenpairs, NoiseSettings } from './noise';
-import type { MeasuredParts, Sharpness, Solvers } from './results';
+import type { MeasuredParts, ProbedRun, Sharpness, Solvers } from './results';
 import type { SharpnessRow } from './table';
 
 export type { Eigenpairs } from './noise';
@@ -107,6 +107,11 @@ export interface Measure {
   lines?: (r: MeasuredParts) => string[];
   /** Its section of one minimum's report.md (the imported model's report), Markdown lines. */
   section?: (r: MeasuredParts) => string[];
+  /**
+   * Its section of the study's report.md, from the probed runs of every configuration (the study
+   * report places the registry's sections after its own tables, in registry order); [] to leave itself out.
+   */
+  studySection?: (runs: readonly ProbedRun[]) => string[];
   /** Its note in the study's one-line summary of a finished run, when it has one and measured. */
   summary?: (r: MeasuredParts) => string | null;
 }

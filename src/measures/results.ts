@@ -123,5 +123,16 @@ export interface MeasuredParts {
   noise?: NoiseResult | null;
 }
 
+/** What a study-report section of a measure reads of each run (the study's RunResult has these fields). */
+export interface ProbedRun {
+  configuration: string;
+  seed: number;
+  /** false: spent its budget above the loss target (measured on a slope); absent where no stopping rule applied. */
+  converged?: boolean;
+  diverged: unknown;
+  sharpness: Sharpness | null;
+}
+
 /** A run record's measured fields before (or without) any measure. */
 export const UNMEASURED: MeasuredParts = { sharpness: null, slice: null, density: null };
+

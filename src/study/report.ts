@@ -16,6 +16,7 @@
  * one entry in that list.
  */
 import { mean } from '../util/stats';
+import { MEASURES } from '../measures/registry';
 import { formatDuration, plural } from '../util/words';
 import type { Correlation, DataUsed, Estimate, RunResult, Sharpness, StudyResult } from './results';
 import type { SettingsSource } from './config';
@@ -335,8 +336,13 @@ function plotsSection(_result: StudyResult, charts: string[]): string[] {
 /** The report, in order. Add a section here (a function in its own module) to extend it. */
 export const REPORT_SECTIONS: ReportSection[] = [
   headerSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection, invariantSection,
-  noiseSection, eosSection, referenceSection, plotsSection,
+  noiseSection, measureSections, eosSection, referenceSection, plotsSection,
 ];
+
+/** The registry's measures' own sections (Measure.studySection), in registry order. */
+function measureSections(result: StudyResult): string[] {
+  return MEASURES.flatMap((m) => m.studySection?.(result.runs) ?? []);
+}
 
 export function reportMarkdown(result: StudyResult, charts: string[]): string {
   return REPORT_SECTIONS.flatMap((section) => section(result, charts)).join('\n');
