@@ -64,9 +64,7 @@ export async function sampleGradientNorms(model: Mlp, data: GpuDataset, chunkSiz
   let plan: SampleNormsPlan | undefined;
   try {
     plan = await SampleNormsPlan.prepare(model, { data, gradient, norms, chunkSize });
-    const encoder = model.gpu.device.createCommandEncoder();
-    plan.encode(encoder);
-    model.gpu.device.queue.submit([encoder.finish()]);
+    model.gpu.submit((encoder) => plan!.encode(encoder));
     return { norms: (await norms.read()) as Float32Array, gradient: (await gradient.read()) as Float32Array };
   } finally {
     plan?.destroy();
