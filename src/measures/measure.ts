@@ -39,6 +39,8 @@ export interface ProbeSettings {
   invariant?: InvariantSettings;
   /** Gradient noise and stationary spread; skipped when absent or directions is 0. */
   noise?: NoiseSettings;
+  /** The gradient noise scale (noise-scale.ts); on unless false. */
+  noiseScale?: boolean;
   /** Directions per block pass (default BLOCK_SIZE, the config's probe.blockSize); 1 runs the single-vector solvers (the tests' reference). */
   blockSize?: number;
 }

@@ -14,6 +14,7 @@ import { sliceMeasure } from './slice';
 import { perturbationMeasure } from './perturbation';
 import { invariantMeasure } from './invariant';
 import { noiseMeasure } from './noise';
+import { noiseScaleMeasure } from './noise-scale';
 import { tableRows, type SharpnessRow } from './table';
 import type { MeasuredParts, Sharpness } from './results';
 
@@ -28,6 +29,7 @@ export const MEASURES: readonly Measure[] = [
   perturbationMeasure,
   invariantMeasure,
   noiseMeasure,
+  noiseScaleMeasure,
 ];
 
 /** The registry's rows of one minimum's sharpness table. */

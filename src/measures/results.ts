@@ -63,6 +63,8 @@ export interface Sharpness {
   relativeFlatnessNormalized?: number;
   relativeFlatnessNormalizedInterval?: Bounds;
   relativeFlatnessDecay?: number;
+  /** The gradient noise scale on the probe set (probe.noiseScale); absent when off or in results written before it was measured. */
+  noiseScale?: NoiseScaleResult;
   /** The Gauss–Newton matrix's λmax and trace; absent in results written before they were measured. */
   ggn?: GaussNewtonSharpness;
   /** The solver behind each number, as the report and the CLI name it. */
@@ -136,3 +138,19 @@ export interface ProbedRun {
 /** A run record's measured fields before (or without) any measure. */
 export const UNMEASURED: MeasuredParts = { sharpness: null, slice: null, density: null };
 
+/**
+ * The gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish et al. 2018) of the probe set at the
+ * minimum (probe/noise-scale.ts): the batch size at which a minibatch gradient's noise equals its
+ * signal, beside the batch size the run trained with. Per layer too (layer 0 the first).
+ */
+export interface NoiseScaleResult {
+  bSimple: number;
+  /** 95 % bootstrap interval over samples (linearised; see probe/noise-scale.ts). */
+  interval: Bounds;
+  traceSigma: number;
+  gradNormSq: number;
+  samples: number;
+  perLayer: { bSimple: number; traceSigma: number; gradNormSq: number }[];
+  /** The batch size the run trained with (0 when unknown, e.g. imported weights). */
+  batchSize: number;
+}

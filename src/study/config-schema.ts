@@ -132,6 +132,8 @@ const ProbeSchema = strict({
   duringMaxIter: posInt().default(20).describe('Power iterations of each during-training λmax at most.'),
   noise: NoiseSchema,
   invariant: InvariantSchema,
+  noiseScale: z.boolean(must('true or false')).default(true)
+    .describe('The gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish et al. 2018) from per-sample gradient norms, with its interval (src/measures/noise-scale.ts).'),
 }).check(across((p, fail) => {
   if (p.traceMaxSamples < p.traceSamples) fail(['traceMaxSamples'], `(${p.traceMaxSamples}) must be at least probe.traceSamples (${p.traceSamples})`);
   if (p.topK > p.blockSize) fail(['topK'], `(${p.topK}) must be at most probe.blockSize (${p.blockSize}): the top-k are the block solver's Ritz values`);
