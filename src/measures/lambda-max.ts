@@ -31,7 +31,7 @@ async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
         ...topK(top.values, top.residuals, top.converged), twoOverEta: ctx.training.twoOverEta,
       },
       solvers: { lambdaMax: blockEigenLabel(k, eig.iterations), topK: 'block subspace iteration (Ritz vectors of the λmax solve)' },
-      eigenpairs: { values: top.values, vectors }, hvps: eig.hvps,
+      eigenpairs: { values: top.values, vectors, resolved: resolvedPairs(top.values, top.residuals) }, hvps: eig.hvps,
     };
   } finally {
     op.destroy();

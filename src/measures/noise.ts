@@ -92,6 +92,8 @@ export interface NoiseResult {
   continuation: { steps: number; burnIn: number; recordEvery: number; batches: number; stepsRun: number } | null;
   /** Why the spread was not measured or fitted, when it was not. */
   note: string | null;
+  /** Near-degenerate eigenpairs passed over for the directions (Eigenpairs.resolved); absent in older results. */
+  unresolvedSkipped?: number;
   seconds: number;
 }
 
@@ -107,6 +109,12 @@ export interface NoiseRun {
 export interface Eigenpairs {
   values: number[];
   vectors: Float32Array;
+  /**
+   * Whether each pair's gap to its neighbours exceeds its residual (lambda-max.ts resolvedPairs): a
+   * near-degenerate pair's vector may be any mix of the two eigenvectors, so directional measures
+   * (the noise c_i and spread σ²_i along it) skip it. Absent: every pair counts as resolved.
+   */
+  resolved?: boolean[];
 }
 
 export async function measureNoise(
@@ -115,10 +123,13 @@ export async function measureNoise(
 ): Promise<NoiseResult> {
   const t0 = performance.now();
   const P = model.layout.size;
-  const top = Math.min(s.directions, eigen.values.length);
-  if (top < 1) throw new Error('noise: no eigenvectors to measure along (probe.noise.directions is 0 or the probe found none)');
+  // The first s.directions pairs that are told apart from their neighbours, in the solver's order.
+  const usable = eigen.values.map((_, i) => i).filter((i) => eigen.resolved?.[i] !== false).slice(0, s.directions);
+  const unresolved = (usable.length ? usable.at(-1)! + 1 : 0) - usable.length;
+  const top = usable.length;
+  if (top < 1) throw new Error('noise: no resolved eigenvectors to measure along (probe.noise.directions is 0, or the probe found none told apart from its neighbours)');
   const opt = run.optimizer ? resolveOptimizerConfig(run.optimizer) : null;
-  const eigenRows = Array.from({ length: top }, (_, i) => unit(eigen.vectors.subarray(i * P, (i + 1) * P)));
+  const eigenRows = usable.map((i) => unit(eigen.vectors.subarray(i * P, (i + 1) * P)));
   const bulkRows = bulkDirections(eigenRows, s.bulk, P, run.seed);
   const rows = [...eigenRows, ...bulkRows];
   const m = rows.length;
@@ -127,7 +138,7 @@ export async function measureNoise(
     const flat = new Float32Array(m * P);
     rows.forEach((r, i) => flat.set(r, i * P));
     U.write(flat);
-    const lambda = [...eigen.values.slice(0, top)];
+    const lambda = usable.map((i) => eigen.values[i]);
     if (bulkRows.length > 0) {
       await stage(`curvature along ${bulkRows.length} bulk directions (one block HVP)`);
       lambda.push(...await rayleighQuotients(model, data, flat.subarray(top * P), bulkRows.length, run.chunkSize));
@@ -190,7 +201,7 @@ export async function measureNoise(
     return {
       samples: noise.samples, batchSize: run.batchSize, optimizer: opt?.kind ?? 'none', lr: opt?.lr ?? null, momentum: opt?.kind === 'sgd' ? opt.momentum : 0,
       weightDecay: opt?.weightDecay ?? 0, directions, correlation, noiseSlope, noiseSlopeTop, spreadSlope, medianRatio, continuation, note,
-      seconds: (performance.now() - t0) / 1000,
+      unresolvedSkipped: unresolved, seconds: (performance.now() - t0) / 1000,
     };
   } finally {
     U.destroy();
@@ -299,6 +310,7 @@ export function noiseSummary(n: NoiseResult): string {
     `gradient noise along ${n.directions.length} directions: log c vs log λ slope γ = ${slopeText(n.noiseSlope)}; top eigen-directions only ${slopeText(n.noiseSlopeTop)}`,
     n.continuation ? `stationary spread (${n.continuation.stepsRun} steps): log σ² vs log λ' slope ${slopeText(n.spreadSlope)}, median σ²/predicted ${precise(n.medianRatio)}` : '',
     n.note ? `note: ${n.note}` : '',
+    n.unresolvedSkipped ? `passed over ${n.unresolvedSkipped} near-degenerate eigenpair${n.unresolvedSkipped === 1 ? '' : 's'} (gap to a neighbour below the residual: the vector is not resolved)` : '',
     `(${n.seconds.toFixed(1)} s)`,
   ].filter(Boolean).join('\n');
 }

@@ -164,6 +164,8 @@ const SHAPE = {
   logEvery: posInt().default(25).describe('Steps between loss readbacks (and divergence checks).'),
   probe: ProbeSchema,
   eos: EosSchema.describe('Edge of stability: full-batch GD traces and the during-training sharpness measures (src/study/eos-config.ts).'),
+  reproduction: z.boolean(must('true or false')).default(true)
+    .describe('Train every configuration named as in the published table (Adam_Default, Sharp_SGD_HighLR, Flat_SGD_LowLR) for the whole budget, train.maxEpochs, and measure its λmax: the reference study\'s equal-budget protocol, reported beside the published numbers (src/study/reproduction.ts).'),
   sweep: SweepSchema,
 };
 

@@ -19,6 +19,7 @@ import { Tensor } from '../gpu/tensor';
 import { prepareMinibatchSteps } from '../train/minibatch-steps';
 import { resolveOptimizerConfig } from '../optim/optimizer';
 import type { RunConfig, StudyConfig } from './config';
+import { isReference, reproduces } from './reproduction';
 import { formatDuration } from '../util/words';
 
 /** A pass the estimate times: its kind, the rows it runs over and, for a block pass, its directions. */
@@ -94,6 +95,17 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
     // The Gauss–Newton block pass drops terms of the Hessian's: priced as one, an upper bound.
     add('probe: Gauss–Newton λmax and trace', { kind: 'block', set: 'probe', k }, p.maxIter + Math.ceil(p.traceMaxSamples / k));
     add('probe: slice and perturbation', { kind: 'forward', set: 'probe' }, (p.slice?.steps ?? 0) + p.perturbation.samples + 1);
+    if (p.noiseScale) {
+      // The per-sample norms ride on a gradient pass; the interval's tangent pass is priced as a block pass, an upper bound.
+      add('probe: gradient noise scale', { kind: 'gradient', set: 'probe' }, 1);
+      add('probe: gradient noise scale', { kind: 'block', set: 'probe', k }, 1);
+    }
+    if (reproduces(config) && isReference(run.name)) {
+      // Trained again for the whole budget (unless it spent it anyway), then its λmax.
+      add('equal-budget reproduction', { kind: 'step', batch }, steps);
+      add('equal-budget reproduction', { kind: 'forward', set: 'train' }, config.train.maxEpochs);
+      add('equal-budget reproduction', { kind: 'block', set: 'probe', k }, p.maxIter);
+    }
     if (p.noise.directions > 0) {
       // Per-sample directional derivatives and the bulk directions' λ: a block pass each.
       add('gradient noise', { kind: 'block', set: 'probe', k }, 2);

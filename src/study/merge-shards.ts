@@ -94,7 +94,8 @@ export async function mergeShards(dirs: string[], out: string, log: (line: strin
   const parts: StudyParts = {
     startedAt: records.map(({ r }) => r.startedAt).sort()[0], finishedAt: records.map(({ r }) => r.finishedAt).sort().at(-1)!,
     adapter: first.r.adapter, versions: first.r.versions, config: first.r.config,
-    ...(first.r.settings ? { settings: first.r.settings } : {}), data: first.r.data, runs, missing, eos: last.eos ?? null,
+    ...(first.r.settings ? { settings: first.r.settings } : {}), data: first.r.data, runs, missing,
+    ...reproduction(records.map(({ r }) => r), planned.map(({ run, seed }) => key(run.name, seed))), eos: last.eos ?? null,
     ...rescaling(records.map(({ r }) => r), runs), estimate: estimates.length ? sumCosts(estimates) : null,
   };
   const result = completeStudy(parts);
@@ -105,6 +106,15 @@ export async function mergeShards(dirs: string[], out: string, log: (line: strin
   }
   await claimStudyDir(out, false);
   return { result, files: await writeStudyOutputs(result, out) };
+}
+
+/** Each shard reproduced its own runs: theirs together, in the study's run order (absent when the shards predate it). */
+function reproduction(records: ShardRecord[], order: string[]): Pick<StudyParts, 'reproduction'> {
+  if (records.every((r) => r.reproduction === undefined)) return {};
+  const parts = records.flatMap((r) => (r.reproduction ? [r.reproduction] : []));
+  if (parts.length === 0) return { reproduction: null };
+  const rank = (r: { configuration: string; seed: number }) => order.indexOf(`${r.configuration}-s${r.seed}`);
+  return { reproduction: { epochs: parts[0].epochs, runs: parts.flatMap((p) => p.runs).sort((a, b) => rank(a) - rank(b)) } };
 }
 
 /** The rescaling check of the study's candidate run, from the shard that checked it (each checked its own). */

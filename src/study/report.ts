@@ -17,6 +17,9 @@
  */
 import { mean } from '../util/stats';
 import { MEASURES } from '../measures/registry';
+import { formatEstimate } from './format';
+import { REFERENCE, reproductionSection } from './reproduction';
+import { sharpeningSection } from './sharpening';
 import { formatDuration, plural } from '../util/words';
 import type { Correlation, DataUsed, Estimate, RunResult, Sharpness, StudyResult } from './results';
 import type { SettingsSource } from './config';
@@ -28,20 +31,6 @@ import { invariantSection } from './rescaling';
 import {
   configurationMeans, extremes, finiteMean, mainCorrelation, meanEstimate, separatedPairs, stabilityRatios, verdictOf, type ConfigurationMeans,
 } from './statistics';
-
-/** The reference study's numbers, shown beside ours. */
-export const REFERENCE = [
-  { configuration: 'Adam_Default', testAccuracy: 98.9, lambdaMax: 6.26 },
-  { configuration: 'Sharp_SGD_HighLR', testAccuracy: 98.14, lambdaMax: 9.14 },
-  { configuration: 'Flat_SGD_LowLR', testAccuracy: 91.72, lambdaMax: 246.19 },
-];
-
-/** "m [lo, hi]", or "m" when the interval is undefined, or "n/a". */
-export function formatEstimate(e: Estimate, digits: number, scale = 1): string {
-  if (!Number.isFinite(e.value)) return 'n/a';
-  const f = (x: number) => (x * scale).toFixed(digits);
-  return Number.isFinite(e.low) && Number.isFinite(e.high) ? `${f(e.value)} [${f(e.low)}, ${f(e.high)}]` : f(e.value);
-}
 
 const interval = (e: Estimate) => (Number.isFinite(e.low) ? `[${e.low.toFixed(2)}, ${e.high.toFixed(2)}]` : 'undefined (too few runs)');
 
@@ -316,7 +305,9 @@ function evidenceSection(result: StudyResult): string[] {
   ];
 }
 
-function referenceSection(): string[] {
+/** The published table alone, when the study did not reproduce it (reproduction off, or no configuration of that name). */
+function referenceSection(result: StudyResult): string[] {
+  if (reproductionSection(result).length > 0) return [];
   return [
     '## Reference study',
     '',
@@ -335,8 +326,8 @@ function plotsSection(_result: StudyResult, charts: string[]): string[] {
 
 /** The report, in order. Add a section here (a function in its own module) to extend it. */
 export const REPORT_SECTIONS: ReportSection[] = [
-  headerSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection, invariantSection,
-  noiseSection, measureSections, eosSection, referenceSection, plotsSection,
+  headerSection, reproductionSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection,
+  invariantSection, noiseSection, measureSections, sharpeningSection, eosSection, referenceSection, plotsSection,
 ];
 
 /** The registry's measures' own sections (Measure.studySection), in registry order. */

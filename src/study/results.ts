@@ -8,6 +8,7 @@ import type { AdapterReport } from '../gpu/context';
 import type { StepLog, Divergence } from '../train/trainer';
 import type { SettingsSource, StudyConfig } from './config';
 import type { EosStudy } from './eos';
+import type { Reproduction } from './reproduction';
 import type { TrainingSharpnessTrace } from './training-sharpness';
 import type { NoiseResult, RunFailure, Sharpness } from '../measures/results';
 
@@ -102,6 +103,8 @@ export interface StudyResult {
   correlations: Correlation[];
   /** The full-batch edge-of-stability traces (eos.enabled); absent or null when off. */
   eos?: EosStudy | null;
+  /** The reference configurations trained for an equal budget and probed for λmax (reproduction.ts); null when off, absent in older results. */
+  reproduction?: Reproduction | null;
   /** The Dinh rescaling check on one minimum (rescaling.ts), when probe.invariant.rescaleAlpha > 0. */
   rescaling?: RescalingResult;
   /** The cost bound stated before the runs started (cost-estimate.ts); null when every run had finished earlier, absent in older results. */

@@ -156,7 +156,7 @@ export async function runStudy(gpu: Gpu, config: StudyConfig, outDir: string, ho
         hooks.log(`${run.name} seed ${seed} took ${formatDuration(result.seconds)}; at that pace the ${plural(toRun, 'remaining run')} take ~${formatDuration(toRun * result.seconds)}`);
       }
     }
-    const ctx = { gpu, config, runs, outDir, probeData, train: split.train, log: hooks.log, progress: hooks.progress, signal: hooks.signal };
+    const ctx = { gpu, config, runs, outDir, probeData, trainData, testData, train: split.train, maxSteps: hooks.maxSteps, log: hooks.log, progress: hooks.progress, signal: hooks.signal };
     for (const m of STUDY_MEASURES) {
       const on = hooks.probe !== false && !hooks.signal?.aborted && m.enabled(config, hooks.shard);
       Object.assign(studyMeasured, on ? roundForStorage(await m.run(ctx)) : m.off);

@@ -52,8 +52,12 @@ export interface StudyMeasureContext {
   outDir: string;
   /** The probe set (probe.samples) on the GPU. */
   probeData: GpuDataset;
-  /** The training split, on the host. */
+  /** The training and test splits on the GPU (the runs' own), and the training split on the host. */
+  trainData: GpuDataset;
+  testData: GpuDataset;
   train: Dataset;
+  /** The runs' training cut (StudyHooks.maxSteps, the smoke tests'); a measure that trains applies it too. */
+  maxSteps?: number;
   log: (line: string) => void;
   progress?: (label: string, fraction: number, note: string) => void;
   signal?: AbortSignal;

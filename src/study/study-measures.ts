@@ -7,9 +7,10 @@ import { duringTrainingMeasure } from './during-training';
 import { trainingSharpnessMeasure } from './training-sharpness';
 import { rescalingMeasure } from './rescaling-run';
 import { eosMeasure } from './eos';
+import { reproductionMeasure } from './reproduction-run';
 
 /** At each λmax check of a training run, in this order (a failing one stops the run's checks). */
 export const TRAINING_MEASURES: readonly TrainingMeasure[] = [duringTrainingMeasure, trainingSharpnessMeasure];
 
 /** Once per study, after its runs. */
-export const STUDY_MEASURES: readonly StudyMeasure[] = [rescalingMeasure, eosMeasure];
+export const STUDY_MEASURES: readonly StudyMeasure[] = [reproductionMeasure, rescalingMeasure, eosMeasure];

@@ -78,6 +78,15 @@ describe(`measureNoise on a tiny trained net (seed ${seed})`, () => {
     expect(slow.continuation).toBeNull();
     expect(slow.note).toMatch(/relaxes too slowly for 400 steps \(it needs ≥ \d+\)/);
 
+    // A near-degenerate pair (gap below its residual) is passed over: the directions are the resolved pairs, in order.
+    const skip = await measureNoise(model, data, { ...settings, directions: 2, steps: 0 }, { optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 16, seed },
+      { values, vectors, resolved: [false, true, true] });
+    expect(skip.directions.filter((d) => d.kind === 'eigen').map((d) => d.lambda)).toEqual([values[1], values[2]]);
+    // The same directions' noise, whatever else shares the pass (block width may change the rounding, not the value).
+    skip.directions.filter((d) => d.kind === 'eigen').forEach((d, i) => expect(Math.abs(d.c - adam.directions[i + 1].c)).toBeLessThanOrEqual(1e-5 * adam.directions[i + 1].c));
+    expect(skip.unresolvedSkipped).toBe(1);
+    expect(adam.unresolvedSkipped).toBe(0);
+
     const run = (configuration: string, noise: NoiseResult) => ({ configuration, seed, noise }) as unknown as RunResult;
     const result = { config: mergeConfig(DEFAULT_CONFIG, { probe: { noise: settings } }), runs: [run('Sharp', sgd), run('Adam', adam)] } as StudyResult;
     const text = noiseSection(result).join('\n');
