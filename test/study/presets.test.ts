@@ -57,7 +57,12 @@ function cut(file: string): StudyConfig {
 
 const finite = (x: number | undefined | null) => typeof x === 'number' && Number.isFinite(x);
 
-describe('GPU presets at full data size, tiny budgets', { timeout: 3_600_000 }, () => {
+/**
+ * Opt-in (HESSIAN_GPU_PRESET_SMOKE=1): on lavapipe each preset takes about 20 min even cut this far (measured
+ * at load 14–17: ~1,000 s for its first run), more than the whole default suite, so the default run leaves
+ * it out; run it before a release and on a machine with a GPU (docs/study.md, "The GPU presets").
+ */
+describe.runIf(process.env.HESSIAN_GPU_PRESET_SMOKE === '1')('GPU presets at full data size, tiny budgets', { timeout: 3_600_000 }, () => {
   for (const file of ['full.json', 'sweep-full.json']) {
     it(`configs/${file} runs end to end`, async () => {
       const config = cut(file);
