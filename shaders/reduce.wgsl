@@ -32,17 +32,7 @@ override MODE: u32 = 0u;
 override ACCUMULATE: bool = false;
 override DUAL: bool = false;
 
-var<workgroup> shared_sum: array<f32, WG>;
-
-fn tree_sum(lid: u32, value: f32) -> f32 {
-  shared_sum[lid] = value;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { shared_sum[lid] += shared_sum[lid + stride]; }
-    workgroupBarrier();
-  }
-  return shared_sum[0];
-}
+//#include "tree_sum.wgsl"
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

@@ -24,25 +24,12 @@ struct Params {
 
 override WG: u32 = 64u;
 
-var<workgroup> shared_sum: array<f32, WG>;
+//#include "tree_sum.wgsl"
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> delta: array<f32>;
 @group(0) @binding(2) var<storage, read> act: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
-fn tree_sum(lid: u32, value: f32) -> f32 {
-  shared_sum[lid] = value;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { shared_sum[lid] += shared_sum[lid + stride]; }
-    workgroupBarrier();
-  }
-  let total = shared_sum[0];
-  // Every thread has read the total before the next sum overwrites the shared array.
-  workgroupBarrier();
-  return total;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {

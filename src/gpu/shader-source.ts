@@ -24,6 +24,7 @@ const SHADER_URLS = {
   'precondition.wgsl': new URL('../../shaders/precondition.wgsl', import.meta.url),
   'sample_tangent.wgsl': new URL('../../shaders/sample_tangent.wgsl', import.meta.url),
   'sample_norms.wgsl': new URL('../../shaders/sample_norms.wgsl', import.meta.url),
+  'tree_sum.wgsl': new URL('../../shaders/tree_sum.wgsl', import.meta.url),
 } as const;
 
 export type ShaderFile = keyof typeof SHADER_URLS;

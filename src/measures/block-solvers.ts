@@ -9,6 +9,16 @@ import { blockEigen, type BlockEigenResult } from '../probe/block-eigen';
 import { deflatedTrace, type DeflatedTrace } from '../probe/deflated-trace';
 import type { ProbeSettings } from './measure';
 
+/** Make an operator, run `body` on it, and destroy it whatever happens (every measure's operator lifetime). */
+export async function withOperator<O extends { destroy(): void }, T>(make: Promise<O>, body: (op: O) => Promise<T>): Promise<T> {
+  const op = await make;
+  try {
+    return await body(op);
+  } finally {
+    op.destroy();
+  }
+}
+
 type Stage = (text: string) => void | Promise<void>;
 type Budget = Pick<ProbeSettings, 'topK' | 'tol' | 'maxIter' | 'traceTarget' | 'traceSamples' | 'traceMaxSamples'>;
 

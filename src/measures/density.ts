@@ -6,6 +6,7 @@
 import { hessianBlockOperator } from '../probe/block-operator';
 import { hessianOperator } from '../probe/operator';
 import { spectralDensityBlock, spectralDensityGpu } from '../probe/lanczos';
+import { withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 
 async function density(ctx: MeasureContext): Promise<MeasureOutput> {
@@ -21,21 +22,15 @@ async function density(ctx: MeasureContext): Promise<MeasureOutput> {
   };
 
   async function blockDensity(c: MeasureContext) {
-    const op = await hessianBlockOperator(model, data, p.densityRuns, { chunkSize: p.chunkSize });
-    try {
+    return withOperator(hessianBlockOperator(model, data, p.densityRuns, { chunkSize: p.chunkSize }), async (op) => {
       return await spectralDensityBlock(op, { runs: p.densityRuns, steps: p.densitySteps, seed: c.seed });
-    } finally {
-      op.destroy();
-    }
+    });
   }
 
   async function singleDensity(c: MeasureContext) {
-    const op = await hessianOperator(model, data, { chunkSize: p.chunkSize });
-    try {
+    return withOperator(hessianOperator(model, data, { chunkSize: p.chunkSize }), async (op) => {
       return await spectralDensityGpu(op, { runs: p.densityRuns, steps: p.densitySteps, seed: c.seed });
-    } finally {
-      op.destroy();
-    }
+    });
   }
 }
 

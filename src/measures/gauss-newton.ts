@@ -5,15 +5,14 @@
  * the model's linearisation sees, without the gradient-weighted second-order terms.
  */
 import { ggnBlockOperator } from '../probe/block-operator';
-import { blockEigenLabel, deflatedLabel, topAndTrace } from './block-solvers';
+import { blockEigenLabel, deflatedLabel, topAndTrace, withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { f, state, withBounds } from './table';
 
 async function gaussNewton(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed } = ctx;
   const k = Math.max(ctx.blockSize, p.topK);
-  const op = await ggnBlockOperator(model, data, k, { chunkSize: p.chunkSize });
-  try {
+  return withOperator(ggnBlockOperator(model, data, k, { chunkSize: p.chunkSize }), async (op) => {
     const { eig, trace } = await topAndTrace(op, p, seed, (text) => ctx.stage(`Gauss–Newton ${text}`));
     const [top] = eig.groups;
     return {
@@ -27,9 +26,7 @@ async function gaussNewton(ctx: MeasureContext): Promise<MeasureOutput> {
         },
       },
     };
-  } finally {
-    op.destroy();
-  }
+  });
 }
 
 export const gaussNewtonMeasure: Measure = {

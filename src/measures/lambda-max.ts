@@ -8,7 +8,7 @@ import { hessianBlockOperator } from '../probe/block-operator';
 import { hessianOperator } from '../probe/operator';
 import { topEigenvalue } from '../probe/power';
 import { lanczosEigen } from '../probe/lanczos';
-import { blockEigenLabel, blockTop } from './block-solvers';
+import { blockEigenLabel, blockTop, withOperator } from './block-solvers';
 import { BLOCK_SIZE, PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { f, state } from './table';
 import type { Sharpness } from './results';
@@ -20,8 +20,7 @@ export function resolvedPairs(values: readonly number[], residuals: readonly num
 
 async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed, blockSize: k } = ctx;
-  const op = await hessianBlockOperator(model, data, k, { chunkSize: p.chunkSize });
-  try {
+  return withOperator(hessianBlockOperator(model, data, k, { chunkSize: p.chunkSize }), async (op) => {
     const { eig, vectors } = await blockTop(op, p, seed, ctx.stage);
     const [top] = eig.groups;
     return {
@@ -33,15 +32,12 @@ async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
       solvers: { lambdaMax: blockEigenLabel(k, eig.iterations), topK: 'block subspace iteration (Ritz vectors of the λmax solve)' },
       eigenpairs: { values: top.values, vectors, resolved: resolvedPairs(top.values, top.residuals) }, hvps: eig.hvps,
     };
-  } finally {
-    op.destroy();
-  }
+  });
 }
 
 async function singlePath(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed } = ctx;
-  const op = await hessianOperator(model, data, { chunkSize: p.chunkSize });
-  try {
+  return withOperator(hessianOperator(model, data, { chunkSize: p.chunkSize }), async (op) => {
     await ctx.stage('λmax (power iteration)');
     const power = await topEigenvalue(op, { tol: p.tol, maxIter: p.maxIter, seed, vector: true });
     const topVector = (await power.vector.read()) as Float32Array;
@@ -57,9 +53,7 @@ async function singlePath(ctx: MeasureContext): Promise<MeasureOutput> {
       solvers: { lambdaMax: `power iteration (${power.iterations} iterations)`, topK: `Lanczos (${p.densitySteps} steps)` },
       eigenpairs: { values: [power.eigenvalue], vectors: topVector }, hvps: power.hvps + eig.hvps,
     };
-  } finally {
-    op.destroy();
-  }
+  });
 }
 
 function topK(values: number[], residuals: number[], converged: boolean[]): Partial<Sharpness> {

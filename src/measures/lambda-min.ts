@@ -5,6 +5,7 @@
  */
 import { hessianOperator } from '../probe/operator';
 import { lowestEigenpairs } from '../probe/lowest';
+import { withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { f, state } from './table';
 
@@ -13,17 +14,14 @@ async function lambdaMin(ctx: MeasureContext): Promise<MeasureOutput> {
   const scale = ctx.sharpness.lambdaMax;
   if (scale === undefined) throw new Error('λmin: no λmax to scale its tolerance by (the λmax measure runs first)');
   await ctx.stage(`λmin (restarted Lanczos at the negative end, ≤ ${s.lambdaMin.cycles} × ${s.lambdaMin.steps} steps)`);
-  const op = await hessianOperator(model, data, { chunkSize: s.chunkSize });
-  try {
+  return withOperator(hessianOperator(model, data, { chunkSize: s.chunkSize }), async (op) => {
     const low = await lowestEigenpairs(op, { want: s.lambdaMin.pairs, steps: s.lambdaMin.steps, cycles: s.lambdaMin.cycles, tol: s.tol, scale, seed });
     return {
       sharpness: { lambdaMin: low.values[0], lambdaMinResidual: low.residuals[0], lambdaMinConverged: low.converged[0], lambdaMinResolved: low.resolved[0] },
       solvers: { lambdaMin: `restarted Lanczos at the negative end (${low.cycles} of ≤ ${s.lambdaMin.cycles} cycles × ${s.lambdaMin.steps} steps, explicit residuals)` },
       hvps: low.hvps,
     };
-  } finally {
-    op.destroy();
-  }
+  });
 }
 
 export const lambdaMinMeasure: Measure = {

@@ -8,38 +8,33 @@ import { hessianBlockOperator } from '../probe/block-operator';
 import { hessianOperator } from '../probe/operator';
 import { hutchinsonTrace } from '../probe/hutchinson';
 import { probeBounds } from '../util/bootstrap';
-import { blockTrace, deflatedLabel } from './block-solvers';
+import { blockTrace, deflatedLabel, withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { withBounds } from './table';
 
 async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed } = ctx;
-  if (!ctx.eigenpairs) throw new Error('trace: no eigenpairs to deflate (the λmax measure runs first)');
-  const op = await hessianBlockOperator(model, data, ctx.blockSize, { chunkSize: p.chunkSize });
-  try {
-    const t = await blockTrace(op, ctx.eigenpairs.vectors, p, seed, ctx.stage);
+  const eigen = ctx.eigenpairs;
+  if (!eigen) throw new Error('trace: no eigenpairs to deflate (the λmax measure runs first)');
+  return withOperator(hessianBlockOperator(model, data, ctx.blockSize, { chunkSize: p.chunkSize }), async (op) => {
+    const t = await blockTrace(op, eigen.vectors, p, seed, ctx.stage);
     return {
       sharpness: { trace: t.trace, traceInterval: { low: t.low, high: t.high }, traceProbes: t.samples, traceDeflated: t.rank, traceStop: t.stop },
       solvers: { trace: deflatedLabel(p, t) }, hvps: t.hvps,
     };
-  } finally {
-    op.destroy();
-  }
+  });
 }
 
 async function singlePath(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed } = ctx;
-  const op = await hessianOperator(model, data, { chunkSize: p.chunkSize });
-  try {
+  return withOperator(hessianOperator(model, data, { chunkSize: p.chunkSize }), async (op) => {
     await ctx.stage('trace (Hutchinson)');
     const t = await hutchinsonTrace(op, { samples: p.traceSamples, seed });
     return {
       sharpness: { trace: t.trace, traceInterval: probeBounds(t.estimates), traceProbes: t.samples, traceDeflated: 0, traceStop: 'fixed' },
       solvers: { trace: `Hutchinson (${p.traceSamples} Rademacher probes)` }, hvps: t.hvps,
     };
-  } finally {
-    op.destroy();
-  }
+  });
 }
 
 export const traceMeasure: Measure = {

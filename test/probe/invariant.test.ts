@@ -53,21 +53,8 @@ function refAscent(p: Problem, rho: number, eta: number, steps: number): number[
 
 /** Exact κ = Σ_{s,s'} ⟨w_s, w_s'⟩ Σ_j H_{(s,j),(s',j)} from the dense float64 Hessian. */
 function exactKappa(H: Float64Array, params: ArrayLike<number>, layout: ParamLayout, layer: number): number {
-  const P = layout.size;
-  const { inDim, outDim, weightOffset: o } = layout.layers[layer];
-  let kappa = 0;
-  for (let s = 0; s < outDim; s++) {
-    for (let t = 0; t < outDim; t++) {
-      let inner = 0;
-      let trace = 0;
-      for (let j = 0; j < inDim; j++) {
-        inner += params[o + s * inDim + j] * params[o + t * inDim + j];
-        trace += H[(o + s * inDim + j) * P + o + t * inDim + j];
-      }
-      kappa += inner * trace;
-    }
-  }
-  return kappa;
+  // κ as defined is the authors' protocol with every feature's σ taken as 1 and no weight decay.
+  return exactKappaNormalised(H, params, layout, layer, new Float64Array(layout.layers[layer].inDim).fill(1), 0);
 }
 
 /** σ_j of the layer's input features over the batch (population std), from the float64 reference forward pass. */
