@@ -131,6 +131,19 @@ const METRICS: { id: string; name: string; value: (r: SessionRun) => number | nu
     id: 'relative-flatness', name: 'Relative flatness (last layer)', value: (r) => r.result.sharpness?.relativeFlatness, format: digits(4),
     text: (r) => withInterval(r.result.sharpness?.relativeFlatness, r.result.sharpness?.relativeFlatnessInterval),
   },
+  {
+    id: 'relative-flatness-normalized', name: "Relative flatness, authors' protocol (features at unit std)", value: (r) => r.result.sharpness?.relativeFlatnessNormalized, format: digits(4),
+    text: (r) => withInterval(r.result.sharpness?.relativeFlatnessNormalized, r.result.sharpness?.relativeFlatnessNormalizedInterval),
+  },
+  { id: 'ggn-lambda-max', name: 'Gauss–Newton λmax', value: (r) => r.result.sharpness?.ggn?.lambdaMax, format: digits(5) },
+  {
+    id: 'ggn-trace', name: 'Gauss–Newton trace (deflated Hutchinson)', value: (r) => r.result.sharpness?.ggn?.trace, format: digits(4),
+    text: (r) => withInterval(r.result.sharpness?.ggn?.trace, r.result.sharpness?.ggn?.traceInterval),
+  },
+  {
+    id: 'noise-scale', name: 'Gradient noise scale B_simple = tr(Σ)/‖G‖²', value: (r) => r.result.sharpness?.noiseScale?.bSimple, format: digits(4),
+    text: (r) => withInterval(r.result.sharpness?.noiseScale?.bSimple, r.result.sharpness?.noiseScale?.interval),
+  },
   { id: 'two-over-eta', name: '2/η (SGD)', value: (r) => r.result.sharpness?.twoOverEta, format: digits(4) },
 ];
 
