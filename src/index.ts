@@ -62,5 +62,12 @@ export type { RunResult, StudyResult, Sharpness, Bounds, Correlation, DataUsed, 
 export type { StudyCost } from './study/cost-estimate';
 export type { NoiseResult, NoiseDirection, NoiseSettings } from './measures/noise';
 export type { SlopeFit } from './util/bootstrap';
+export type { MeasuredParts, NoiseScaleResult, ProbedRun } from './measures/results';
+export type { Stage } from './measures/probe-run';
+export type { InvariantSettings } from './measures/invariant';
+export type { SharpnessRow } from './measures/table';
+export type { Reproduction, BudgetRun } from './study/reproduction';
+export type { ProbedMinimum } from './study/imported-run';
+export type { UniformLayout, UniformValues, ScalarType } from './gpu/uniform';
 export { Rng } from './util/rng';
 export { ENGINE_VERSION } from './version';

@@ -12,7 +12,7 @@ import { BLOCK_SIZE, type Eigenpairs, type Measure, type MeasureContext, type Pr
 import { MEASURES } from './registry';
 import type { MeasuredParts, RunFailure, Sharpness, Solvers } from './results';
 
-type Stage = (text: string) => void | Promise<void>;
+export type Stage = (text: string) => void | Promise<void>;
 
 export interface MeasureOptions {
   seed: number;
