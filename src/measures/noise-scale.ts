@@ -6,10 +6,9 @@
  * run trained with: a batch far below B_simple trained in the noise-dominated regime.
  */
 import { gradientNoiseScale } from '../probe/noise-scale';
-import { meanInterval } from '../util/bootstrap';
 import type { ProbedRun } from './results';
 import type { Measure } from './measure';
-import { f } from './table';
+import { f, overSeeds } from './table';
 
 export const noiseScaleMeasure: Measure = {
   name: 'noise-scale',
@@ -39,16 +38,6 @@ export const noiseScaleMeasure: Measure = {
     }] : []),
   },
 };
-
-const g3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : 'n/a');
-
-/** Mean over seeds with its 95 % percentile-bootstrap interval (the study's interval settings), or the value alone for one seed. */
-function overSeeds(values: number[]): string {
-  const v = values.filter(Number.isFinite);
-  if (v.length === 0) return 'n/a';
-  const ci = meanInterval(v, { level: 0.95, resamples: 2000, seed: 0 });
-  return Number.isFinite(ci.low) ? `${g3(ci.estimate)} [${g3(ci.low)}, ${g3(ci.high)}]` : g3(ci.estimate);
-}
 
 /** Per configuration: B_simple over seeds beside the batch size it trained with, and per layer. */
 function studySection(runs: readonly ProbedRun[]): string[] {

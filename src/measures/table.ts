@@ -5,6 +5,7 @@
  * imported model's report.md tabulates them, so the two commands show the same measures. Each
  * measure declares its own rows (measure.ts `table`); this module orders and formats them.
  */
+import { meanInterval } from '../util/bootstrap';
 import type { Bounds, Sharpness } from './results';
 import type { Measure } from './measure';
 
@@ -26,4 +27,14 @@ export function withBounds(value: number, b: Bounds | undefined, digits = 4): st
 /** The measures' rows in table order. */
 export function tableRows(measures: readonly Measure[], s: Sharpness): SharpnessRow[] {
   return measures.flatMap((m) => (m.table ? [m.table] : [])).sort((a, b) => a.order - b.order).flatMap((t) => t.rows(s));
+}
+
+const g3 = (x: number) => (!Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 1000 ? x.toFixed(0) : x.toPrecision(3));
+
+/** Mean over seeds with its 95 % percentile-bootstrap interval (the study's interval settings), or the value alone for one seed. */
+export function overSeeds(values: number[]): string {
+  const v = values.filter(Number.isFinite);
+  if (v.length === 0) return 'n/a';
+  const ci = meanInterval(v, { level: 0.95, resamples: 2000, seed: 0 });
+  return Number.isFinite(ci.low) ? `${g3(ci.estimate)} [${g3(ci.low)}, ${g3(ci.high)}]` : g3(ci.estimate);
 }
