@@ -61,8 +61,18 @@ export async function reproduceReference(ctx: StudyMeasureContext): Promise<Repr
       continue;
     }
     ctx.progress?.(label, i / runs.length, 'training for the whole budget');
-    const b = await budgetRun(ctx, r);
-    if (!b) continue;
+    let b: BudgetRun | null;
+    try {
+      b = await budgetRun(ctx, r);
+    } catch (err) {
+      // One failed run never takes down the study: it is left out of the table, which counts the runs it has.
+      ctx.log(`${label}: failed (${(err as Error).message}); left out of the reproduction, the study goes on`);
+      continue;
+    }
+    if (!b) {
+      ctx.log(`${label}: ${ctx.signal?.aborted ? 'stopped' : 'diverged'} before the end of the budget; left out of the reproduction`);
+      continue;
+    }
     out.push(b);
     ctx.log(`${label}: test acc ${(100 * b.testAccuracy).toFixed(2)}%, λmax ${b.lambdaMax.toFixed(3)} after ${b.steps} steps`);
   }
