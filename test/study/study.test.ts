@@ -51,7 +51,8 @@ describe('the study pipeline', SLOW, () => {
     // What is being probed reaches the progress hook, run by run.
     expect([...stages].filter((t) => t.startsWith('Flat_SGD_LowLR seed 1: ')).map((t) => t.split(': ')[1].split(' (')[0]))
       .toEqual(['λmax and top-2', 'trace', 'spectral density', 'λmin', 'per-layer λmax', 'Gauss–Newton λmax and top-2', 'Gauss–Newton trace', '1D slice along the top eigenvector', 'perturbation sharpness',
-        'adaptive sharpness', 'relative flatness of the last layer', "relative flatness of the last layer in its authors' protocol", 'gradient noise and stationary spread along eigen- and bulk directions']);
+        'adaptive sharpness', 'relative flatness of the last layer', "relative flatness of the last layer in its authors' protocol", 'gradient noise and stationary spread along eigen- and bulk directions',
+        'gradient noise scale']);
     const files = await writeStudyOutputs(result, out);
     expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
       'eos-adam.svg', 'eos-full-batch.svg', 'eos-sgd.svg',
@@ -79,7 +80,8 @@ describe('the study pipeline', SLOW, () => {
     expect(report).toMatch(/Data: mnist-10k: 9,500 training samples \((\d+, ){9}\d+ of classes 0–9\), 500 test samples; probes on the first 300 training samples, λmax during training on the first 100\./);
     for (const name of ['Adam_Default', 'Sharp_SGD_HighLR', 'Flat_SGD_LowLR']) {
       const runs = saved.runs.filter((r) => r.configuration === name && !r.diverged);
-      const row = report.split('\n').find((l) => l.startsWith(`| ${name}`))!;
+      // The summary table's row (the reproduction table above it has rows of the same names).
+      const row = report.slice(report.indexOf('## Results')).split('\n').find((l) => l.startsWith(`| ${name}`))!;
       expect(row, `${name} row`).toBeDefined();
       const cells = row.split('|').map((c) => c.trim());
       // Test accuracy and λmax cells show the mean over seeds of what results.json holds, and its interval around it.
