@@ -11,9 +11,10 @@ import { GRAM_MAX_ROWS } from '../probe/vector-ops';
 import { BLOCK_SIZE } from '../measures/measure';
 import { didYouMean } from '../util/suggest';
 import { ACTIVATIONS, OPTIMIZER_KINDS, DATA_SOURCES, quoted } from '../vocabulary';
-import { across, choice, distinct, finite, must, name, nonNegInt, posInt, positive, strict } from './config-fields';
+import { across, choice, finite, must, name, nonNegInt, posInt, positive, strict } from './config-fields';
 import { EosSchema } from './eos-config';
-import { SweepSchema } from './sweep';
+import { SweepSchema, measureList, seedList, sweepConfigurations } from './sweep';
+import { RUN_MEASURE_NAMES } from './study-measures';
 
 /** Directions per block pass by default (the measures' choice, src/measures/measure.ts). */
 export { BLOCK_SIZE };
@@ -57,14 +58,18 @@ const OptimizerSchema = z.looseObject({ kind: choice(OPTIMIZER_KINDS) }, { error
   .describe('An optimizer config: kind (sgd, adam, adamw), lr, and the kind\'s options (sgd: momentum, nesterov, dampening, ' +
     'weightDecay; adam, adamw: beta1, beta2, eps, weightDecay), with PyTorch\'s defaults.') as unknown as z.ZodType<OptimizerConfig>;
 
+const oneConfiguration = { error: 'must list at least one configuration' };
+
 const RunSchema = strict({
   name: name().describe('Kept as in the reference study: Adam_Default, Sharp_SGD_HighLR, Flat_SGD_LowLR.'),
   optimizer: OptimizerSchema,
   batchSize: posInt().optional().describe("This configuration's batch size, overriding the shared `batchSize` (set by a sweep's grid)."),
+  seeds: seedList().optional().describe("This configuration's seeds, overriding the shared `seeds` (set by a sweep's `seeds`)."),
+  measures: measureList().optional().describe(
+    'Only these measures for this configuration: the during-training ones and those of the minimum, by name ' +
+    `(${RUN_MEASURE_NAMES.join(', ')}); absent = all that the probe and eos settings switch on (set by a sweep's \`measures\`).`),
 });
 
-const oneConfiguration = { error: 'must list at least one configuration' };
-const nonEmptySeeds = { error: 'must be a non-empty list of integers' };
 
 const NoiseSchema = strict({
   directions: nonNegInt().default(5).describe('Top eigenvectors used (at most probe.topK are available); 0 turns the whole measurement off.'),
@@ -149,7 +154,7 @@ const SHAPE = {
     maxEpochs: posInt().default(40).describe('The budget: a run that has not reached lossTarget by then is marked unconverged.'),
     lossTarget: positive().default(0.05).describe('A run stops at the first end of epoch whose full-training-set data loss is ≤ lossTarget.'),
   }).prefault({}).describe('When a run stops (src/train/trainer.ts says why a loss level rather than a change between epochs).'),
-  seeds: z.array(nonNegInt(), nonEmptySeeds).min(1, nonEmptySeeds).check(distinct('a seed')).default([0, 1, 2]),
+  seeds: seedList().default([0, 1, 2]),
   configurations: z.array(RunSchema, oneConfiguration).min(1, oneConfiguration).check(across((runs, fail) => {
     const names = new Set<string>();
     runs.forEach((run, i) => {
@@ -176,6 +181,14 @@ const acrossSections = across<z.output<z.ZodObject<typeof SHAPE>>>((c, fail) => 
     const below = Math.max(c.logEvery, p.duringEvery - (p.duringEvery % c.logEvery));
     fail(['probe', 'duringEvery'], `(${p.duringEvery}) must be a multiple of logEvery (${c.logEvery}): λmax is measured at log points only; ` +
       `use ${below} or ${below + c.logEvery}, or 0 for none`);
+  }
+  if (c.sweep?.alongside) {
+    const cells = sweepConfigurations(c.sweep);
+    // A config whose configurations already end with the cells is the expanded one (sweep.ts expandSweep).
+    const expanded = c.configurations.slice(-cells.length).map((r) => r.name).join() === cells.map((r) => r.name).join();
+    const names = new Set((expanded ? c.configurations.slice(0, -cells.length) : c.configurations).map((r) => r.name));
+    const clash = cells.find((cell) => names.has(cell.name));
+    if (clash) fail(['sweep'], `has a cell named '${clash.name}' like a configuration; rename that configuration (the grid runs alongside the configurations)`);
   }
   const inv = p.invariant;
   if (inv.rescaleAlpha > 0 && inv.rescaleLayer > c.hidden.length - 1) {

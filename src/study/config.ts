@@ -131,7 +131,8 @@ export interface SettingsSource {
 /**
  * The settings of DEFAULT_CONFIG a config file does not set, as paths: a whole absent section is
  * one path ('eos'), a partly set one lists its missing keys ('probe.invariant.rho'). `configurations`
- * counts as set when a sweep replaces it; `data` is replaced whole, so only its own optional keys can be defaulted.
+ * counts as set when a sweep replaces it, `sweep` when the file names its configurations; `data` and
+ * `sweep` are replaced whole, so they are defaulted whole or not at all.
  */
 export function defaultedSettings(patch: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -140,16 +141,19 @@ export function defaultedSettings(patch: Record<string, unknown>): string[] {
       out.push(path);
       return;
     }
-    if (!isObject(template) || !isObject(given) || path === 'data') return;
+    if (!isObject(template) || !isObject(given) || path === 'data' || path === 'sweep') return;
     for (const key of Object.keys(template)) walk(template[key], given[key], path ? `${path}.${key}` : key);
   };
-  walk(DEFAULT_CONFIG, patch.sweep ? { ...patch, configurations: true } : patch, '');
+  // A sweep that replaces the configurations sets them; configurations of the file's own set the sweep (none, mergeConfig).
+  const replacing = patch.sweep && !(isObject(patch.sweep) && patch.sweep.alongside);
+  walk(DEFAULT_CONFIG, { ...patch, ...(replacing ? { configurations: true } : {}), ...('configurations' in patch ? { sweep: patch.sweep ?? null } : {}) }, '');
   return out;
 }
 
 /**
- * A user's config file merged over the defaults: nested objects merged, lists replaced, and `data`
- * replaced whole (its fields depend on its source, so mixing two sources' fields would be wrong);
+ * A user's config file merged over the defaults: nested objects merged, lists replaced, `data`
+ * replaced whole (its fields depend on its source, so mixing two sources' fields would be wrong),
+ * `sweep` replaced whole, and no sweep when the file names its own `configurations` but no sweep;
  * a top-level `$schema` is ignored.
  */
 export function mergeConfig(base: StudyConfig, patch: unknown): StudyConfig {
@@ -164,7 +168,12 @@ export function mergeConfig(base: StudyConfig, patch: unknown): StudyConfig {
     throw new Error(`config: 'data' replaces the default data section whole (its keys depend on the source), so it needs a 'source' ` +
       `(${quoted(DATA_SOURCES)}); e.g. {"source": "mnist-10k", "testFraction": 0.2, "splitSeed": 0, "trainSamples": 1000}`);
   }
-  return data === undefined ? merged : { ...merged, data: data as StudyConfig['data'] };
+  const out = data === undefined ? merged : { ...merged, data: data as StudyConfig['data'] };
+  // A sweep is replaced whole too (a grid of the user's is never mixed with the default's options),
+  // and the default grid surrounds the default configurations: a file naming its own has none unless it says so.
+  if (isObject(patch) && 'sweep' in patch) return { ...out, sweep: patch.sweep as StudyConfig['sweep'] };
+  if (isObject(patch) && 'configurations' in patch) return { ...out, sweep: null };
+  return out;
 }
 
 function deepMerge(base: unknown, patch: unknown): unknown {

@@ -63,10 +63,11 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
   const add = (stage: string, pass: Pass, count: number) => {
     if (count > 0) items.push({ stage, pass, count });
   };
-  const probeMeasures = (tag: string) => {
-    add(`${tag}: λmax and top-${p.topK}`, { kind: 'block', set: 'probe', k }, p.maxIter);
-    add(`${tag}: trace`, { kind: 'block', set: 'probe', k }, Math.ceil(p.traceMaxSamples / k));
+  const probeMeasures = (tag: string, on: (measure: string) => boolean = () => true) => {
+    if (on('lambda-max')) add(`${tag}: λmax and top-${p.topK}`, { kind: 'block', set: 'probe', k }, p.maxIter);
+    if (on('trace')) add(`${tag}: trace`, { kind: 'block', set: 'probe', k }, Math.ceil(p.traceMaxSamples / k));
     const inv = p.invariant;
+    if (!on('invariant')) return;
     add(`${tag}: invariant sharpness`, { kind: 'gradient', set: 'probe' }, inv.steps);
     add(`${tag}: invariant sharpness`, { kind: 'forward', set: 'probe' }, 2 * inv.samples + 1);
     // Relative flatness twice: as defined and in its authors' protocol (the same number of probes).
@@ -79,23 +80,26 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
     add('training evaluations', { kind: 'forward', set: 'train' }, config.train.maxEpochs);
     add('training evaluations', { kind: 'forward', set: 'test' }, 1);
     if (!probed) continue;
+    // A configuration's `measures` list (a grid cell's) runs only those (names as in the registries).
+    const on = (measure: string) => !run.measures || run.measures.includes(measure);
     const checks = p.duringEvery > 0 ? Math.floor(steps / p.duringEvery) : 0;
-    add('λmax during training', { kind: 'hvp', set: 'during' }, checks * p.duringMaxIter);
-    if (checks > 0 && config.eos.enabled && config.eos.duringTraining) {
+    if (on('lambda-during-training')) add('λmax during training', { kind: 'hvp', set: 'during' }, checks * p.duringMaxIter);
+    if (checks > 0 && config.eos.enabled && config.eos.duringTraining && on('training-sharpness')) {
       if (isAdaptive(run)) {
         add('preconditioned λmax during training', { kind: 'hvp', set: 'during' }, p.duringMaxIter + (checks - 1) * config.eos.powerIters);
       } else {
         add('mini-batch λmax during training', { kind: 'hvp', set: { batch } }, checks * p.duringMaxIter);
       }
     }
-    probeMeasures('probe');
-    add('probe: spectral density', { kind: 'block', set: 'probe', k: p.densityRuns }, p.densitySteps);
-    add('probe: λmin', { kind: 'hvp', set: 'probe' }, p.lambdaMin.cycles * (p.lambdaMin.steps + p.lambdaMin.pairs));
-    add('probe: per-layer λmax', { kind: 'block', set: 'probe', k }, p.maxIter);
+    probeMeasures('probe', on);
+    if (on('density')) add('probe: spectral density', { kind: 'block', set: 'probe', k: p.densityRuns }, p.densitySteps);
+    if (on('lambda-min')) add('probe: λmin', { kind: 'hvp', set: 'probe' }, p.lambdaMin.cycles * (p.lambdaMin.steps + p.lambdaMin.pairs));
+    if (on('per-layer')) add('probe: per-layer λmax', { kind: 'block', set: 'probe', k }, p.maxIter);
     // The Gauss–Newton block pass drops terms of the Hessian's: priced as one, an upper bound.
-    add('probe: Gauss–Newton λmax and trace', { kind: 'block', set: 'probe', k }, p.maxIter + Math.ceil(p.traceMaxSamples / k));
-    add('probe: slice and perturbation', { kind: 'forward', set: 'probe' }, (p.slice?.steps ?? 0) + p.perturbation.samples + 1);
-    if (p.noiseScale) {
+    if (on('gauss-newton')) add('probe: Gauss–Newton λmax and trace', { kind: 'block', set: 'probe', k }, p.maxIter + Math.ceil(p.traceMaxSamples / k));
+    if (on('slice')) add('probe: slice and perturbation', { kind: 'forward', set: 'probe' }, p.slice?.steps ?? 0);
+    if (on('perturbation')) add('probe: slice and perturbation', { kind: 'forward', set: 'probe' }, p.perturbation.samples + 1);
+    if (p.noiseScale && on('noise-scale')) {
       // The per-sample norms ride on a gradient pass; the interval's tangent pass is priced as a block pass, an upper bound.
       add('probe: gradient noise scale', { kind: 'gradient', set: 'probe' }, 1);
       add('probe: gradient noise scale', { kind: 'block', set: 'probe', k }, 1);
@@ -106,7 +110,7 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
       add('equal-budget reproduction', { kind: 'forward', set: 'train' }, config.train.maxEpochs);
       add('equal-budget reproduction', { kind: 'block', set: 'probe', k }, p.maxIter);
     }
-    if (p.noise.directions > 0) {
+    if (p.noise.directions > 0 && on('noise')) {
       // Per-sample directional derivatives and the bulk directions' λ: a block pass each.
       add('gradient noise', { kind: 'block', set: 'probe', k }, 2);
       if (!isAdaptive(run)) add('stationary spread (SGD continuation)', { kind: 'step', batch }, p.noise.steps + p.noise.burnIn);

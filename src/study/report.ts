@@ -147,7 +147,7 @@ function rowGroups(runs: RunResult[]): { name: string; all: RunResult[]; label: 
  * its largest block (cross-layer curvature).
  */
 export function perLayerTable(runs: RunResult[]): string {
-  const probed = runs.filter((r) => r.sharpness?.perLayer.length);
+  const probed = runs.filter((r) => r.sharpness?.perLayer?.length);
   if (probed.length === 0) return '';
   const layers = probed[0].sharpness!.perLayer;
   const rows = [

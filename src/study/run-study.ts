@@ -193,7 +193,7 @@ export function runInputs(config: StudyConfig, run: RunConfig, seed: number, dat
   const { configurations: _all, seeds: _seeds, sweep: _sweep, probe, eos, ...shared } = config;
   return {
     ...shared, engine: ENGINE_VERSION, dataHash, batchSize: run.batchSize ?? config.batchSize, configuration: run.name,
-    optimizer: resolveOptimizerConfig(run.optimizer), seed,
+    optimizer: resolveOptimizerConfig(run.optimizer), seed, measures: probed ? run.measures : undefined,
     probe: probed ? probe : { chunkSize: probe.chunkSize }, eos: probed ? eos : null,
   };
 }
@@ -264,12 +264,17 @@ interface RunData {
   duringData: GpuDataset;
 }
 
+/** The measures among these that the configuration runs: its `measures` list when it has one (a grid cell's cheap ones), else all. */
+function chosen<M extends { name: string }>(measures: readonly M[], run: RunConfig): readonly M[] {
+  return run.measures ? measures.filter((m) => run.measures!.includes(m.name)) : measures;
+}
+
 /** One run of the study: the train step, then (when the study probes) the probe step on the trained model. */
 async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: number, d: RunData, outDir: string, hooks: StudyHooks): Promise<RunResult | null> {
   const label = `${run.name} seed ${seed}`;
   const t0 = performance.now();
   const probing = hooks.probe !== false;
-  const trained = await trainStep(gpu, config, run, seed, d, outDir, hooks, probing ? TRAINING_MEASURES : []);
+  const trained = await trainStep(gpu, config, run, seed, d, outDir, hooks, probing ? chosen(TRAINING_MEASURES, run) : []);
   if (!trained) return null;
   const { model } = trained;
   try {
@@ -278,7 +283,7 @@ async function runOne(gpu: Gpu, config: StudyConfig, run: RunConfig, seed: numbe
     hooks.progress?.(label, 1, probing ? 'trained' : 'done');
     const probed = probing ? await probeStep(model, d.probeData, config, run, seed, trained.result, hooks) : trained.result;
     const r: RunResult = { ...probed, seconds: (performance.now() - t0) / 1000 };
-    const notes = (hooks.measures ?? MEASURES).map((m) => m.summary?.(r)).filter((n) => n).map((n) => `, ${n}`).join('');
+    const notes = chosen(hooks.measures ?? MEASURES, run).map((m) => m.summary?.(r)).filter((n) => n).map((n) => `, ${n}`).join('');
     hooks.log(`${label}: test acc ${(100 * r.test.accuracy).toFixed(2)}%${notes}, ${r.steps} steps (${r.converged ? 'converged' : 'unconverged'}), ` +
       `${r.trainSeconds!.toFixed(1)} s training + ${(r.seconds - r.trainSeconds!).toFixed(1)} s probing`);
     return r;
@@ -399,7 +404,7 @@ async function probeStep(model: Mlp, data: GpuDataset, config: StudyConfig, run:
   const label = `${run.name} seed ${seed}`;
   const m = await measureMinimum(model, data, config.probe, {
     seed, training: { optimizer: run.optimizer, batchSize: run.batchSize ?? config.batchSize, twoOverEta: twoOverEta(run) },
-    stage: (text) => hooks.stage?.(label, text), detail: () => {}, signal: hooks.signal, measures: hooks.measures, onFailure: 'record',
+    stage: (text) => hooks.stage?.(label, text), detail: () => {}, signal: hooks.signal, measures: chosen(hooks.measures ?? MEASURES, run), onFailure: 'record',
   });
   if (m.failure) hooks.log(`${label}: ${m.failure.stage} failed: ${m.failure.message}; recorded on the run, the study goes on`);
   const { failure, ...head } = r;

@@ -1,6 +1,6 @@
 /**
  * Splitting a study over a batch system's array of jobs (`study --shard INDEX/COUNT`). The runs are
- * enumerated in one fixed order — configurations (a sweep's cells) × seeds, as the config lists
+ * enumerated in one fixed order — configurations (a sweep's cells) × their seeds, as the config lists
  * them — and run k belongs to shard k mod COUNT. Shards are numbered from 0 because that is what
  * the batch systems hand out: Slurm's $SLURM_ARRAY_TASK_ID under `--array=0-(COUNT-1)` and a
  * Kubernetes Indexed Job's $JOB_COMPLETION_INDEX. The study-level steps are placed so the merge
@@ -21,7 +21,7 @@ export const SHARD_FILE = 'shard.json';
 
 /** Every run of the study, in the order that numbers them (and that a single machine runs them in). */
 export function plannedRuns(config: StudyConfig): { run: RunConfig; seed: number }[] {
-  return config.configurations.flatMap((run) => config.seeds.map((seed) => ({ run, seed })));
+  return config.configurations.flatMap((run) => (run.seeds ?? config.seeds).map((seed) => ({ run, seed })));
 }
 
 /** Whether run number k (in plannedRuns order) is this shard's; every run is, without sharding. */

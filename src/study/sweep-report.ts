@@ -12,14 +12,22 @@ import { finiteMean } from './statistics';
 export function sweepSection(result: StudyResult): string[] {
   const sweep = result.config.sweep;
   if (!sweep) return [];
-  const cells = sweepConfigurations(sweep);
+  // The cells this study ran (a config given to the runner unexpanded ran none).
+  const cells = sweepConfigurations(sweep).filter((c) => result.config.configurations.some((r) => r.name === c.name));
+  if (cells.length === 0) return [];
   const avg = (rs: RunResult[], get: (r: RunResult) => number | undefined, scale = 1, digits = 2) => {
     const m = finiteMean(rs.map(get));
     return Number.isFinite(m) ? (scale * m).toFixed(digits) : 'n/a';
   };
+  const seeds = sweep.seeds ?? result.config.seeds;
+  const pooled = sweep.alongside
+    ? `The grid runs after the ${plural(result.config.configurations.length - cells.length, 'configuration')} above` +
+      `${sweep.seeds ? ` on seed${seeds.length === 1 ? '' : 's'} ${seeds.join(', ')}` : ''}` +
+      `${sweep.measures ? `, measuring only ${sweep.measures.join(', ')}` : ''}; the rank correlations above pool every converged run, theirs and the grid's `
+    : 'The rank correlations above are over every finished run of the grid ';
   const lines = [
     '## Sweep: learning rate × batch size × optimizer', '',
-    `${plural(cells.length, 'cell')} × ${plural(result.config.seeds.length, 'seed')}. The rank correlations above are over every finished run of the grid ` +
+    `${plural(cells.length, 'cell')} × ${plural(seeds.length, 'seed')}. ${pooled}` +
       '(Jiang et al. 2019: does a sharpness measure rank the runs as their generalisation does, when the knobs vary?). ' +
       'Means over the converged runs of each cell; diverged and unconverged runs are counted apart and left out of the correlations.', '',
     '| Cell | optimizer | lr | batch | runs (diverged, unconverged) | test error (%) | gen. gap (pp) | λmax | trace |',

@@ -2,7 +2,8 @@
  * The sweep: its grid expands into the right named configurations with the right optimizer and
  * batch-size overrides, bad grids are refused naming the field, and the tiny preset
  * (configs/sweep-tiny.json) runs end to end through the study runner into a report whose
- * correlations span the grid, with the edge-of-stability traces.
+ * correlations span the grid, with the edge-of-stability traces; a grid alongside the configurations
+ * runs its cells on their own seeds with only the measures it names.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig } from '../../src/study/config';
 import { expandSweep, sweepConfigurations } from '../../src/study/sweep';
 import { runStudy } from '../../src/study/run-study';
+import { plannedRuns } from '../../src/study/shard';
 import { writeStudyOutputs } from '../../src/study/write-report';
 import { useGpu } from '../support/gpu';
 
@@ -59,6 +61,22 @@ describe('the sweep', () => {
     expect(bad({ eos: { enabled: 'no' } })).toThrow(/'eos\.enabled' must be true or false/);
     expect(bad({ eos: { every: 100, steps: 10 } })).toThrow(/'eos\.every' \(100\) must be at most eos\.steps \(10\)/);
     expect(bad({ eos: { step: 10 } })).toThrow(/'eos\.step' is not a known setting \(did you mean 'steps'\?\)/);
+    expect(sweep({ optimizers: [{ kind: 'sgd', lr: [0.1] }], batchSizes: [32], measures: ['lambda-max', 'sharpness'] }))
+      .toThrow(/'sweep\.measures\[1\]' is "sharpness"; valid values are .*'lambda-max'.*'noise-scale'/);
+    expect(sweep({ optimizers: [{ kind: 'sgd', lr: [0.1] }], batchSizes: [32], measures: [] })).toThrow(/'sweep\.measures' must list at least one measure/);
+    expect(sweep({ optimizers: [{ kind: 'sgd', lr: [0.1] }], batchSizes: [32], seeds: [1, 1] })).toThrow(/'sweep\.seeds' lists a seed twice/);
+    expect(bad({ configurations: [{ name: 'sgd_lr0.1_b32', optimizer: { kind: 'sgd', lr: 0.1 } }], sweep: { optimizers: [{ kind: 'sgd', lr: [0.1] }], batchSizes: [32], alongside: true } }))
+      .toThrow(/'sweep' has a cell named 'sgd_lr0\.1_b32' like a configuration/);
+  });
+
+  it('puts a grid alongside the configurations: after them, on its own seeds, with only its measures', () => {
+    const config = expandSweep(mergeConfig(DEFAULT_CONFIG, {
+      sweep: { optimizers: [{ kind: 'sgd', lr: [0.2] }], batchSizes: [16, 64], alongside: true, seeds: [3], measures: ['lambda-max', 'trace'] },
+    }));
+    expect(() => validateConfig(config)).not.toThrow();
+    expect(config.configurations.map((c) => c.name)).toEqual([...DEFAULT_CONFIG.configurations.map((c) => c.name), 'sgd_lr0.2_b16', 'sgd_lr0.2_b64']);
+    expect(config.configurations.at(-1)).toMatchObject({ seeds: [3], measures: ['lambda-max', 'trace'], batchSize: 64 });
+    expect(plannedRuns(config).map((p) => `${p.run.name}:${p.seed}`).slice(-3)).toEqual(['Flat_SGD_LowLR:2', 'sgd_lr0.2_b16:3', 'sgd_lr0.2_b64:3']);
   });
 
   it('ships presets that validate: the tiny one for tests, the full one for a GPU', async () => {
@@ -99,5 +117,35 @@ describe('the sweep', () => {
     expect(report).toContain('## Edge of stability: full-batch gradient descent');
     expect(report).toContain('| sgd_lr0.05_b25 | mini-batch λmax |');
     expect(report).toContain('| adam_lr0.003_b25 | λmax(P⁻¹H) |');
+  });
+
+  it('runs a grid alongside: the cells measure only what they name, recorded in their inputs, and join the correlations', { timeout: 900_000 }, async () => {
+    const tiny = await preset('sweep-tiny.json');
+    const config: StudyConfig = expandSweep(mergeConfig(tiny, {
+      seeds: [0], configurations: [{ name: 'Ref', optimizer: { kind: 'sgd', lr: 0.1 } }], eos: { enabled: false },
+      sweep: { optimizers: [{ kind: 'adam', lr: [0.003] }], batchSizes: [25, 100], alongside: true, seeds: [4], measures: ['lambda-max', 'trace'] },
+    }));
+    const out = await mkdtemp(join(tmpdir(), 'sweep-alongside-'));
+    const result = await runStudy(gpu(), config, out, { log: () => {} });
+    expect(result.runs.map((r) => `${r.configuration}:${r.seed}`)).toEqual(['Ref:0', 'adam_lr0.003_b25:4', 'adam_lr0.003_b100:4']);
+    const [ref, ...cells] = result.runs;
+    expect(ref.density).not.toBeNull();
+    expect(ref.duringTraining.length).toBeGreaterThan(0);
+    expect(ref.inputs!.measures).toBeUndefined();
+    for (const r of cells) {
+      expect(Number.isFinite(r.sharpness!.lambdaMax), r.configuration).toBe(true);
+      expect(Number.isFinite(r.sharpness!.trace), r.configuration).toBe(true);
+      expect(r.sharpness!.lambdaMin, r.configuration).toBeUndefined();
+      expect(r.density, r.configuration).toBeNull();
+      expect(r.slice, r.configuration).toBeNull();
+      expect(r.duringTraining, r.configuration).toEqual([]);
+      expect(r.inputs!.measures, r.configuration).toEqual(['lambda-max', 'trace']);
+    }
+    // Every run converges in the tiny preset (loss target 2.0), so the main correlation pools all three.
+    expect(result.runs.every((r) => r.converged)).toBe(true);
+    expect(result.correlations.find((c) => c.measure === 'λmax' && c.target === 'test error')!.n).toBe(3);
+    await writeStudyOutputs(result, out);
+    const written = await readFile(join(out, 'report.md'), 'utf8');
+    for (const r of cells) expect(written).toContain(`| ${r.configuration} | adam | 0.003 |`);
   });
 });
