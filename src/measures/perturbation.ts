@@ -3,10 +3,17 @@ import { perturbationSharpness } from '../probe/perturbation';
 import { probeBounds } from '../util/bootstrap';
 import { PROBE_FAILURE, type Measure } from './measure';
 import { f, withBounds } from './table';
+import { posInt, positive, strict } from '../util/zod-fields';
 
-export const perturbationMeasure: Measure = {
+const settings = {
+  perturbation: strict({ rho: positive().default(0.05), samples: posInt().default(10) }).prefault({})
+    .describe('Perturbation sharpness: the mean loss increase over `samples` random perturbations of norm rho·‖θ‖.'),
+};
+
+export const perturbationMeasure: Measure<typeof settings> = {
   name: 'perturbation',
   settings: ['probe.perturbation', 'probe.chunkSize'],
+  schema: settings,
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: async ({ model, data, settings: p, seed, stage }) => {

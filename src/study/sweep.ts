@@ -17,7 +17,7 @@
 import * as z from 'zod';
 import { resolveOptimizerConfig, type OptimizerConfig } from '../optim/optimizer';
 import { OPTIMIZER_KINDS } from '../vocabulary';
-import { across, choice, distinct, must, name, posInt, strict } from './config-fields';
+import { across, choice, distinct, must, name, posInt, strict } from '../util/zod-fields';
 import type { RunConfig, StudyConfig } from './config';
 
 /** Grids larger than this are almost surely a typo (and days of lavapipe time). */
