@@ -89,6 +89,18 @@ export const invariantMeasure: Measure<typeof settings> = {
   run: async ({ model, data, settings: p, seed, stage, training }) => ({
     sharpness: await invariantSharpness(model, data, p.invariant!, seed, p.chunkSize, stage, lossWeightDecay(training.optimizer)),
   }),
+  demo: [
+    { id: 'adaptive-average', name: 'Adaptive sharpness (average)', value: (r) => r.sharpness?.adaptiveAverage, digits: 4 },
+    { id: 'adaptive-worst', name: 'Adaptive sharpness (worst)', value: (r) => r.sharpness?.adaptiveWorst, digits: 4 },
+    {
+      id: 'relative-flatness', name: 'Relative flatness (last layer)', value: (r) => r.sharpness?.relativeFlatness, digits: 4,
+      interval: (r) => r.sharpness?.relativeFlatnessInterval,
+    },
+    {
+      id: 'relative-flatness-normalized', name: "Relative flatness, authors' protocol (features at unit std)", value: (r) => r.sharpness?.relativeFlatnessNormalized,
+      digits: 4, interval: (r) => r.sharpness?.relativeFlatnessNormalizedInterval,
+    },
+  ],
   table: {
     order: 70,
     rows: (s) => [

@@ -40,6 +40,7 @@ export const lambdaMinMeasure: Measure<typeof settings> = {
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: lambdaMin,
+  demo: [{ id: 'lambda-min', name: 'λmin (restarted Lanczos, negative end)', value: (r) => r.sharpness?.lambdaMin, digits: 4 }],
   table: {
     order: 20,
     rows: (s) => [{

@@ -15,7 +15,6 @@ import type { InvariantSettings } from './invariant';
 import type { Eigenpairs, NoiseSettings } from './noise';
 import type { MeasuredParts, ProbedRun, Sharpness, Solvers } from './results';
 import type { SharpnessRow } from './table';
-import type { Fail } from '../util/zod-fields';
 
 export type { Eigenpairs } from './noise';
 
@@ -121,7 +120,7 @@ export interface Measure<S extends SettingsShape = SettingsShape> {
    */
   schema?: S;
   /** Its check across its own settings, run on the whole `probe` once every field passed (paths relative to `probe`). */
-  checkSettings?(s: z.output<z.ZodObject<S>>, fail: Fail): void;
+  checkSettings?(s: z.output<z.ZodObject<S>>, fail: (path: PropertyKey[], message: string) => void): void;
   /** The run-record fields it writes: a field is kept only when every measure writing it succeeded. */
   writes: readonly (keyof MeasuredParts)[];
   /** The `stage` a failure of it is recorded under on the run. */

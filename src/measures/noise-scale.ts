@@ -38,6 +38,10 @@ export const noiseScaleMeasure: Measure<typeof settings> = {
     };
   },
   studySection,
+  demo: [{
+    id: 'noise-scale', name: 'Gradient noise scale B_simple = tr(Σ)/‖G‖²', value: (r) => r.sharpness?.noiseScale?.bSimple, digits: 4,
+    interval: (r) => r.sharpness?.noiseScale?.interval,
+  }],
   table: {
     order: 75,
     rows: (s) => (s.noiseScale ? [{

@@ -21,6 +21,7 @@ export const perturbationMeasure: Measure<typeof settings> = {
     const r = await perturbationSharpness(model, data, { ...p.perturbation, seed, chunkSize: p.chunkSize });
     return { sharpness: { perturbationMean: r.meanIncrease, perturbationInterval: probeBounds(r.increases), perturbationMax: r.maxIncrease } };
   },
+  demo: [{ id: 'perturbation', name: 'Perturbation sharpness', value: (r) => r.sharpness?.perturbationMean, digits: 4 }],
   table: {
     order: 60,
     rows: (s) => [{ measure: 'perturbation sharpness, mean loss increase (95 % interval) / max', value: `${withBounds(s.perturbationMean, s.perturbationInterval)} / ${f(s.perturbationMax)}` }],

@@ -55,5 +55,6 @@ export const traceMeasure: Measure<typeof settings> = {
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
+  demo: [{ id: 'trace', name: 'Trace (deflated Hutchinson)', value: (r) => r.sharpness?.trace, digits: 4, interval: (r) => r.sharpness?.traceInterval }],
   table: { order: 30, rows: (s) => [{ measure: 'trace (95 % interval)', value: `${withBounds(s.trace, s.traceInterval)} (${s.solvers.trace})` }] },
 };
