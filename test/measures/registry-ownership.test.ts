@@ -3,8 +3,8 @@
  * the demo's panel — is written in its module and reached through the registry, never named again
  * elsewhere. The sources are read as text: no file outside src/measures imports a measure's module
  * (only the registry and the shared pieces beside it), the study's schema defines none of a measure's
- * own settings, the demo reaches the engine through the package's entries only and lists no measure's
- * numbers itself. The few files that still import a measure module are listed below with the reason,
+ * own settings, the measures import nothing above them, the demo reaches the engine through the
+ * package's entries only and lists no measure's numbers itself. The few files that still import a measure module are listed below with the reason,
  * and the list may only shrink. Host only.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -58,6 +58,14 @@ describe('a measure is named only in its module and the registry', () => {
     }
     for (const file of Object.keys(STILL_IMPORTING)) {
       expect(found[file], `${file} no longer imports a measure module: remove it from STILL_IMPORTING`).toBeDefined();
+    }
+  });
+
+  it('the measures import nothing above them (their settings are built from src/util, not the study)', () => {
+    for (const file of files(MEASURES_DIR)) {
+      for (const s of specifiers(readFileSync(file, 'utf8')).filter((x) => x.startsWith('.'))) {
+        expect(rel(resolve(dirname(file), s)), `${rel(file)} imports '${s}'`).not.toMatch(/^src\/(study|cli|facade)\//);
+      }
     }
   });
 
