@@ -4,8 +4,8 @@
  * elsewhere. The sources are read as text: no file outside src/measures imports a measure's module
  * (only the registry and the shared pieces beside it), the study's schema defines none of a measure's
  * own settings, the measures import nothing above them, the demo reaches the engine through the
- * package's entries only and lists no measure's numbers itself. The few files that still import a measure module are listed below with the reason,
- * and the list may only shrink. Host only.
+ * package's entries only and lists no measure's numbers itself. The few files that still import a
+ * measure module are listed below with the reason, and the list may only shrink. Host only.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
