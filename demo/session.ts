@@ -6,11 +6,11 @@
  */
 import {
   Mlp, GpuDataset, firstSamples, train, hessianOperator, powerIteration, filterNormalise, norm, normalise, randomDirection, slice1d, slice2d,
-  DEFAULT_CONFIG, firstArraySamples, uploadArrayData, measureMinimum, describeOptimizer,
+  DEFAULT_CONFIG, mergeConfig, firstArraySamples, uploadArrayData, measureMinimum, describeOptimizer,
   type Gpu, type Dataset, type Split, type StepLog, type NoiseResult, type Slice1d, type Slice2d, type RunResult, type Sharpness, type TrainingSettings,
 } from 'hessian-gpu';
 import { importedRun, plannedStages, UNMEASURED, type Eigenpairs } from 'hessian-gpu/study';
-import { configurationName, optimizerConfig, type Settings } from './settings';
+import { configurationName, optimizerConfig, probePatch, type Settings } from './settings';
 import type { ImportChoice } from './import';
 import { num } from './format';
 
@@ -174,7 +174,7 @@ export interface ProbeHooks {
 
 /** The measures' settings on this page: the study's, with the form's fields (the page draws its own slices). */
 function probeSettings(s: Settings) {
-  return { ...STUDY, maxIter: s.maxIter, topK: s.topK, densitySteps: s.densitySteps, slice: undefined };
+  return { ...mergeConfig(DEFAULT_CONFIG, { probe: probePatch(s) }).probe, slice: undefined };
 }
 
 /** How the probed model was trained: an imported model was not trained with the form's optimiser, so it has no 2/η and no SGD continuation. */

@@ -49,6 +49,31 @@ interface Field {
 
 const p = DEFAULT_CONFIG.probe;
 
+/**
+ * The fields that set the study's `probe` settings, by their path there: their defaults are the
+ * config's, the config's schema checks them (its messages, its checks across fields), and the
+ * measures run with them (probePatch).
+ */
+const PROBE_FIELDS = {
+  probeSamples: 'samples', maxIter: 'maxIter', topK: 'topK', densitySteps: 'densitySteps', sliceSteps: 'slice.steps',
+} as const satisfies Partial<Record<keyof Settings, string>>;
+type ProbeField = keyof typeof PROBE_FIELDS;
+const probeFields = Object.keys(PROBE_FIELDS) as ProbeField[];
+
+/** The `probe` settings these fields give, as a config patch (nested where the path is). */
+export function probePatch(s: Pick<Settings, ProbeField>): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const key of probeFields) {
+    const path = PROBE_FIELDS[key].split('.');
+    const parent = path.slice(0, -1).reduce((o, k) => (o[k] ??= {}) as Record<string, unknown>, patch);
+    parent[path.at(-1)!] = s[key];
+  }
+  return patch;
+}
+
+const probeDefaults = Object.fromEntries(probeFields.map((key) =>
+  [key, PROBE_FIELDS[key].split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], p)])) as Pick<Settings, ProbeField>;
+
 export const DEFAULTS: Settings = {
   ...presetFields(PRESETS[0].name),
   hidden: DEFAULT_CONFIG.hidden[0],
@@ -62,11 +87,7 @@ export const DEFAULTS: Settings = {
   test: 0,
   logEvery: DEFAULT_CONFIG.logEvery,
   lambdaEvery: p.duringEvery,
-  probeSamples: p.samples,
-  maxIter: p.maxIter,
-  topK: p.topK,
-  densitySteps: p.densitySteps,
-  sliceSteps: p.slice.steps,
+  ...probeDefaults,
   // 41×41 = 1,681 points: the batched loss pass evaluates 16 per pass over the data (probe/slices.ts).
   gridSteps: 41,
   plane: 'random',
@@ -122,7 +143,7 @@ export function parseSettings(params: URLSearchParams): Settings {
     (s as unknown as Record<string, unknown>)[field.key] = parseField(field, text);
   }
   // The probe settings the page passes to the measures (src/measures), checked by the study's own schema (topK ≤ probe.blockSize among them).
-  validateConfig(mergeConfig(DEFAULT_CONFIG, { probe: { samples: s.probeSamples, maxIter: s.maxIter, topK: s.topK, densitySteps: s.densitySteps, slice: { steps: s.sliceSteps } } }));
+  validateConfig(mergeConfig(DEFAULT_CONFIG, { probe: probePatch(s) }));
   if (s.plane === 'eigen' && s.topK < 2) throw new Error(`${label('plane')} "top two Hessian eigenvectors" needs ${label('topK')} ≥ 2 (it is ${s.topK})`);
   return s;
 }

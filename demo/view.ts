@@ -4,7 +4,7 @@
  * a test reads has a data-testid and its full-precision value in data-value, so the text can stay
  * rounded for people.
  */
-import type { AdapterReport, RunResult } from 'hessian-gpu';
+import { MEASURES, type AdapterReport, type DemoMetric, type RunResult } from 'hessian-gpu';
 import { REFERENCE } from 'hessian-gpu/study';
 import { FIELDS, parseSettings, type Settings } from './settings';
 import type { Probe } from './session';
@@ -107,45 +107,35 @@ export function showProblem(p: Problem): void {
   );
 }
 
+interface Metric {
+  id: string;
+  name: string;
+  value: (r: SessionRun) => number | readonly number[] | null | undefined;
+  format: (v: number) => string;
+  text?: (r: SessionRun) => string;
+}
+
 const digits = (d: number) => (v: number) => num(v, d);
 
-const METRICS: { id: string; name: string; value: (r: SessionRun) => number | number[] | null | undefined; format: (v: number) => string; text?: (r: SessionRun) => string }[] = [
+/** The run's own numbers (training's), then each measure's as it declares them (src/measures, registry order). */
+const METRICS: Metric[] = [
   { id: 'train-loss', name: 'Train loss', value: (r) => r.result.train.loss, format: digits(5) },
   { id: 'train-accuracy', name: 'Train accuracy', value: (r) => r.result.train.accuracy, format: (v) => pct(v) },
   { id: 'test-loss', name: 'Test loss', value: (r) => r.result.test.loss, format: digits(5) },
   { id: 'test-accuracy', name: 'Test accuracy', value: (r) => r.result.test.accuracy, format: (v) => pct(v) },
-  { id: 'lambda-max', name: 'λmax', value: (r) => r.result.sharpness?.lambdaMax, format: digits(5) },
-  { id: 'lambda-iterations', name: 'λmax iterations (block passes)', value: (r) => r.result.sharpness?.lambdaIterations, format: String },
-  { id: 'lambda-residual', name: '‖Hv − λv‖ / |λ|', value: (r) => r.result.sharpness?.lambdaResidual, format: digits(2) },
-  { id: 'lambda-per-layer', name: 'λmax per layer', value: (r) => r.result.sharpness?.perLayer.map((l) => l.lambdaMax), format: digits(4) },
-  { id: 'top-k', name: 'Top-k (block subspace iteration)', value: (r) => r.result.sharpness?.topK, format: digits(4) },
-  { id: 'lambda-min', name: 'λmin (restarted Lanczos, negative end)', value: (r) => r.result.sharpness?.lambdaMin, format: digits(4) },
-  {
-    id: 'trace', name: 'Trace (deflated Hutchinson)', value: (r) => r.result.sharpness?.trace, format: digits(4),
-    text: (r) => withInterval(r.result.sharpness?.trace, r.result.sharpness?.traceInterval),
-  },
-  { id: 'perturbation', name: 'Perturbation sharpness', value: (r) => r.result.sharpness?.perturbationMean, format: digits(4) },
-  { id: 'adaptive-average', name: 'Adaptive sharpness (average)', value: (r) => r.result.sharpness?.adaptiveAverage, format: digits(4) },
-  { id: 'adaptive-worst', name: 'Adaptive sharpness (worst)', value: (r) => r.result.sharpness?.adaptiveWorst, format: digits(4) },
-  {
-    id: 'relative-flatness', name: 'Relative flatness (last layer)', value: (r) => r.result.sharpness?.relativeFlatness, format: digits(4),
-    text: (r) => withInterval(r.result.sharpness?.relativeFlatness, r.result.sharpness?.relativeFlatnessInterval),
-  },
-  {
-    id: 'relative-flatness-normalized', name: "Relative flatness, authors' protocol (features at unit std)", value: (r) => r.result.sharpness?.relativeFlatnessNormalized, format: digits(4),
-    text: (r) => withInterval(r.result.sharpness?.relativeFlatnessNormalized, r.result.sharpness?.relativeFlatnessNormalizedInterval),
-  },
-  { id: 'ggn-lambda-max', name: 'Gauss–Newton λmax', value: (r) => r.result.sharpness?.ggn?.lambdaMax, format: digits(5) },
-  {
-    id: 'ggn-trace', name: 'Gauss–Newton trace (deflated Hutchinson)', value: (r) => r.result.sharpness?.ggn?.trace, format: digits(4),
-    text: (r) => withInterval(r.result.sharpness?.ggn?.trace, r.result.sharpness?.ggn?.traceInterval),
-  },
-  {
-    id: 'noise-scale', name: 'Gradient noise scale B_simple = tr(Σ)/‖G‖²', value: (r) => r.result.sharpness?.noiseScale?.bSimple, format: digits(4),
-    text: (r) => withInterval(r.result.sharpness?.noiseScale?.bSimple, r.result.sharpness?.noiseScale?.interval),
-  },
-  { id: 'two-over-eta', name: '2/η (SGD)', value: (r) => r.result.sharpness?.twoOverEta, format: digits(4) },
+  ...MEASURES.flatMap((m) => (m.demo ?? []).map(measured)),
 ];
+
+/** A measure's number in the page's format: its digits, and its interval where it has one. */
+function measured(m: DemoMetric): Metric {
+  const d = m.digits === 'count' ? undefined : m.digits;
+  const { interval } = m;
+  return {
+    id: m.id, name: m.name, value: (r) => m.value(r.result), format: d === undefined ? String : digits(d),
+    // An estimate with an interval is one number.
+    text: interval && ((r) => withInterval(m.value(r.result) as number | null | undefined, interval(r.result), d)),
+  };
+}
 
 /** The run's model and data in one line: what every number on the page was measured on. */
 export function describeRun(r: SessionRun): string {
@@ -161,7 +151,7 @@ export function showMetrics(run: SessionRun): void {
     element('div', { className: 'wide' }, element('dt', {}, `Run ${run.label}`), model),
     ...METRICS.map((m) => {
       const v = m.value(run);
-      const dd = element('dd', {}, m.text ? m.text(run) : v == null ? '—' : Array.isArray(v) ? v.map(m.format).join(', ') : m.format(v));
+      const dd = element('dd', {}, m.text ? m.text(run) : v == null ? '—' : typeof v === 'number' ? m.format(v) : v.map(m.format).join(', '));
       dd.dataset.testid = m.id;
       if (v != null) dd.dataset.value = JSON.stringify(v);
       return element('div', {}, element('dt', {}, m.name), dd);

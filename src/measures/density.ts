@@ -8,6 +8,12 @@ import { hessianOperator } from '../probe/operator';
 import { spectralDensityBlock, spectralDensityGpu } from '../probe/lanczos';
 import { withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+import { posInt } from '../util/zod-fields';
+
+const settings = {
+  densitySteps: posInt().default(30).describe('Lanczos steps of each spectral-density run.'),
+  densityRuns: posInt().default(8).describe('SLQ runs (random start vectors) averaged in the spectral density, advanced together in block passes.'),
+};
 
 async function density(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p } = ctx;
@@ -34,9 +40,10 @@ async function density(ctx: MeasureContext): Promise<MeasureOutput> {
   }
 }
 
-export const densityMeasure: Measure = {
+export const densityMeasure: Measure<typeof settings> = {
   name: 'density',
   settings: ['probe.densityRuns', 'probe.densitySteps', 'probe.blockSize', 'probe.chunkSize'],
+  schema: settings,
   writes: ['density', 'sharpness'],
   failure: PROBE_FAILURE,
   run: density,

@@ -37,6 +37,10 @@ export const gaussNewtonMeasure: Measure = {
   failure: PROBE_FAILURE,
   run: gaussNewton,
   stages: () => 2,
+  demo: [
+    { id: 'ggn-lambda-max', name: 'Gauss–Newton λmax', value: (r) => r.sharpness?.ggn?.lambdaMax, digits: 5 },
+    { id: 'ggn-trace', name: 'Gauss–Newton trace (deflated Hutchinson)', value: (r) => r.sharpness?.ggn?.trace, digits: 4, interval: (r) => r.sharpness?.ggn?.traceInterval },
+  ],
   studySection,
   table: {
     order: 40,

@@ -6,6 +6,7 @@
  * Browser-safe; the measure below and the rescaling check (study/rescaling.ts) both call it, so the
  * two measure the same way.
  */
+import * as z from 'zod';
 import type { Mlp } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { adaptiveSharpness } from '../probe/adaptive';
@@ -15,8 +16,27 @@ import type { Sharpness } from './results';
 import { probeBounds } from '../util/bootstrap';
 import { PROBE_FAILURE, type Measure } from './measure';
 import { f, withBounds } from './table';
+import { must, nonNegInt, posInt, positive, strict } from '../util/zod-fields';
 
-/** The `probe.invariant` settings these measures read (described in study/config-schema.ts). */
+const nonNegative = must('a finite number ≥ 0');
+const rescaleAlpha = { error: (iss: { input: unknown }) => `must be a finite number > 0, or 0 to skip the rescaling check; got ${JSON.stringify(iss.input)}` };
+
+/** `probe.invariant`: the measures' radii and budgets, and the study's rescaling check of them (study/rescaling.ts). */
+const settings = {
+  invariant: strict({
+    rho: positive().default(0.5).describe('Adaptive sharpness: the radius of ‖ε ⊘ (|θ| + eta)‖ ≤ rho.'),
+    averageRho: positive().default(0.05).describe('Average adaptive sharpness: each weight moved by about averageRho of itself.'),
+    eta: z.number(nonNegative).min(0, nonNegative).default(0).describe('Added to |θ| in the adaptive units.'),
+    samples: posInt().default(8).describe('Antithetic random perturbations of the average.'),
+    steps: nonNegInt().default(3).describe('Ascent steps of the worst case (0: none).'),
+    flatnessSamples: nonNegInt().default(16).describe('Probes of the last layer\'s relative flatness (0: off).'),
+    rescaleAlpha: z.number(rescaleAlpha).min(0, rescaleAlpha).default(5)
+      .describe('Dinh rescaling check on the first finished run: layer rescaleLayer scaled by rescaleAlpha, the next by its inverse, and separately per neuron by factors log-uniform over [1/rescaleAlpha, rescaleAlpha] (0: off; ReLU networks only).'),
+    rescaleLayer: nonNegInt().default(0).describe('The rescaled layer (0-based); the next layer takes the inverse.'),
+  }).prefault({}).describe('Sharpness that survives reparametrisation (src/measures/invariant.ts).'),
+};
+
+/** The `probe.invariant` settings these measures read (their schema: `settings` above). */
 export interface InvariantSettings {
   rho: number;
   averageRho: number;
@@ -58,9 +78,10 @@ export async function invariantSharpness(
   return out;
 }
 
-export const invariantMeasure: Measure = {
+export const invariantMeasure: Measure<typeof settings> = {
   name: 'invariant',
   settings: ['probe.invariant', 'probe.chunkSize'],
+  schema: settings,
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   enabled: ({ settings }) => !!settings.invariant,
@@ -68,6 +89,18 @@ export const invariantMeasure: Measure = {
   run: async ({ model, data, settings: p, seed, stage, training }) => ({
     sharpness: await invariantSharpness(model, data, p.invariant!, seed, p.chunkSize, stage, lossWeightDecay(training.optimizer)),
   }),
+  demo: [
+    { id: 'adaptive-average', name: 'Adaptive sharpness (average)', value: (r) => r.sharpness?.adaptiveAverage, digits: 4 },
+    { id: 'adaptive-worst', name: 'Adaptive sharpness (worst)', value: (r) => r.sharpness?.adaptiveWorst, digits: 4 },
+    {
+      id: 'relative-flatness', name: 'Relative flatness (last layer)', value: (r) => r.sharpness?.relativeFlatness, digits: 4,
+      interval: (r) => r.sharpness?.relativeFlatnessInterval,
+    },
+    {
+      id: 'relative-flatness-normalized', name: "Relative flatness, authors' protocol (features at unit std)", value: (r) => r.sharpness?.relativeFlatnessNormalized,
+      digits: 4, interval: (r) => r.sharpness?.relativeFlatnessNormalizedInterval,
+    },
+  ],
   table: {
     order: 70,
     rows: (s) => [

@@ -73,6 +73,14 @@ export const lambdaMaxMeasure: Measure = {
   failure: PROBE_FAILURE,
   run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
   stages: (p) => ((p.blockSize ?? BLOCK_SIZE) > 1 ? 1 : 2),
+  demo: [
+    { id: 'lambda-max', name: 'λmax', value: (r) => r.sharpness?.lambdaMax, digits: 5 },
+    { id: 'lambda-iterations', name: 'λmax iterations (block passes)', value: (r) => r.sharpness?.lambdaIterations, digits: 'count' },
+    { id: 'lambda-residual', name: '‖Hv − λv‖ / |λ|', value: (r) => r.sharpness?.lambdaResidual, digits: 2 },
+    { id: 'top-k', name: 'Top-k (block subspace iteration)', value: (r) => r.sharpness?.topK, digits: 4 },
+    // The edge-of-stability threshold, written beside λmax for SGD runs.
+    { id: 'two-over-eta', name: '2/η (SGD)', value: (r) => r.sharpness?.twoOverEta, digits: 4 },
+  ],
   summary: ({ sharpness: s }) => (s ? `λmax ${s.lambdaMax.toFixed(3)} (eigen-solver ${s.lambdaConverged ? 'converged' : 'NOT converged'})` : null),
   table: {
     order: 10,

@@ -8,6 +8,15 @@ import { lowestEigenpairs } from '../probe/lowest';
 import { withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { f, state } from './table';
+import { across, posInt, strict } from '../util/zod-fields';
+
+const settings = {
+  lambdaMin: strict({ pairs: posInt().default(2), steps: posInt().default(40), cycles: posInt().default(3) })
+    .check(across((l, fail) => {
+      if (l.steps < l.pairs) fail(['steps'], `(${l.steps}) must be at least probe.lambdaMin.pairs (${l.pairs})`);
+    })).prefault({})
+    .describe("λmin's solver (src/probe/lowest.ts): the smallest `pairs`, by ≤ `cycles` restarted Lanczos runs of `steps` steps."),
+};
 
 async function lambdaMin(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: s, seed } = ctx;
@@ -24,12 +33,14 @@ async function lambdaMin(ctx: MeasureContext): Promise<MeasureOutput> {
   });
 }
 
-export const lambdaMinMeasure: Measure = {
+export const lambdaMinMeasure: Measure<typeof settings> = {
   name: 'lambda-min',
   settings: ['probe.lambdaMin', 'probe.tol', 'probe.chunkSize'],
+  schema: settings,
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: lambdaMin,
+  demo: [{ id: 'lambda-min', name: 'λmin (restarted Lanczos, negative end)', value: (r) => r.sharpness?.lambdaMin, digits: 4 }],
   table: {
     order: 20,
     rows: (s) => [{

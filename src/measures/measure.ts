@@ -7,6 +7,7 @@
  *
  * Browser-safe: no Node imports (the demo runs the same measures).
  */
+import type * as z from 'zod';
 import type { Mlp } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import type { OptimizerConfig } from '../optim/optimizer';
@@ -18,8 +19,9 @@ import type { SharpnessRow } from './table';
 export type { Eigenpairs } from './noise';
 
 /**
- * The `probe` settings the measures read (the study's config-schema.ts describes and checks each;
- * its StudyConfig['probe'] satisfies this type). Optional sections switch their measure off when absent.
+ * The `probe` settings the measures read: the shared solver settings (described in the study's
+ * config-schema.ts) and each measure's own (its `schema`); StudyConfig['probe'] satisfies this type.
+ * Optional sections switch their measure off when absent.
  */
 export interface ProbeSettings {
   chunkSize: number;
@@ -89,11 +91,36 @@ export interface MeasureOutput {
   hvps?: number;
 }
 
-export interface Measure {
+/** A measure's own keys of the config's `probe`: each a zod schema with its default, description and checks. */
+export type SettingsShape = Record<string, z.ZodType>;
+
+/** One number of a measure on the demo page's panel of the latest run (the page formats and labels it). */
+export interface DemoMetric {
+  /** The number's data-testid on the page (tests and automation read it by this). */
+  id: string;
+  /** Its label. */
+  name: string;
+  /** The number, a list of numbers (shown comma-separated), or nothing when not measured. */
+  value: (r: MeasuredParts) => number | readonly number[] | null | undefined;
+  /** Significant digits in the page's number format; 'count' shows an integer whole. */
+  digits: number | 'count';
+  /** Its 95 % interval, shown after it where the measure has one. */
+  interval?: (r: MeasuredParts) => { low: number; high: number } | null | undefined;
+}
+
+/** `S`: the shape of its own settings (its `schema`), so the registry can compose them into the config's type. */
+export interface Measure<S extends SettingsShape = SettingsShape> {
   /** A short id (unique in the registry). */
   name: string;
-  /** The config fields it reads (study/config-schema.ts holds their schema, defaults and checks). */
+  /** The config fields it reads: its own (`schema`) and shared ones (study/config-schema.ts). */
   settings: readonly string[];
+  /**
+   * The `probe` settings it alone owns, with their defaults, descriptions and checks; the study's
+   * config schema composes `probe` from the registry's (registry.ts MEASURE_SETTINGS) and the shared solver settings.
+   */
+  schema?: S;
+  /** Its check across its own settings, run on the whole `probe` once every field passed (paths relative to `probe`). */
+  checkSettings?(s: z.output<z.ZodObject<S>>, fail: (path: PropertyKey[], message: string) => void): void;
   /** The run-record fields it writes: a field is kept only when every measure writing it succeeded. */
   writes: readonly (keyof MeasuredParts)[];
   /** The `stage` a failure of it is recorded under on the run. */
@@ -116,6 +143,8 @@ export interface Measure {
   studySection?: (runs: readonly ProbedRun[]) => string[];
   /** Its note in the study's one-line summary of a finished run, when it has one and measured. */
   summary?: (r: MeasuredParts) => string | null;
+  /** Its numbers on the demo page's panel of the latest run, in registry order (browser-safe: values, no DOM). */
+  demo?: readonly DemoMetric[];
 }
 
 /**

@@ -5,14 +5,22 @@
  * one forward tangent pass for the interval (probe/noise-scale.ts). Shown beside the batch size the
  * run trained with: a batch far below B_simple trained in the noise-dominated regime.
  */
+import * as z from 'zod';
 import { gradientNoiseScale } from '../probe/noise-scale';
 import type { ProbedRun } from './results';
 import type { Measure } from './measure';
 import { f, overSeeds } from './table';
+import { must } from '../util/zod-fields';
 
-export const noiseScaleMeasure: Measure = {
+const settings = {
+  noiseScale: z.boolean(must('true or false')).default(true)
+    .describe('The gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish et al. 2018) from per-sample gradient norms, with its interval (src/measures/noise-scale.ts).'),
+};
+
+export const noiseScaleMeasure: Measure<typeof settings> = {
   name: 'noise-scale',
   settings: ['probe.noiseScale', 'probe.chunkSize'],
+  schema: settings,
   writes: ['sharpness'],
   failure: 'gradient noise scale',
   enabled: ({ settings }) => settings.noiseScale !== false,
@@ -30,6 +38,10 @@ export const noiseScaleMeasure: Measure = {
     };
   },
   studySection,
+  demo: [{
+    id: 'noise-scale', name: 'Gradient noise scale B_simple = tr(Σ)/‖G‖²', value: (r) => r.sharpness?.noiseScale?.bSimple, digits: 4,
+    interval: (r) => r.sharpness?.noiseScale?.interval,
+  }],
   table: {
     order: 75,
     rows: (s) => (s.noiseScale ? [{

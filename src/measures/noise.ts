@@ -26,6 +26,7 @@
  *
  * The model's parameters are restored after the continuation.
  */
+import * as z from 'zod';
 import type { Mlp } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
 import { Tensor } from '../gpu/tensor';
@@ -36,8 +37,30 @@ import { prepareMinibatchSteps } from '../train/minibatch-steps';
 import { Rng } from '../util/rng';
 import type { Measure } from './measure';
 import { logLogSlope, type SlopeFit } from '../util/bootstrap';
+import { across, must, nonNegInt, posInt, strict } from '../util/zod-fields';
 
-/** The `probe.noise` settings (described in study/config-schema.ts). */
+const settings = {
+  noise: strict({
+    directions: nonNegInt().default(5).describe('Top eigenvectors used (at most probe.topK are available); 0 turns the whole measurement off.'),
+    bulk: nonNegInt().default(5).describe('Random unit directions in the bulk (eigenvectors projected out).'),
+    steps: nonNegInt().default(400).describe('Recorded SGD steps of the continuation (0: gradient noise only).'),
+    burnIn: nonNegInt().default(50).describe('Steps of the continuation before recording starts.'),
+    recordEvery: posInt().default(2).describe('Steps between recorded weights.'),
+    batches: z.int(must('an integer ≥ 2')).min(2, must('an integer ≥ 2')).default(20).describe("Batch means for the spread's error."),
+  }).check(across((n, fail) => {
+    if (n.directions === 0) return;
+    if (n.directions + n.bulk < 3) {
+      fail([], `needs at least 3 directions for a slope (directions ${n.directions} + bulk ${n.bulk}); set directions to 0 to turn it off`);
+    }
+    const records = Math.floor(n.steps / n.recordEvery);
+    if (n.steps > 0 && records < 2 * n.batches) {
+      fail(['steps'], `(${n.steps}) recorded every ${n.recordEvery} gives ${records} records, but ${n.batches} batch means need at least ` +
+        `${2 * n.batches}; raise steps to ${2 * n.batches * n.recordEvery}, lower recordEvery or batches, or set steps to 0 for gradient noise only`);
+    }
+  })).prefault({}).describe("Gradient noise and the weights' stationary spread along eigen- and bulk directions (src/measures/noise.ts)."),
+};
+
+/** The `probe.noise` settings (their schema: `settings` above). */
 export interface NoiseSettings {
   directions: number;
   bulk: number;
@@ -278,9 +301,10 @@ async function rayleighQuotients(model: Mlp, data: GpuDataset, rows: Float32Arra
   }
 }
 
-export const noiseMeasure: Measure = {
+export const noiseMeasure: Measure<typeof settings> = {
   name: 'noise',
   settings: ['probe.noise', 'probe.chunkSize', 'batchSize', 'configurations[].optimizer'],
+  schema: settings,
   writes: ['noise'],
   failure: 'gradient noise and stationary spread',
   // Along the eigenvectors the λmax measure found: none, no measure.

@@ -31,6 +31,7 @@ export const perLayerMeasure: Measure = {
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: perLayer,
+  demo: [{ id: 'lambda-per-layer', name: 'λmax per layer', value: (r) => r.sharpness?.perLayer.map((l) => l.lambdaMax), digits: 4 }],
   table: {
     order: 80,
     rows: (s) => s.perLayer.map((l) => ({ measure: `λmax of layer ${l.layer + 1}'s block (${l.params} parameters)`, value: `${f(l.lambdaMax)} (${state(l.converged)})` })),

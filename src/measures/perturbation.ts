@@ -3,10 +3,17 @@ import { perturbationSharpness } from '../probe/perturbation';
 import { probeBounds } from '../util/bootstrap';
 import { PROBE_FAILURE, type Measure } from './measure';
 import { f, withBounds } from './table';
+import { posInt, positive, strict } from '../util/zod-fields';
 
-export const perturbationMeasure: Measure = {
+const settings = {
+  perturbation: strict({ rho: positive().default(0.05), samples: posInt().default(10) }).prefault({})
+    .describe('Perturbation sharpness: the mean loss increase over `samples` random perturbations of norm rho·‖θ‖.'),
+};
+
+export const perturbationMeasure: Measure<typeof settings> = {
   name: 'perturbation',
   settings: ['probe.perturbation', 'probe.chunkSize'],
+  schema: settings,
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: async ({ model, data, settings: p, seed, stage }) => {
@@ -14,6 +21,7 @@ export const perturbationMeasure: Measure = {
     const r = await perturbationSharpness(model, data, { ...p.perturbation, seed, chunkSize: p.chunkSize });
     return { sharpness: { perturbationMean: r.meanIncrease, perturbationInterval: probeBounds(r.increases), perturbationMax: r.maxIncrease } };
   },
+  demo: [{ id: 'perturbation', name: 'Perturbation sharpness', value: (r) => r.sharpness?.perturbationMean, digits: 4 }],
   table: {
     order: 60,
     rows: (s) => [{ measure: 'perturbation sharpness, mean loss increase (95 % interval) / max', value: `${withBounds(s.perturbationMean, s.perturbationInterval)} / ${f(s.perturbationMax)}` }],

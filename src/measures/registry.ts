@@ -1,7 +1,8 @@
 /**
  * The measures of a trained minimum, in the order they run (a measure may read what an earlier one
- * found: the eigenpairs of λmax's solver, λmax itself). Adding a measure: its module beside these,
- * its test, and one line here.
+ * found: the eigenpairs of λmax's solver, λmax itself), and what is composed from them: their own
+ * `probe` settings, sharpness table and printed lines. Adding a measure: its module
+ * beside these, its test, and one line here.
  */
 import type { Measure } from './measure';
 import { lambdaMaxMeasure } from './lambda-max';
@@ -18,7 +19,7 @@ import { noiseScaleMeasure } from './noise-scale';
 import { tableRows, type SharpnessRow } from './table';
 import type { MeasuredParts, Sharpness } from './results';
 
-export const MEASURES: readonly Measure[] = [
+const REGISTERED = [
   lambdaMaxMeasure,
   traceMeasure,
   densityMeasure,
@@ -30,7 +31,20 @@ export const MEASURES: readonly Measure[] = [
   invariantMeasure,
   noiseMeasure,
   noiseScaleMeasure,
-];
+] as const;
+
+export const MEASURES: readonly Measure[] = REGISTERED;
+
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+/** A measure's own settings shape; none for a measure without (typed by the default, SettingsShape: any key). */
+type Own<M> = M extends { schema?: infer S } ? (string extends keyof S ? never : NonNullable<S>) : never;
+type OwnSettings = Intersection<Own<(typeof REGISTERED)[number]>>;
+
+/**
+ * Every measure's own `probe` settings (their zod schemas, by key), in registry order: the study's
+ * config schema adds the shared solver settings and the checks (each measure's checkSettings).
+ */
+export const MEASURE_SETTINGS = Object.assign({}, ...MEASURES.map((m) => m.schema)) as { [K in keyof OwnSettings]: OwnSettings[K] };
 
 /** The registry's rows of one minimum's sharpness table. */
 export function sharpnessRows(s: Sharpness, measures: readonly Measure[] = MEASURES): SharpnessRow[] {

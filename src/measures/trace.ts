@@ -11,6 +11,14 @@ import { probeBounds } from '../util/bootstrap';
 import { blockTrace, deflatedLabel, withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { withBounds } from './table';
+import { posInt, positive } from '../util/zod-fields';
+
+/** The trace's budget: a minimum of probes, a target width of its interval, and a maximum. */
+const settings = {
+  traceSamples: posInt().default(16).describe('The trace (deflated Hutchinson): at least this many probes.'),
+  traceTarget: positive().default(0.02).describe("Probes are added a block pass at a time until the 95 % interval's half-width is ≤ traceTarget·|trace| ..."),
+  traceMaxSamples: posInt().default(64).describe('... or this many probes are spent.'),
+};
 
 async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed } = ctx;
@@ -37,11 +45,16 @@ async function singlePath(ctx: MeasureContext): Promise<MeasureOutput> {
   });
 }
 
-export const traceMeasure: Measure = {
+export const traceMeasure: Measure<typeof settings> = {
   name: 'trace',
   settings: ['probe.traceSamples', 'probe.traceTarget', 'probe.traceMaxSamples', 'probe.topK', 'probe.blockSize', 'probe.chunkSize'],
+  schema: settings,
+  checkSettings: (p, fail) => {
+    if (p.traceMaxSamples < p.traceSamples) fail(['traceMaxSamples'], `(${p.traceMaxSamples}) must be at least probe.traceSamples (${p.traceSamples})`);
+  },
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
+  demo: [{ id: 'trace', name: 'Trace (deflated Hutchinson)', value: (r) => r.sharpness?.trace, digits: 4, interval: (r) => r.sharpness?.traceInterval }],
   table: { order: 30, rows: (s) => [{ measure: 'trace (95 % interval)', value: `${withBounds(s.trace, s.traceInterval)} (${s.solvers.trace})` }] },
 };

@@ -1,6 +1,7 @@
 /**
  * The study's configuration as one zod schema: every setting's type, default, description and
- * check, the checks across fields, and unknown keys refused with a "did you mean". config.ts
+ * check, the checks across fields, and unknown keys refused with a "did you mean". Each measure's
+ * own `probe` settings come from its module (src/measures, through the registry). config.ts
  * derives the defaults and validation from it, the StudyConfig type is its output, and
  * scripts/write-config-schema.ts writes configs/schema.json from it (config-json-schema.ts).
  * The checks that need the loaded data or the adapter (sample counts, buffer sizes) are in config.ts.
@@ -9,9 +10,10 @@ import * as z from 'zod';
 import { resolveOptimizerConfig, type OptimizerConfig } from '../optim/optimizer';
 import { GRAM_MAX_ROWS } from '../probe/vector-ops';
 import { BLOCK_SIZE } from '../measures/measure';
+import { MEASURE_SETTINGS, MEASURES } from '../measures/registry';
 import { didYouMean } from '../util/suggest';
 import { ACTIVATIONS, OPTIMIZER_KINDS, DATA_SOURCES, quoted } from '../vocabulary';
-import { across, choice, finite, must, name, nonNegInt, posInt, positive, strict } from './config-fields';
+import { across, choice, must, name, nonNegInt, posInt, positive, strict } from '../util/zod-fields';
 import { EosSchema } from './eos-config';
 import { SweepSchema, measureList, seedList, sweepConfigurations } from './sweep';
 import { RUN_MEASURE_NAMES } from './study-measures';
@@ -71,43 +73,10 @@ const RunSchema = strict({
 });
 
 
-const NoiseSchema = strict({
-  directions: nonNegInt().default(5).describe('Top eigenvectors used (at most probe.topK are available); 0 turns the whole measurement off.'),
-  bulk: nonNegInt().default(5).describe('Random unit directions in the bulk (eigenvectors projected out).'),
-  steps: nonNegInt().default(400).describe('Recorded SGD steps of the continuation (0: gradient noise only).'),
-  burnIn: nonNegInt().default(50).describe('Steps of the continuation before recording starts.'),
-  recordEvery: posInt().default(2).describe('Steps between recorded weights.'),
-  batches: z.int(must('an integer ≥ 2')).min(2, must('an integer ≥ 2')).default(20).describe("Batch means for the spread's error."),
-}).check(across((n, fail) => {
-  if (n.directions === 0) return;
-  if (n.directions + n.bulk < 3) {
-    fail([], `needs at least 3 directions for a slope (directions ${n.directions} + bulk ${n.bulk}); set directions to 0 to turn it off`);
-  }
-  const records = Math.floor(n.steps / n.recordEvery);
-  if (n.steps > 0 && records < 2 * n.batches) {
-    fail(['steps'], `(${n.steps}) recorded every ${n.recordEvery} gives ${records} records, but ${n.batches} batch means need at least ` +
-      `${2 * n.batches}; raise steps to ${2 * n.batches * n.recordEvery}, lower recordEvery or batches, or set steps to 0 for gradient noise only`);
-  }
-})).prefault({}).describe("Gradient noise and the weights' stationary spread along eigen- and bulk directions (src/measures/noise.ts).");
-
-const nonNegative = must('a finite number ≥ 0');
-const rescaleAlpha = { error: (iss: { input: unknown }) => `must be a finite number > 0, or 0 to skip the rescaling check; got ${JSON.stringify(iss.input)}` };
-
-const InvariantSchema = strict({
-  rho: positive().default(0.5).describe('Adaptive sharpness: the radius of ‖ε ⊘ (|θ| + eta)‖ ≤ rho.'),
-  averageRho: positive().default(0.05).describe('Average adaptive sharpness: each weight moved by about averageRho of itself.'),
-  eta: z.number(nonNegative).min(0, nonNegative).default(0).describe('Added to |θ| in the adaptive units.'),
-  samples: posInt().default(8).describe('Antithetic random perturbations of the average.'),
-  steps: nonNegInt().default(3).describe('Ascent steps of the worst case (0: none).'),
-  flatnessSamples: nonNegInt().default(16).describe('Probes of the last layer\'s relative flatness (0: off).'),
-  rescaleAlpha: z.number(rescaleAlpha).min(0, rescaleAlpha).default(5)
-    .describe('Dinh rescaling check on the first finished run: layer rescaleLayer scaled by rescaleAlpha, the next by its inverse, and separately per neuron by factors log-uniform over [1/rescaleAlpha, rescaleAlpha] (0: off; ReLU networks only).'),
-  rescaleLayer: nonNegInt().default(0).describe('The rescaled layer (0-based); the next layer takes the inverse.'),
-}).prefault({}).describe('Sharpness that survives reparametrisation (src/measures/invariant.ts).');
-
 const blockSize = must(`an integer from 2 to ${GRAM_MAX_ROWS / 2} (directions per block pass)`);
 
-const ProbeSchema = strict({
+/** The probe settings no one measure owns: the probe set, the solvers' shared settings, and the during-training λmax. */
+const SHARED_PROBE = {
   samples: nonNegInt().default(0).describe('Training samples the Hessian is measured on (the first N of the train split; 0 = all).'),
   chunkSize: posInt().default(2000).describe('Rows per evaluation pass over the data.'),
   tol: positive().default(1e-3).describe('Relative tolerance of the eigen-solvers.'),
@@ -115,32 +84,14 @@ const ProbeSchema = strict({
   topK: posInt().default(5).describe('Top eigenvalues reported (and deflated from the trace); at most blockSize.'),
   blockSize: z.int(blockSize).min(2, blockSize).max(GRAM_MAX_ROWS / 2, blockSize).default(BLOCK_SIZE)
     .describe('Directions per block pass of λmax, the top-k, the trace probes and the per-layer λmax.'),
-  traceSamples: posInt().default(16).describe('The trace (deflated Hutchinson): at least this many probes.'),
-  traceTarget: positive().default(0.02).describe("Probes are added a block pass at a time until the 95 % interval's half-width is ≤ traceTarget·|trace| ..."),
-  traceMaxSamples: posInt().default(64).describe('... or this many probes are spent.'),
-  densitySteps: posInt().default(30).describe('Lanczos steps of each spectral-density run.'),
-  densityRuns: posInt().default(8).describe('SLQ runs (random start vectors) averaged in the spectral density, advanced together in block passes.'),
-  lambdaMin: strict({ pairs: posInt().default(2), steps: posInt().default(40), cycles: posInt().default(3) })
-    .check(across((l, fail) => {
-      if (l.steps < l.pairs) fail(['steps'], `(${l.steps}) must be at least probe.lambdaMin.pairs (${l.pairs})`);
-    })).prefault({})
-    .describe("λmin's solver (src/probe/lowest.ts): the smallest `pairs`, by ≤ `cycles` restarted Lanczos runs of `steps` steps."),
-  perturbation: strict({ rho: positive().default(0.05), samples: posInt().default(10) }).prefault({})
-    .describe('Perturbation sharpness: the mean loss increase over `samples` random perturbations of norm rho·‖θ‖.'),
-  slice: strict({ from: finite().default(-1), to: finite().default(1), steps: posInt().default(21) })
-    .check(across((s, fail) => {
-      if (!(s.from < s.to)) fail([], `needs from < to, got ${s.from}..${s.to}`);
-    })).prefault({})
-    .describe('The loss along the unit top eigenvector, at `steps` points from `from` to `to`.'),
   duringEvery: nonNegInt().default(125).describe('λmax every this many steps during training (0 = off); a multiple of logEvery.'),
   duringSamples: posInt().default(256).describe('Training samples of the during-training λmax.'),
   duringMaxIter: posInt().default(20).describe('Power iterations of each during-training λmax at most.'),
-  noise: NoiseSchema,
-  invariant: InvariantSchema,
-  noiseScale: z.boolean(must('true or false')).default(true)
-    .describe('The gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish et al. 2018) from per-sample gradient norms, with its interval (src/measures/noise-scale.ts).'),
-}).check(across((p, fail) => {
-  if (p.traceMaxSamples < p.traceSamples) fail(['traceMaxSamples'], `(${p.traceMaxSamples}) must be at least probe.traceSamples (${p.traceSamples})`);
+};
+
+/** `probe`: the shared settings, then each measure's own (src/measures, registry order) with its checks. */
+const ProbeSchema = strict({ ...SHARED_PROBE, ...MEASURE_SETTINGS }).check(across((p, fail) => {
+  for (const m of MEASURES) m.checkSettings?.(p, fail);
   if (p.topK > p.blockSize) fail(['topK'], `(${p.topK}) must be at most probe.blockSize (${p.blockSize}): the top-k are the block solver's Ritz values`);
 })).prefault({});
 

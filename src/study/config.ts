@@ -1,6 +1,6 @@
 /**
  * The study's configuration: its defaults and validation, both derived from the zod schema in
- * config-schema.ts (which holds every setting's type, default and check), the merge of a config
+ * config-schema.ts (which holds every setting's type, default and check, the measures' own from their modules), the merge of a config
  * file over the defaults, and the checks that need the loaded data or the adapter. validateConfig()
  * rejects, before any GPU work, unknown keys (with a "did you mean" suggestion), bad values and
  * optimizer settings, naming the field; checkDataFits() and checkBuffersFit() then check the sample

@@ -4,7 +4,7 @@
  * config-schema.ts composes into the whole config's.
  */
 import * as z from 'zod';
-import { across, distinct, flag, must, posInt, strict } from './config-fields';
+import { across, distinct, flag, must, posInt, strict } from '../util/zod-fields';
 
 const etasError = { error: (iss: { input: unknown }) =>
   `must list 1 to 6 step sizes, e.g. [0.15, 0.3], got ${JSON.stringify(iss.input)} (turn the experiment off with "enabled": false)` };

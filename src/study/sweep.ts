@@ -17,7 +17,7 @@
 import * as z from 'zod';
 import { resolveOptimizerConfig, type OptimizerConfig } from '../optim/optimizer';
 import { OPTIMIZER_KINDS } from '../vocabulary';
-import { across, choice, distinct, must, name, nonNegInt, posInt, strict } from './config-fields';
+import { across, choice, distinct, must, name, nonNegInt, posInt, strict } from '../util/zod-fields';
 import { RUN_MEASURE_NAMES } from './study-measures';
 import type { RunConfig, StudyConfig } from './config';
 
