@@ -5,7 +5,7 @@
  * imported model's report.md tabulates them, so the two commands show the same measures. Each
  * measure declares its own rows (measure.ts `table`); this module orders and formats them.
  */
-import { meanInterval } from '../util/bootstrap';
+import { INTERVALS, meanInterval } from '../util/bootstrap';
 import type { Bounds, Sharpness } from './results';
 import type { Measure } from './measure';
 
@@ -35,6 +35,6 @@ const g3 = (x: number) => (!Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 1000 ? x
 export function overSeeds(values: number[]): string {
   const v = values.filter(Number.isFinite);
   if (v.length === 0) return 'n/a';
-  const ci = meanInterval(v, { level: 0.95, resamples: 2000, seed: 0 });
+  const ci = meanInterval(v, INTERVALS);
   return Number.isFinite(ci.low) ? `${g3(ci.estimate)} [${g3(ci.low)}, ${g3(ci.high)}]` : g3(ci.estimate);
 }

@@ -10,13 +10,13 @@
  * (measure, target) pairs kept together; slopes resample directions. A verdict is read off the
  * interval, never the point estimate.
  */
-import { bootstrapInterval, logLogSlope, meanInterval, type SlopeFit } from '../util/bootstrap';
+import { INTERVALS, bootstrapInterval, logLogSlope, meanInterval, type SlopeFit } from '../util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../util/stats';
 import type { Correlation, Estimate, RunResult } from './results';
 import { convergedRuns, groupByConfiguration } from './run-sets';
 
-/** Bootstrap settings of every interval in the report: fixed, so a report is reproducible to the digit. */
-export const INTERVALS = { level: 0.95, resamples: 2000, seed: 0 } as const;
+// The interval settings live with the bootstrap (util/bootstrap.ts), below the measures that also use them; re-exported with the other statistics.
+export { INTERVALS };
 
 /** The sharpness measures ranked against the targets, each read off a run (undefined when not measured). */
 export const MEASURES: { name: string; get: (r: RunResult) => number | undefined }[] = [
