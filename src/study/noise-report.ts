@@ -5,7 +5,7 @@
  * interval and "rejected" when it lies outside; an undefined interval decides nothing. Browser-safe.
  */
 import type { RunResult, StudyResult } from './results';
-import { slopeText } from '../measures/noise';
+import { slopeText, spreadNote } from '../measures/noise';
 import { pooledSlopes, predictionVerdict } from './statistics';
 
 /** The chart's file stem (noise-vs-curvature.svg next to report.md). */
@@ -70,7 +70,7 @@ export function noiseSection(result: StudyResult): string[] {
           `**${predictionVerdict(p.spread, [p.noise.low - 1, p.noise.high - 1])}**`);
       }
     }
-    for (const r of p.runs) if (r.noise!.note) lines.push(`- seed ${r.seed}: ${r.noise!.note}`);
+    for (const r of p.runs) if (spreadNote(r.noise!)) lines.push(`- seed ${r.seed}: ${spreadNote(r.noise!)}`);
     lines.push('');
   }
   lines.push('Per run and direction (λ, c, σ² ± error, σ²/predicted; * = not equilibrated):', '');
