@@ -37,7 +37,7 @@ export const gaussNewtonMeasure: Measure = {
   failure: PROBE_FAILURE,
   run: gaussNewton,
   stages: () => 2,
-  studySection,
+  studySection: { order: 30, render: studySection },
   table: {
     order: 40,
     // The Gauss–Newton matrix's λmax and trace beside the Hessian's, and the gap between the two λmax (absent in older results).

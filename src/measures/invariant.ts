@@ -15,6 +15,7 @@ import type { Sharpness } from './results';
 import { probeBounds } from '../util/bootstrap';
 import { PROBE_FAILURE, type Measure } from './measure';
 import { f, withBounds } from './table';
+import { invariantSection } from './invariant-report';
 
 /** The `probe.invariant` settings these measures read (described in study/config-schema.ts). */
 export interface InvariantSettings {
@@ -68,6 +69,7 @@ export const invariantMeasure: Measure = {
   run: async ({ model, data, settings: p, seed, stage, training }) => ({
     sharpness: await invariantSharpness(model, data, p.invariant!, seed, p.chunkSize, stage, lossWeightDecay(training.optimizer)),
   }),
+  studySection: { order: 10, render: invariantSection },
   table: {
     order: 70,
     rows: (s) => [

@@ -110,10 +110,12 @@ export interface Measure {
   /** Its section of one minimum's report.md (the imported model's report), Markdown lines. */
   section?: (r: MeasuredParts) => string[];
   /**
-   * Its section of the study's report.md, from the probed runs of every configuration (the study
-   * report places the registry's sections after its own tables, in registry order); [] to leave itself out.
+   * Its section of the study's report.md, from the probed runs of every configuration and the
+   * study's probe settings; [] to leave itself out. The report places the measures' sections after
+   * its own tables by `order`, one scale for these and the study-level measures' sections
+   * (study/study-measure.ts `section`), so a study-level section can sit beside the measure it is about.
    */
-  studySection?: (runs: readonly ProbedRun[]) => string[];
+  studySection?: { order: number; render: (runs: readonly ProbedRun[], settings: ProbeSettings) => string[] };
   /** Its note in the study's one-line summary of a finished run, when it has one and measured. */
   summary?: (r: MeasuredParts) => string | null;
 }

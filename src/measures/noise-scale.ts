@@ -29,7 +29,7 @@ export const noiseScaleMeasure: Measure = {
       },
     };
   },
-  studySection,
+  studySection: { order: 40, render: studySection },
   table: {
     order: 75,
     rows: (s) => (s.noiseScale ? [{

@@ -35,6 +35,7 @@ import { stationarySpread, type DirectionSpread } from '../probe/stationary-spre
 import { prepareMinibatchSteps } from '../train/minibatch-steps';
 import { Rng } from '../util/rng';
 import type { Measure } from './measure';
+import { noiseSection, noiseSummary } from './noise-report';
 import { logLogSlope, type SlopeFit } from '../util/bootstrap';
 
 /** The `probe.noise` settings (described in study/config-schema.ts). */
@@ -308,38 +309,6 @@ export const noiseMeasure: Measure = {
   stages: (p, t) => 2 + (p.noise!.bulk > 0 ? 1 : 0) + (t.optimizer?.kind === 'sgd' && p.noise!.steps > 0 ? 1 : 0),
   lines: ({ noise }) => (noise ? [noiseSummary(noise)] : []),
   section: ({ noise }) => (noise ? ['## Gradient noise along the curvature', '', ...noiseSummary(noise).split('\n').map((l) => `- ${l}`), ''] : []),
+  studySection: { order: 20, render: noiseSection },
   summary: ({ noise }) => (noise ? `noise slope γ ${noise.noiseSlope.slope.toFixed(2)} (${noise.seconds.toFixed(1)} s)` : null),
 };
-
-const fixed = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
-const precise = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toPrecision(3));
-
-/** A slope with its interval and count, as the report and the command line print it. */
-export const slopeText = (s: SlopeFit | null) => (s ? `${fixed(s.slope)} [${fixed(s.low)}, ${fixed(s.high)}] (n = ${s.n})` : 'n/a');
-
-/** Why the run has no stationary spread or no slope of it, in words (an older results file's stored sentence as it is); null when it has both. */
-export function spreadNote(n: Pick<NoiseResult, 'spreadSkipped' | 'note' | 'optimizer' | 'lr' | 'batchSize'>): string | null {
-  const k = n.spreadSkipped;
-  if (!k) return n.note ?? null;
-  switch (k.reason) {
-    case 'no-optimizer': return 'no optimiser given (an imported model: pass --lr and --batch-size for the SGD continuation); gradient noise only';
-    case 'adaptive-optimizer': return `${n.optimizer} preconditions its steps by running second moments, so the SGD prediction does not apply; gradient noise only`;
-    case 'continuation-off': return 'the continuation is off (probe.noise.steps = 0)';
-    case 'batch-exceeds-probe': return `the batch size ${n.batchSize} exceeds the ${k.probeSamples} probe samples; no continuation`;
-    case 'too-slow': return `at η = ${n.lr} even the sharpest direction (λ ${k.sharpest.toPrecision(3)}) relaxes too slowly for ${k.steps} steps ` +
-      `(it needs ≥ ${k.needed}); the continuation was skipped — raise probe.noise.steps to measure σ²`;
-    case 'few-equilibrated': return `only ${k.equilibrated} of ${k.directions} directions equilibrated within ${k.steps} steps ` +
-      '(each needs ≥ 20 relaxation times (1 − β)/(ηλ)); no spread slope — raise probe.noise.steps';
-  }
-}
-
-/** One probe's noise measurement in a few lines (the CLI's probe commands, the imported model's report). */
-export function noiseSummary(n: NoiseResult): string {
-  return [
-    `gradient noise along ${n.directions.length} directions: log c vs log λ slope γ = ${slopeText(n.noiseSlope)}; top eigen-directions only ${slopeText(n.noiseSlopeTop)}`,
-    n.continuation ? `stationary spread (${n.continuation.stepsRun} steps): log σ² vs log λ' slope ${slopeText(n.spreadSlope)}, median σ²/predicted ${precise(n.medianRatio)}` : '',
-    spreadNote(n) ? `note: ${spreadNote(n)}` : '',
-    n.unresolvedSkipped ? `passed over ${n.unresolvedSkipped} near-degenerate eigenpair${n.unresolvedSkipped === 1 ? '' : 's'} (gap to a neighbour below the residual: the vector is not resolved)` : '',
-    `(${n.seconds.toFixed(1)} s)`,
-  ].filter(Boolean).join('\n');
-}

@@ -19,15 +19,12 @@ import { mean } from '../util/stats';
 import { MEASURES } from '../measures/registry';
 import { formatEstimate } from './format';
 import { REFERENCE, reproductionSection } from './reproduction';
-import { sharpeningSection } from './sharpening';
 import { formatDuration, plural } from '../util/words';
 import type { Correlation, DataUsed, Estimate, RunResult, Sharpness, StudyResult } from './results';
 import type { SettingsSource } from './config';
-import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
-import { noiseSection } from './noise-report';
 import { convergedRuns, groupByConfiguration, unconvergedRuns } from './run-sets';
-import { invariantSection } from './rescaling';
+import { STUDY_MEASURES, TRAINING_MEASURES } from './study-measures';
 import {
   configurationMeans, extremes, finiteMean, mainCorrelation, meanEstimate, separatedPairs, stabilityRatios, verdictOf, type ConfigurationMeans,
 } from './statistics';
@@ -324,15 +321,27 @@ function plotsSection(_result: StudyResult, charts: string[]): string[] {
   return ['## Plots', '', ...charts.map((f) => `![${f}](${f})`), ''];
 }
 
-/** The report, in order. Add a section here (a function in its own module) to extend it. */
+/**
+ * The report, in order: the frame's sections, with every measure's own in the middle. A measure's
+ * section is its module's (Measure.studySection, StudyMeasure / TrainingMeasure section); a section
+ * that is no measure's is a function in its own module and an entry here.
+ */
 export const REPORT_SECTIONS: ReportSection[] = [
   headerSection, reproductionSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection,
-  invariantSection, noiseSection, measureSections, sharpeningSection, eosSection, referenceSection, plotsSection,
+  measureSections, referenceSection, plotsSection,
 ];
 
-/** The registry's measures' own sections (Measure.studySection), in registry order. */
+/**
+ * The sections of the three registries' measures — per minimum (src/measures/registry.ts), during
+ * training and per study (study-measures.ts) — on their one `order` scale. The reproduction is a study
+ * measure too, but its table leads the report, before the answer, so the frame places it.
+ */
 function measureSections(result: StudyResult): string[] {
-  return MEASURES.flatMap((m) => m.studySection?.(result.runs) ?? []);
+  const sections = [
+    ...MEASURES.flatMap((m) => (m.studySection ? [{ order: m.studySection.order, render: () => m.studySection!.render(result.runs, result.config.probe) }] : [])),
+    ...[...TRAINING_MEASURES, ...STUDY_MEASURES].flatMap((m) => (m.section ? [{ order: m.section.order, render: () => m.section!.render(result) }] : [])),
+  ];
+  return sections.sort((a, b) => a.order - b.order).flatMap((s) => s.render());
 }
 
 export function reportMarkdown(result: StudyResult, charts: string[]): string {

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { spreadNote, type NoiseResult, type SpreadSkip } from '../../src/measures/noise';
+import type { NoiseResult, SpreadSkip } from '../../src/measures/noise';
+import { spreadNote } from '../../src/measures/noise-report';
 import { parseStudyResults } from '../../src/study/results-schema';
 
 const record = (spreadSkipped: SpreadSkip | null, rest: Partial<NoiseResult> = {}) =>

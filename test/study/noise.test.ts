@@ -1,8 +1,8 @@
 /** The study's noise measurement: config checks and measureNoise end to end on a tiny net (its slope fits and verdicts: test/host/statistics.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig } from '../../src/study/config';
-import { measureNoise, spreadNote, type NoiseResult } from '../../src/measures/noise';
-import { noiseChartSpec, noiseSection } from '../../src/study/noise-report';
+import { measureNoise, type NoiseResult } from '../../src/measures/noise';
+import { noiseChartSpec, noiseSection, spreadNote } from '../../src/measures/noise-report';
 import { renderSvg } from '../../src/study/render-svg';
 import type { RunResult, StudyResult } from '../../src/study/results';
 import { hessianBlockOperator } from '../../src/probe/block-operator';
@@ -92,7 +92,7 @@ describe(`measureNoise on a tiny trained net (seed ${seed})`, () => {
 
     const run = (configuration: string, noise: NoiseResult) => ({ configuration, seed, noise }) as unknown as RunResult;
     const result = { config: mergeConfig(DEFAULT_CONFIG, { probe: { noise: settings } }), runs: [run('Sharp', sgd), run('Adam', adam)] } as StudyResult;
-    const text = noiseSection(result).join('\n');
+    const text = noiseSection(result.runs, result.config.probe).join('\n');
     expect(text).toContain("## Does SGD's noise follow the curvature?");
     expect(text).toMatch(/\*\*Sharp\*\* \(seeds pooled, 5 directions\)/);
     expect(text).toMatch(/- noise, C ≈ H\/B .*: \*\*(consistent|rejected|undecided)\*\*/);
