@@ -74,6 +74,10 @@ export const lambdaMaxMeasure: Measure = {
   run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
   stages: (p) => ((p.blockSize ?? BLOCK_SIZE) > 1 ? 1 : 2),
   summary: ({ sharpness: s }) => (s ? `λmax ${s.lambdaMax.toFixed(3)} (eigen-solver ${s.lambdaConverged ? 'converged' : 'NOT converged'})` : null),
+  studyColumns: [
+    { header: 'λmax', order: 10, digits: 2, value: (s) => s.lambdaMax },
+    { header: 'top-k', order: 11, digits: 2, list: (s) => s.topK },
+  ],
   table: {
     order: 10,
     rows: (s) => [

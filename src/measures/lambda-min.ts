@@ -30,6 +30,11 @@ export const lambdaMinMeasure: Measure = {
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: lambdaMin,
+  // Beside λmax's scale: the negative curvature relative to the positive (Ghorbani et al. 2019).
+  studyColumns: [
+    { header: 'λmin', order: 20, digits: 3, value: (s) => s.lambdaMin },
+    { header: '\\|λmin\\|/λmax', order: 21, digits: 4, value: (s) => Math.abs(s.lambdaMin) / s.lambdaMax },
+  ],
   table: {
     order: 20,
     rows: (s) => [{

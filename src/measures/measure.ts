@@ -89,6 +89,19 @@ export interface MeasureOutput {
   hvps?: number;
 }
 
+/**
+ * A column of the study's summary table (study/report.ts): per row — a configuration's converged
+ * runs, or its unconverged ones — the mean over the row's runs of `value` with its 95 % bootstrap
+ * interval to `digits` decimals, or for a `list` (top-k) the position-by-position means without one.
+ */
+export type StudyColumn = {
+  /** The column heading (Markdown: a literal | escaped). */
+  header: string;
+  /** Place among every measure's columns, ascending. */
+  order: number;
+  digits: number;
+} & ({ value: (s: Sharpness) => number } | { list: (s: Sharpness) => number[] });
+
 export interface Measure {
   /** A short id (unique in the registry). */
   name: string;
@@ -116,6 +129,8 @@ export interface Measure {
    * (study/study-measure.ts `section`), so a study-level section can sit beside the measure it is about.
    */
   studySection?: { order: number; render: (runs: readonly ProbedRun[], settings: ProbeSettings) => string[] };
+  /** Its columns of the study report's summary table, after the shared ones (accuracy, loss, gap). */
+  studyColumns?: readonly StudyColumn[];
   /** Its note in the study's one-line summary of a finished run, when it has one and measured. */
   summary?: (r: MeasuredParts) => string | null;
 }

@@ -14,6 +14,7 @@ export const perturbationMeasure: Measure = {
     const r = await perturbationSharpness(model, data, { ...p.perturbation, seed, chunkSize: p.chunkSize });
     return { sharpness: { perturbationMean: r.meanIncrease, perturbationInterval: probeBounds(r.increases), perturbationMax: r.maxIncrease } };
   },
+  studyColumns: [{ header: 'perturbation sharpness', order: 60, digits: 4, value: (s) => s.perturbationMean }],
   table: {
     order: 60,
     rows: (s) => [{ measure: 'perturbation sharpness, mean loss increase (95 % interval) / max', value: `${withBounds(s.perturbationMean, s.perturbationInterval)} / ${f(s.perturbationMax)}` }],

@@ -43,5 +43,6 @@ export const traceMeasure: Measure = {
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
+  studyColumns: [{ header: 'trace', order: 30, digits: 1, value: (s) => s.trace }],
   table: { order: 30, rows: (s) => [{ measure: 'trace (95 % interval)', value: `${withBounds(s.trace, s.traceInterval)} (${s.solvers.trace})` }] },
 };

@@ -17,6 +17,7 @@
  */
 import { mean } from '../util/stats';
 import { MEASURES } from '../measures/registry';
+import type { Measure, StudyColumn } from '../measures/measure';
 import { formatEstimate } from './format';
 import { REFERENCE, reproductionSection } from './reproduction';
 import { formatDuration, plural } from '../util/words';
@@ -106,26 +107,29 @@ export function findings(runs: RunResult[], corr: Correlation[], rule: TrainRule
 
 /**
  * One row per configuration over its converged runs, and a separate row for its unconverged ones
- * (never averaged together): means with their 95 % bootstrap intervals over seeds.
+ * (never averaged together): means with their 95 % bootstrap intervals over seeds. The shared
+ * columns (runs, steps, accuracy, loss, gap; 2/η last) are the frame's, each measure's column its
+ * own (Measure.studyColumns, placed by order).
  */
-export function summaryTable(runs: RunResult[]): string {
+export function summaryTable(runs: RunResult[], measures: readonly Measure[] = MEASURES): string {
+  const columns = measures.flatMap((m) => m.studyColumns ?? []).sort((a, b) => a.order - b.order);
+  const cell = (c: StudyColumn, s: Sharpness[]) => ('value' in c
+    ? formatEstimate(meanEstimate(s.map(c.value)), c.digits)
+    : s.length ? c.list(s[0]).map((_, i) => mean(s.map((x) => c.list(x)[i]))).map((x) => x.toFixed(c.digits)).join(', ') : 'n/a');
   const rows = [
-    '| Configuration | Optimizer | Runs | Steps | Test acc. (%) | Train loss | Gen. gap (pp) | λmax | top-k | λmin | \\|λmin\\|/λmax | trace | perturbation sharpness | 2/η |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    `| Configuration | Optimizer | Runs | Steps | Test acc. (%) | Train loss | Gen. gap (pp) | ${columns.map((c) => `${c.header} | `).join('')}2/η |`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ${columns.map((c) => ('value' in c ? '---: | ' : '--- | ')).join('')}---: |`,
   ];
   for (const { name, all, label, rs } of rowGroups(runs)) {
     const diverged = all.length - all.filter((r) => !r.diverged).length;
     const s = rs.filter((r) => r.sharpness).map((r) => r.sharpness!);
-    const topK = s.length ? s[0].topK.map((_, i) => mean(s.map((x) => x.topK[i]))).map((x) => x.toFixed(2)).join(', ') : 'n/a';
     const eta = s[0]?.twoOverEta;
     const note = diverged && label === name ? ` (${diverged} of ${all.length} diverged)` : '';
     const est = (get: (r: RunResult) => number, digits: number, scale = 1) => formatEstimate(meanEstimate(rs.map(get)), digits, scale);
     const [fewest, most] = [Math.min(...rs.map((r) => r.steps)), Math.max(...rs.map((r) => r.steps))];
     const steps = !rs.length ? 'n/a' : fewest === most ? `${most}` : `${fewest}–${most}`;
     rows.push(`| ${label}${note} | ${all[0].optimizer} | ${rs.length} | ${steps} | ${est((r) => r.test.accuracy, 2, 100)} | ${est((r) => r.train.loss, 4)} | ` +
-      `${est((r) => r.genGap, 2, 100)} | ${formatEstimate(meanEstimate(s.map((x) => x.lambdaMax)), 2)} | ${topK} | ` +
-      `${formatEstimate(meanEstimate(s.map((x) => x.lambdaMin)), 3)} | ${formatEstimate(meanEstimate(s.map((x) => Math.abs(x.lambdaMin) / x.lambdaMax)), 4)} | ` +
-      `${formatEstimate(meanEstimate(s.map((x) => x.trace)), 1)} | ${formatEstimate(meanEstimate(s.map((x) => x.perturbationMean)), 4)} | ${eta == null ? '—' : eta.toFixed(1)} |`);
+      `${est((r) => r.genGap, 2, 100)} | ${columns.map((c) => `${cell(c, s)} | `).join('')}${eta == null ? '—' : eta.toFixed(1)} |`);
   }
   return rows.join('\n');
 }
