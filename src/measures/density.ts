@@ -8,6 +8,7 @@ import { hessianOperator } from '../probe/operator';
 import { spectralDensityBlock, spectralDensityGpu } from '../probe/lanczos';
 import { withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+import { spanOf } from './table';
 
 async function density(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p } = ctx;
@@ -40,5 +41,6 @@ export const densityMeasure: Measure = {
   writes: ['density', 'sharpness'],
   failure: PROBE_FAILURE,
   run: density,
+  studyNote: { order: 50, text: (s, c) => (s.length === 0 ? '' : `Spectral density from ${spanOf(s.map((x) => x.densityRuns))} SLQ runs of ${c.densitySteps} Lanczos steps per run.`) },
   table: { order: 50, rows: (s) => [{ measure: 'spectral density', value: s.solvers.density }] },
 };

@@ -131,6 +131,12 @@ export interface Measure {
   studySection?: { order: number; render: (runs: readonly ProbedRun[], settings: ProbeSettings) => string[] };
   /** Its columns of the study report's summary table, after the shared ones (accuracy, loss, gap). */
   studyColumns?: readonly StudyColumn[];
+  /**
+   * How its numbers in the summary table were produced — solver, budget, how many runs converged —
+   * from the finished, probed runs' records and the probe settings: a sentence or two beneath the
+   * table, placed by `order` ('' to say nothing).
+   */
+  studyNote?: { order: number; text: (s: readonly Sharpness[], settings: ProbeSettings) => string };
   /** Its note in the study's one-line summary of a finished run, when it has one and measured. */
   summary?: (r: MeasuredParts) => string | null;
 }

@@ -15,6 +15,7 @@ export const perturbationMeasure: Measure = {
     return { sharpness: { perturbationMean: r.meanIncrease, perturbationInterval: probeBounds(r.increases), perturbationMax: r.maxIncrease } };
   },
   studyColumns: [{ header: 'perturbation sharpness', order: 60, digits: 4, value: (s) => s.perturbationMean }],
+  studyNote: { order: 60, text: (_, c) => `Perturbation sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.perturbation.rho}.` },
   table: {
     order: 60,
     rows: (s) => [{ measure: 'perturbation sharpness, mean loss increase (95 % interval) / max', value: `${withBounds(s.perturbationMean, s.perturbationInterval)} / ${f(s.perturbationMax)}` }],

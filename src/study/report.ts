@@ -232,8 +232,7 @@ function resultsSection(result: StudyResult): string[] {
     summaryTable(result.runs),
     '',
     'Gen. gap = train accuracy − test accuracy, in percentage points. Steps = the range over seeds. ' + estimatorNote(result) +
-      ` Perturbation sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.probe.perturbation.rho}. ` +
-      `A percentile-bootstrap interval never reaches past the observed values, so over ${c.seeds.length} seeds it is a floor on the ` +
+      ` A percentile-bootstrap interval never reaches past the observed values, so over ${c.seeds.length} seeds it is a floor on the ` +
       'uncertainty (it under-covers for so few), not a guarantee.',
     '',
     ...(layerTable ? ['Per-layer λmax: the largest eigenvalue of each layer\'s own Hessian block (its weights and biases, the other layers held fixed), ' +
@@ -242,25 +241,14 @@ function resultsSection(result: StudyResult): string[] {
 }
 
 /**
- * How each number of the table was produced, from the runs themselves: the solver, how many runs
- * converged, and for the stochastic estimates the probes spent and the width of their intervals.
+ * How each number of the table was produced, from the runs themselves: each measure's own note
+ * (Measure.studyNote: the solver, how many runs converged, for the stochastic estimates the probes
+ * spent and the width of their intervals), in its order.
  */
-export function estimatorNote(result: StudyResult): string {
-  const c = result.config.probe;
+export function estimatorNote(result: StudyResult, measures: readonly Measure[] = MEASURES): string {
   const s = result.runs.filter((r) => !r.diverged && r.sharpness).map((r) => r.sharpness!);
-  if (s.length === 0) return '';
-  const count = (f: (x: Sharpness) => boolean) => `${s.filter(f).length} of ${s.length}`;
-  const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}–${Math.max(...v)}`);
-  const widths = s.map((x) => (x.traceInterval.high - x.traceInterval.low) / 2 / Math.abs(x.trace)).filter(Number.isFinite);
-  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-  return `λmax and top-${c.topK} by ${s[0].solvers.topK.replace(/ \(.*$/, '')} (tolerance ${c.tol}; λmax converged in ${count((x) => x.lambdaConverged)} runs, ` +
-    `all top-${c.topK} pairs in ${count((x) => x.topKConverged.every(Boolean))}). λmin by its own solver, ${s[0].solvers.lambdaMin.replace(/ \(.*$/, '')} ` +
-    `(≤ ${c.lambdaMin.cycles} cycles × ${c.lambdaMin.steps} steps; residual ≤ ${c.tol}·λmax in ${count((x) => x.lambdaMinConverged)} runs; ` +
-    `the smallest Ritz value, an upper bound on the smallest eigenvalue), reported with |λmin|/λmax (Ghorbani et al. 2019). ` +
-    `Trace by deflated Hutchinson: the top-${c.topK} eigenpairs' Rayleigh quotients exactly, plus Rademacher probes on (I − QQᵀ)H(I − QQᵀ) ` +
-    `until the 95 % bootstrap-t interval is within ±${pct(c.traceTarget)} or ${c.traceMaxSamples} probes are spent: ${range(s.map((x) => x.traceProbes))} probes per run, ` +
-    `${count((x) => x.traceStop === 'target')} stopped on the target, per-run interval half-widths ${widths.length ? `${pct(Math.min(...widths))}–${pct(Math.max(...widths))}` : 'n/a'} ` +
-    `(the table's trace interval is over seeds). Spectral density from ${range(s.map((x) => x.densityRuns))} SLQ runs of ${c.densitySteps} Lanczos steps per run.`;
+  return measures.flatMap((m) => (m.studyNote ? [m.studyNote] : [])).sort((a, b) => a.order - b.order)
+    .map((n) => n.text(s, result.config.probe)).filter(Boolean).join(' ');
 }
 
 function unconvergedSection(result: StudyResult): string[] {

@@ -2,13 +2,14 @@
  * The report's frame and the measures' own parts of it: the summary table's measure columns come
  * from the registry in their order (an added measure's column lands where its order says), and every
  * registry's sections share one order scale without ties, so the committed report's measure sections
- * stand in that order. (The committed report re-rendered byte for byte: test/cli/report.test.ts.)
+ * stand in that order; the note beneath the table is the measures' sentences in their order. (The
+ * committed report re-rendered byte for byte: test/cli/report.test.ts.)
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Measure } from '../../src/measures/measure';
 import { MEASURES } from '../../src/measures/registry';
-import { reportMarkdown, summaryTable } from '../../src/study/report';
+import { estimatorNote, reportMarkdown, summaryTable } from '../../src/study/report';
 import { parseStudyResults } from '../../src/study/results-schema';
 import { STUDY_MEASURES, TRAINING_MEASURES } from '../../src/study/study-measures';
 import { studyRun as run } from '../support/study-runs';
@@ -31,6 +32,20 @@ describe('the summary table', () => {
     // The mean over seeds of 2λmax (4, 5, 6) with its interval, beside the mean λmax.
     expect(row[7]).toMatch(/^5\.00 \[/);
     expect(row[9]).toMatch(/^10\.0 \[/);
+  });
+});
+
+describe('the note beneath the table', () => {
+  it('is each measure\'s own sentence, in order, the registry\'s first', () => {
+    const result = parseStudyResults(readFileSync('docs/study/results.json', 'utf8'), 'committed');
+    const plain = estimatorNote(result);
+    expect(plain).toMatch(/^λmax and top-\d+ by .*\. λmin by its own solver.*\. Trace by deflated Hutchinson.*\. Spectral density from .*\. Perturbation sharpness = .*ρ = [\d.]+\.$/);
+    const extra: Measure = {
+      name: 'extra', settings: ['probe.tol'], writes: ['sharpness'], failure: 'extra', run: async () => ({}),
+      studyNote: { order: 25, text: (s) => `Extra over ${s.length} runs.` },
+    };
+    const runs = result.runs.filter((r) => !r.diverged && r.sharpness).length;
+    expect(estimatorNote(result, [...MEASURES, extra])).toContain(`(Ghorbani et al. 2019). Extra over ${runs} runs. Trace by deflated Hutchinson`);
   });
 });
 
