@@ -1,7 +1,7 @@
 /**
  * What a measure of a trained minimum is: one module that names the settings it reads, runs on the
  * model and the probe data, returns the part of the run record it writes, and (optionally) its rows
- * of the sharpness table. The registry (registry.ts) lists the measures in run order and
+ * of the sharpness table and its parts of the study report (section, summary columns, note). The registry (registry.ts) lists the measures in run order and
  * probe-run.ts runs them; the study, the CLI's probe command, the facade and the demo all go
  * through it, so a new measure is a module, its test and one registry line.
  *

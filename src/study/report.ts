@@ -12,8 +12,11 @@
  * train-loss target was measured on a slope, not at a minimum, and is listed separately.
  *
  * The report is REPORT_SECTIONS, in order: each section is a function of the results returning its
- * markdown lines ([] to leave itself out). A new section is one function (in its own module) and
- * one entry in that list.
+ * markdown lines ([] to leave itself out). This module is the frame — the header, the reproduced
+ * table before the answer, the shared tables, the reference and plots — and every measure renders
+ * its own part from its module: its section (Measure.studySection; a study-level measure's
+ * `section`), its summary-table columns (studyColumns) and its note beneath them (studyNote), each
+ * placed by its `order`.
  */
 import { mean } from '../util/stats';
 import { MEASURES } from '../measures/registry';
