@@ -51,7 +51,7 @@ export { randomDirection, filterNormalise, normalise, norm } from './probe/direc
 export { gradientNoise, perSampleDerivatives, type GradientNoise } from './probe/gradient-noise';
 export { stationarySpread, type SpreadOptions, type SpreadResult, type DirectionSpread } from './probe/stationary-spread';
 export { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig, type RunConfig, type SettingsSource } from './study/config';
-export type { Measure, MeasureContext, MeasureOutput, ProbeSettings, TrainingSettings, DemoMetric, SettingsShape } from './measures/measure';
+export type { Measure, MeasureContext, MeasureOutput, ProbeSettings, StudyColumn, TrainingSettings, DemoMetric, SettingsShape } from './measures/measure';
 export { MEASURES } from './measures/registry';
 export { measureMinimum, type MeasureOptions, type MeasuredMinimum } from './measures/probe-run';
 export type { EosConfig } from './study/eos-config';
@@ -60,7 +60,7 @@ export type { SweepConfig, SweepOptimizer } from './study/sweep';
 export type { TrainingSharpnessTrace, TrainingSharpnessPoint } from './study/training-sharpness';
 export type { RunResult, StudyResult, Sharpness, Bounds, Correlation, DataUsed, RescalingResult, RunFailure, Solvers, Estimate, GaussNewtonSharpness } from './study/results';
 export type { StudyCost } from './study/cost-estimate';
-export type { NoiseResult, NoiseDirection, NoiseSettings } from './measures/noise';
+export type { NoiseResult, NoiseDirection, NoiseSettings, SpreadSkip } from './measures/noise';
 export type { SlopeFit } from './util/bootstrap';
 export type { MeasuredParts, NoiseScaleResult, ProbedRun } from './measures/results';
 export type { Stage } from './measures/probe-run';

@@ -16,4 +16,4 @@ export { reportMarkdown } from './study/report';
 export { REFERENCE } from './study/reproduction';
 export { STUDY_CHARTS } from './study/charts';
 export { fullBatchSpec } from './study/eos-report';
-export { noiseChartSpec } from './study/noise-report';
+export { noiseChartSpec } from './measures/noise-report';

@@ -173,9 +173,7 @@ function evalOptions({ chunkSize, weightDecay, includeRegulariser }: HessianOpti
 function firstRows(t: Tensor, k: number, n: number): Tensor {
   if (t.shape[0] === k) return t;
   const out = Tensor.create(t.gpu, [k, n], { label: 'hessian:eigenvectors' });
-  const encoder = t.gpu.device.createCommandEncoder();
-  copyVector(encoder, t, out, k * n);
-  t.gpu.device.queue.submit([encoder.finish()]);
+  t.gpu.submit((encoder) => copyVector(encoder, t, out, k * n));
   t.destroy();
   return out;
 }

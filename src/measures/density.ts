@@ -8,6 +8,7 @@ import { hessianOperator } from '../probe/operator';
 import { spectralDensityBlock, spectralDensityGpu } from '../probe/lanczos';
 import { withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+import { spanOf } from './table';
 import { posInt } from '../util/zod-fields';
 
 const settings = {
@@ -47,5 +48,6 @@ export const densityMeasure: Measure<typeof settings> = {
   writes: ['density', 'sharpness'],
   failure: PROBE_FAILURE,
   run: density,
+  studyNote: { order: 50, text: (s, c) => (s.length === 0 ? '' : `Spectral density from ${spanOf(s.map((x) => x.densityRuns))} SLQ runs of ${c.densitySteps} Lanczos steps per run.`) },
   table: { order: 50, rows: (s) => [{ measure: 'spectral density', value: s.solvers.density }] },
 };

@@ -41,7 +41,7 @@ export const gaussNewtonMeasure: Measure = {
     { id: 'ggn-lambda-max', name: 'Gauss–Newton λmax', value: (r) => r.sharpness?.ggn?.lambdaMax, digits: 5 },
     { id: 'ggn-trace', name: 'Gauss–Newton trace (deflated Hutchinson)', value: (r) => r.sharpness?.ggn?.trace, digits: 4, interval: (r) => r.sharpness?.ggn?.traceInterval },
   ],
-  studySection,
+  studySection: { order: 30, render: studySection },
   table: {
     order: 40,
     // The Gauss–Newton matrix's λmax and trace beside the Hessian's, and the gap between the two λmax (absent in older results).

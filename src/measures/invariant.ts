@@ -17,6 +17,7 @@ import { probeBounds } from '../util/bootstrap';
 import { PROBE_FAILURE, type Measure } from './measure';
 import { f, withBounds } from './table';
 import { must, nonNegInt, posInt, positive, strict } from '../util/zod-fields';
+import { invariantSection } from './invariant-report';
 
 const nonNegative = must('a finite number ≥ 0');
 const rescaleAlpha = { error: (iss: { input: unknown }) => `must be a finite number > 0, or 0 to skip the rescaling check; got ${JSON.stringify(iss.input)}` };
@@ -101,6 +102,7 @@ export const invariantMeasure: Measure<typeof settings> = {
       digits: 4, interval: (r) => r.sharpness?.relativeFlatnessNormalizedInterval,
     },
   ],
+  studySection: { order: 10, render: invariantSection },
   table: {
     order: 70,
     rows: (s) => [

@@ -10,7 +10,7 @@ import { topEigenvalue } from '../probe/power';
 import { lanczosEigen } from '../probe/lanczos';
 import { blockEigenLabel, blockTop, withOperator } from './block-solvers';
 import { BLOCK_SIZE, PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
-import { f, state } from './table';
+import { countOf, f, state } from './table';
 import type { Sharpness } from './results';
 
 /** Whether each pair's gap to its nearest neighbour (values sorted) exceeds its residual. */
@@ -82,6 +82,15 @@ export const lambdaMaxMeasure: Measure = {
     { id: 'two-over-eta', name: '2/η (SGD)', value: (r) => r.sharpness?.twoOverEta, digits: 4 },
   ],
   summary: ({ sharpness: s }) => (s ? `λmax ${s.lambdaMax.toFixed(3)} (eigen-solver ${s.lambdaConverged ? 'converged' : 'NOT converged'})` : null),
+  studyColumns: [
+    { header: 'λmax', order: 10, digits: 2, value: (s) => s.lambdaMax },
+    { header: 'top-k', order: 11, digits: 2, list: (s) => s.topK },
+  ],
+  studyNote: {
+    order: 10,
+    text: (s, c) => (s.length === 0 ? '' : `λmax and top-${c.topK} by ${s[0].solvers.topK.replace(/ \(.*$/, '')} (tolerance ${c.tol}; ` +
+      `λmax converged in ${countOf(s, (x) => x.lambdaConverged)} runs, all top-${c.topK} pairs in ${countOf(s, (x) => x.topKConverged.every(Boolean))}).`),
+  },
   table: {
     order: 10,
     rows: (s) => [

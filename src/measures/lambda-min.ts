@@ -7,7 +7,7 @@ import { hessianOperator } from '../probe/operator';
 import { lowestEigenpairs } from '../probe/lowest';
 import { withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
-import { f, state } from './table';
+import { countOf, f, state } from './table';
 import { across, posInt, strict } from '../util/zod-fields';
 
 const settings = {
@@ -41,6 +41,17 @@ export const lambdaMinMeasure: Measure<typeof settings> = {
   failure: PROBE_FAILURE,
   run: lambdaMin,
   demo: [{ id: 'lambda-min', name: 'λmin (restarted Lanczos, negative end)', value: (r) => r.sharpness?.lambdaMin, digits: 4 }],
+  // Beside λmax's scale: the negative curvature relative to the positive (Ghorbani et al. 2019).
+  studyColumns: [
+    { header: 'λmin', order: 20, digits: 3, value: (s) => s.lambdaMin },
+    { header: '\\|λmin\\|/λmax', order: 21, digits: 4, value: (s) => Math.abs(s.lambdaMin) / s.lambdaMax },
+  ],
+  studyNote: {
+    order: 20,
+    text: (s, c) => (s.length === 0 ? '' : `λmin by its own solver, ${s[0].solvers.lambdaMin.replace(/ \(.*$/, '')} ` +
+      `(≤ ${c.lambdaMin.cycles} cycles × ${c.lambdaMin.steps} steps; residual ≤ ${c.tol}·λmax in ${countOf(s, (x) => x.lambdaMinConverged)} runs; ` +
+      'the smallest Ritz value, an upper bound on the smallest eigenvalue), reported with |λmin|/λmax (Ghorbani et al. 2019).'),
+  },
   table: {
     order: 20,
     rows: (s) => [{

@@ -1,7 +1,7 @@
 /**
  * What a measure of a trained minimum is: one module that names the settings it reads, runs on the
  * model and the probe data, returns the part of the run record it writes, and (optionally) its rows
- * of the sharpness table. The registry (registry.ts) lists the measures in run order and
+ * of the sharpness table and its parts of the study report (section, summary columns, note). The registry (registry.ts) lists the measures in run order and
  * probe-run.ts runs them; the study, the CLI's probe command, the facade and the demo all go
  * through it, so a new measure is a module, its test and one registry line.
  *
@@ -108,6 +108,20 @@ export interface DemoMetric {
   interval?: (r: MeasuredParts) => { low: number; high: number } | null | undefined;
 }
 
+/**
+ * A column of the study's summary table (study/report.ts): per row — a configuration's converged
+ * runs, or its unconverged ones — the mean over the row's runs of `value` with its 95 % bootstrap
+ * interval to `digits` decimals, or for a `list` (top-k) the position-by-position means without one.
+ */
+export type StudyColumn = {
+  /** The column heading (Markdown: a literal | escaped). */
+  header: string;
+  /** Place among every measure's columns, ascending. */
+  order: number;
+  digits: number;
+} & ({ value: (s: Sharpness) => number } | { list: (s: Sharpness) => number[] });
+
+
 /** `S`: the shape of its own settings (its `schema`), so the registry can compose them into the config's type. */
 export interface Measure<S extends SettingsShape = SettingsShape> {
   /** A short id (unique in the registry). */
@@ -137,10 +151,20 @@ export interface Measure<S extends SettingsShape = SettingsShape> {
   /** Its section of one minimum's report.md (the imported model's report), Markdown lines. */
   section?: (r: MeasuredParts) => string[];
   /**
-   * Its section of the study's report.md, from the probed runs of every configuration (the study
-   * report places the registry's sections after its own tables, in registry order); [] to leave itself out.
+   * Its section of the study's report.md, from the probed runs of every configuration and the
+   * study's probe settings; [] to leave itself out. The report places the measures' sections after
+   * its own tables by `order`, one scale for these and the study-level measures' sections
+   * (study/study-measure.ts `section`), so a study-level section can sit beside the measure it is about.
    */
-  studySection?: (runs: readonly ProbedRun[]) => string[];
+  studySection?: { order: number; render: (runs: readonly ProbedRun[], settings: ProbeSettings) => string[] };
+  /** Its columns of the study report's summary table, after the shared ones (accuracy, loss, gap). */
+  studyColumns?: readonly StudyColumn[];
+  /**
+   * How its numbers in the summary table were produced — solver, budget, how many runs converged —
+   * from the finished, probed runs' records and the probe settings: a sentence or two beneath the
+   * table, placed by `order` ('' to say nothing).
+   */
+  studyNote?: { order: number; text: (s: readonly Sharpness[], settings: ProbeSettings) => string };
   /** Its note in the study's one-line summary of a finished run, when it has one and measured. */
   summary?: (r: MeasuredParts) => string | null;
   /** Its numbers on the demo page's panel of the latest run, in registry order (browser-safe: values, no DOM). */

@@ -37,11 +37,11 @@ export const noiseScaleMeasure: Measure<typeof settings> = {
       },
     };
   },
-  studySection,
   demo: [{
     id: 'noise-scale', name: 'Gradient noise scale B_simple = tr(Σ)/‖G‖²', value: (r) => r.sharpness?.noiseScale?.bSimple, digits: 4,
     interval: (r) => r.sharpness?.noiseScale?.interval,
   }],
+  studySection: { order: 40, render: studySection },
   table: {
     order: 75,
     rows: (s) => (s.noiseScale ? [{

@@ -36,6 +36,7 @@ import { stationarySpread, type DirectionSpread } from '../probe/stationary-spre
 import { prepareMinibatchSteps } from '../train/minibatch-steps';
 import { Rng } from '../util/rng';
 import type { Measure } from './measure';
+import { noiseSection, noiseSummary } from './noise-report';
 import { logLogSlope, type SlopeFit } from '../util/bootstrap';
 import { across, must, nonNegInt, posInt, strict } from '../util/zod-fields';
 
@@ -113,12 +114,28 @@ export interface NoiseResult {
   /** Median of σ²/predicted over the equilibrated directions. */
   medianRatio: number | null;
   continuation: { steps: number; burnIn: number; recordEvery: number; batches: number; stepsRun: number } | null;
-  /** Why the spread was not measured or fitted, when it was not. */
-  note: string | null;
+  /** Why the spread was not measured or fitted, when it was not: a reason and its numbers (spreadNote words them); absent in older results, which stored `note`. */
+  spreadSkipped?: SpreadSkip | null;
+  /** The same as a sentence, as results written before spreadSkipped stored it (rendered as stored); never written now. */
+  note?: string | null;
   /** Near-degenerate eigenpairs passed over for the directions (Eigenpairs.resolved); absent in older results. */
   unresolvedSkipped?: number;
   seconds: number;
 }
+
+/**
+ * Why a run has no stationary spread (or no slope of it): no optimiser (an imported model), an
+ * adaptive one (NoiseResult.optimizer names it), the continuation off, a batch larger than the probe
+ * set, a step size at which not even the sharpest direction settles in the window, or too few
+ * directions settled for a slope.
+ */
+export type SpreadSkip =
+  | { reason: 'no-optimizer' }
+  | { reason: 'adaptive-optimizer' }
+  | { reason: 'continuation-off' }
+  | { reason: 'batch-exceeds-probe'; probeSamples: number }
+  | { reason: 'too-slow'; sharpest: number; steps: number; needed: number }
+  | { reason: 'few-equilibrated'; equilibrated: number; directions: number; steps: number };
 
 export interface NoiseRun {
   /** The run's optimiser; without one (an imported model given no --lr) only the gradient noise is measured. */
@@ -174,21 +191,19 @@ export async function measureNoise(
     }));
     const noiseSlope = logLogSlope(directions.map((d) => [d.lambda, d.c]), run.seed);
     const noiseSlopeTop = logLogSlope(directions.filter((d) => d.kind === 'eigen').map((d) => [d.lambda, d.c]), run.seed);
-    let note: string | null = null;
+    let spreadSkipped: SpreadSkip | null = null;
     let continuation: NoiseResult['continuation'] = null;
     if (!opt) {
-      note = 'no optimiser given (an imported model: pass --lr and --batch-size for the SGD continuation); gradient noise only';
+      spreadSkipped = { reason: 'no-optimizer' };
     } else if (opt.kind !== 'sgd') {
-      note = `${opt.kind} preconditions its steps by running second moments, so the SGD prediction does not apply; gradient noise only`;
+      spreadSkipped = { reason: 'adaptive-optimizer' };
     } else if (s.steps === 0) {
-      note = 'the continuation is off (probe.noise.steps = 0)';
+      spreadSkipped = { reason: 'continuation-off' };
     } else if (run.batchSize > data.count) {
-      note = `the batch size ${run.batchSize} exceeds the ${data.count} probe samples; no continuation`;
+      spreadSkipped = { reason: 'batch-exceeds-probe', probeSamples: data.count };
     } else if (Math.floor(s.steps / s.recordEvery) * s.recordEvery < settleSteps(opt, Math.max(...lambda))) {
       // Not even the sharpest direction would settle in the window: the steps would buy no σ² at all.
-      const needed = Math.ceil(settleSteps(opt, Math.max(...lambda)));
-      note = `at η = ${opt.lr} even the sharpest direction (λ ${Math.max(...lambda).toPrecision(3)}) relaxes too slowly for ${s.steps} steps ` +
-        `(it needs ≥ ${needed}); the continuation was skipped — raise probe.noise.steps to measure σ²`;
+      spreadSkipped = { reason: 'too-slow', sharpest: Math.max(...lambda), steps: s.steps, needed: Math.ceil(settleSteps(opt, Math.max(...lambda))) };
     } else {
       await stage(`stationary spread: ${s.burnIn} + ${s.steps} SGD steps from the minimum`);
       const saved = await model.getParams();
@@ -215,15 +230,14 @@ export async function measureNoise(
       if (settled.length >= 3) {
         spreadSlope = logLogSlope(settled.map((d) => [d.spread!.lambdaRegularised, d.spread!.variance]), run.seed);
       } else {
-        note = `only ${settled.length} of ${m} directions equilibrated within ${s.steps} steps (each needs ≥ 20 relaxation times (1 − β)/(ηλ)); ` +
-          'no spread slope — raise probe.noise.steps';
+        spreadSkipped = { reason: 'few-equilibrated', equilibrated: settled.length, directions: m, steps: s.steps };
       }
       const ratios = settled.map((d) => d.spread!.ratio).filter((x): x is number => x !== null).sort((a, b) => a - b);
       if (ratios.length > 0) medianRatio = ratios[Math.floor((ratios.length - 1) / 2)] / 2 + ratios[Math.ceil((ratios.length - 1) / 2)] / 2;
     }
     return {
       samples: noise.samples, batchSize: run.batchSize, optimizer: opt?.kind ?? 'none', lr: opt?.lr ?? null, momentum: opt?.kind === 'sgd' ? opt.momentum : 0,
-      weightDecay: opt?.weightDecay ?? 0, directions, correlation, noiseSlope, noiseSlopeTop, spreadSlope, medianRatio, continuation, note,
+      weightDecay: opt?.weightDecay ?? 0, directions, correlation, noiseSlope, noiseSlopeTop, spreadSlope, medianRatio, continuation, spreadSkipped,
       unresolvedSkipped: unresolved, seconds: (performance.now() - t0) / 1000,
     };
   } finally {
@@ -319,22 +333,6 @@ export const noiseMeasure: Measure<typeof settings> = {
   stages: (p, t) => 2 + (p.noise!.bulk > 0 ? 1 : 0) + (t.optimizer?.kind === 'sgd' && p.noise!.steps > 0 ? 1 : 0),
   lines: ({ noise }) => (noise ? [noiseSummary(noise)] : []),
   section: ({ noise }) => (noise ? ['## Gradient noise along the curvature', '', ...noiseSummary(noise).split('\n').map((l) => `- ${l}`), ''] : []),
+  studySection: { order: 20, render: noiseSection },
   summary: ({ noise }) => (noise ? `noise slope γ ${noise.noiseSlope.slope.toFixed(2)} (${noise.seconds.toFixed(1)} s)` : null),
 };
-
-const fixed = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
-const precise = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toPrecision(3));
-
-/** A slope with its interval and count, as the report and the command line print it. */
-export const slopeText = (s: SlopeFit | null) => (s ? `${fixed(s.slope)} [${fixed(s.low)}, ${fixed(s.high)}] (n = ${s.n})` : 'n/a');
-
-/** One probe's noise measurement in a few lines (the CLI's probe commands, the imported model's report). */
-export function noiseSummary(n: NoiseResult): string {
-  return [
-    `gradient noise along ${n.directions.length} directions: log c vs log λ slope γ = ${slopeText(n.noiseSlope)}; top eigen-directions only ${slopeText(n.noiseSlopeTop)}`,
-    n.continuation ? `stationary spread (${n.continuation.stepsRun} steps): log σ² vs log λ' slope ${slopeText(n.spreadSlope)}, median σ²/predicted ${precise(n.medianRatio)}` : '',
-    n.note ? `note: ${n.note}` : '',
-    n.unresolvedSkipped ? `passed over ${n.unresolvedSkipped} near-degenerate eigenpair${n.unresolvedSkipped === 1 ? '' : 's'} (gap to a neighbour below the residual: the vector is not resolved)` : '',
-    `(${n.seconds.toFixed(1)} s)`,
-  ].filter(Boolean).join('\n');
-}

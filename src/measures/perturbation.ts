@@ -22,6 +22,8 @@ export const perturbationMeasure: Measure<typeof settings> = {
     return { sharpness: { perturbationMean: r.meanIncrease, perturbationInterval: probeBounds(r.increases), perturbationMax: r.maxIncrease } };
   },
   demo: [{ id: 'perturbation', name: 'Perturbation sharpness', value: (r) => r.sharpness?.perturbationMean, digits: 4 }],
+  studyColumns: [{ header: 'perturbation sharpness', order: 60, digits: 4, value: (s) => s.perturbationMean }],
+  studyNote: { order: 60, text: (_, c) => `Perturbation sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.perturbation.rho}.` },
   table: {
     order: 60,
     rows: (s) => [{ measure: 'perturbation sharpness, mean loss increase (95 % interval) / max', value: `${withBounds(s.perturbationMean, s.perturbationInterval)} / ${f(s.perturbationMax)}` }],

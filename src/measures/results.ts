@@ -133,6 +133,8 @@ export interface ProbedRun {
   converged?: boolean;
   diverged: unknown;
   sharpness: Sharpness | null;
+  /** The noise measure's record (absent when it did not run). */
+  noise?: NoiseResult | null;
 }
 
 /** A run record's measured fields before (or without) any measure. */

@@ -5,7 +5,7 @@
  * imported model's report.md tabulates them, so the two commands show the same measures. Each
  * measure declares its own rows (measure.ts `table`); this module orders and formats them.
  */
-import { meanInterval } from '../util/bootstrap';
+import { INTERVALS, meanInterval } from '../util/bootstrap';
 import type { Bounds, Sharpness } from './results';
 import type { Measure } from './measure';
 
@@ -29,12 +29,21 @@ export function tableRows(measures: readonly Measure[], s: Sharpness): Sharpness
   return measures.flatMap((m) => (m.table ? [m.table] : [])).sort((a, b) => a.order - b.order).flatMap((t) => t.rows(s));
 }
 
+/** "k of n": how many of the records pass (the study's convergence counts). */
+export const countOf = <T>(records: readonly T[], pass: (x: T) => boolean) => `${records.filter(pass).length} of ${records.length}`;
+
+/** "a" when every value is a, else "min–max". */
+export function spanOf(values: readonly number[]): string {
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  return lo === hi ? `${values[0]}` : `${lo}–${hi}`;
+}
+
 const g3 = (x: number) => (!Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 1000 ? x.toFixed(0) : x.toPrecision(3));
 
 /** Mean over seeds with its 95 % percentile-bootstrap interval (the study's interval settings), or the value alone for one seed. */
 export function overSeeds(values: number[]): string {
   const v = values.filter(Number.isFinite);
   if (v.length === 0) return 'n/a';
-  const ci = meanInterval(v, { level: 0.95, resamples: 2000, seed: 0 });
+  const ci = meanInterval(v, INTERVALS);
   return Number.isFinite(ci.low) ? `${g3(ci.estimate)} [${g3(ci.low)}, ${g3(ci.high)}]` : g3(ci.estimate);
 }

@@ -9,8 +9,9 @@ import { hessianOperator } from '../probe/operator';
 import { hutchinsonTrace } from '../probe/hutchinson';
 import { probeBounds } from '../util/bootstrap';
 import { blockTrace, deflatedLabel, withOperator } from './block-solvers';
-import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
-import { withBounds } from './table';
+import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput, type ProbeSettings } from './measure';
+import type { Sharpness } from './results';
+import { countOf, spanOf, withBounds } from './table';
 import { posInt, positive } from '../util/zod-fields';
 
 /** The trace's budget: a minimum of probes, a target width of its interval, and a maximum. */
@@ -56,5 +57,18 @@ export const traceMeasure: Measure<typeof settings> = {
   failure: PROBE_FAILURE,
   run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
   demo: [{ id: 'trace', name: 'Trace (deflated Hutchinson)', value: (r) => r.sharpness?.trace, digits: 4, interval: (r) => r.sharpness?.traceInterval }],
+  studyColumns: [{ header: 'trace', order: 30, digits: 1, value: (s) => s.trace }],
+  studyNote: { order: 30, text: studyNote },
   table: { order: 30, rows: (s) => [{ measure: 'trace (95 % interval)', value: `${withBounds(s.trace, s.traceInterval)} (${s.solvers.trace})` }] },
 };
+
+/** The estimator beneath the study's summary table: its budget, the probes spent and the per-run intervals' half-widths. */
+function studyNote(s: readonly Sharpness[], c: ProbeSettings): string {
+  if (s.length === 0) return '';
+  const widths = s.map((x) => (x.traceInterval.high - x.traceInterval.low) / 2 / Math.abs(x.trace)).filter(Number.isFinite);
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  return `Trace by deflated Hutchinson: the top-${c.topK} eigenpairs' Rayleigh quotients exactly, plus Rademacher probes on (I − QQᵀ)H(I − QQᵀ) ` +
+    `until the 95 % bootstrap-t interval is within ±${pct(c.traceTarget)} or ${c.traceMaxSamples} probes are spent: ${spanOf(s.map((x) => x.traceProbes))} probes per run, ` +
+    `${countOf(s, (x) => x.traceStop === 'target')} stopped on the target, per-run interval half-widths ${widths.length ? `${pct(Math.min(...widths))}–${pct(Math.max(...widths))}` : 'n/a'} ` +
+    '(the table\'s trace interval is over seeds).';
+}

@@ -8,6 +8,7 @@ import { hessianOperator } from '../probe/operator';
 import { powerIteration } from '../probe/power';
 import type { RunResult } from './results';
 import type { TrainingMeasure } from './study-measure';
+import { sharpeningSection } from './sharpening';
 
 export const duringTrainingMeasure: TrainingMeasure = {
   name: 'lambda-during-training',
@@ -33,4 +34,6 @@ export const duringTrainingMeasure: TrainingMeasure = {
       },
     };
   },
+  // Its trend: does λmax climb along training (sharpening.ts)? Before the edge-of-stability sections (60, 70).
+  section: { order: 50, render: sharpeningSection },
 };

@@ -1,9 +1,10 @@
 /**
- * The report's edge-of-stability section and plots: full-batch GD's λmax against 2/η per step size
- * (Cohen et al. 2021), SGD's full-data λmax and mini-batch sharpness against 2/η, and Adam's
- * preconditioned sharpness against (2 + 2β1)/((1 − β1)·η) (Cohen et al. 2022). The verdicts are
- * classified from the traces by statistics.ts (edgeBehaviour), whichever way they went, and put into
- * words here. Vega-Lite specs, like charts.ts.
+ * The report's edge-of-stability sections and plots: full-batch GD's λmax against 2/η per step size
+ * (Cohen et al. 2021; the eos measure's section), and during training SGD's full-data λmax and
+ * mini-batch sharpness against 2/η and Adam's preconditioned sharpness against (2 + 2β1)/((1 − β1)·η)
+ * (Cohen et al. 2022; the training-sharpness measure's section). The verdicts are classified from
+ * the traces by statistics.ts (edgeBehaviour), whichever way they went, and put into words here.
+ * Vega-Lite specs, like charts.ts.
  */
 import { mean } from '../util/stats';
 import type { EosStudy } from './eos';
@@ -101,7 +102,8 @@ export function edgeVerdict(values: number[], threshold: number): string {
   }
 }
 
-export function eosSection(result: StudyResult): string[] {
+/** The full-batch experiment's section (eos.ts's measure): each η's trace against 2/η (nothing when it did not run). */
+export function fullBatchSection(result: Pick<StudyResult, 'eos' | 'config'>): string[] {
   const eos = result.eos;
   const lines: string[] = [];
   if (eos && eos.runs.length) {
@@ -122,6 +124,12 @@ export function eosSection(result: StudyResult): string[] {
     lines.push('', '"Loss rises" counts steps where the full-batch loss went up: zero for a stable descent, many at the edge of stability. ' +
       `"At the threshold" means within ${EDGE.low}–${EDGE.high}× of it; power iteration's Rayleigh quotient can only under-estimate λmax.`, '');
   }
+  return lines;
+}
+
+/** The during-training traces' section (training-sharpness.ts's measure): SGD's mini-batch and Adam's preconditioned sharpness against their thresholds. */
+export function edgeDuringTrainingSection(result: Pick<StudyResult, 'runs'>): string[] {
+  const lines: string[] = [];
   const during = result.runs.filter((r) => r.trainingSharpness && r.trainingSharpness.points.length > 0);
   if (during.length) {
     lines.push('## Edge of stability during training', '',

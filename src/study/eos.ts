@@ -15,6 +15,7 @@ import { fullBatchDescent, type FullBatchResult } from '../train/full-batch';
 import type { StudyConfig } from './config';
 import { runsEos } from './shard';
 import type { StudyMeasure } from './study-measure';
+import { fullBatchSection } from './eos-report';
 
 export interface EosStudy {
   samples: number;
@@ -81,4 +82,6 @@ export const eosMeasure: StudyMeasure = {
   enabled: (config, shard) => config.eos.enabled && runsEos(shard),
   off: { eos: null },
   run: async ({ gpu, config, train, log, progress, signal }) => ({ eos: await runEdgeOfStability(gpu, config, train, { log, progress, signal }) }),
+  // After the sharpening trend (order 50), before the traces during training (70).
+  section: { order: 60, render: fullBatchSection },
 };

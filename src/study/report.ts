@@ -12,22 +12,23 @@
  * train-loss target was measured on a slope, not at a minimum, and is listed separately.
  *
  * The report is REPORT_SECTIONS, in order: each section is a function of the results returning its
- * markdown lines ([] to leave itself out). A new section is one function (in its own module) and
- * one entry in that list.
+ * markdown lines ([] to leave itself out). This module is the frame — the header, the reproduced
+ * table before the answer, the shared tables, the reference and plots — and every measure renders
+ * its own part from its module: its section (Measure.studySection; a study-level measure's
+ * `section`), its summary-table columns (studyColumns) and its note beneath them (studyNote), each
+ * placed by its `order`.
  */
 import { mean } from '../util/stats';
 import { MEASURES } from '../measures/registry';
+import type { Measure, StudyColumn } from '../measures/measure';
 import { formatEstimate } from './format';
 import { REFERENCE, reproductionSection } from './reproduction';
-import { sharpeningSection } from './sharpening';
 import { formatDuration, plural } from '../util/words';
 import type { Correlation, DataUsed, Estimate, RunResult, Sharpness, StudyResult } from './results';
 import type { SettingsSource } from './config';
-import { eosSection } from './eos-report';
 import { sweepSection } from './sweep-report';
-import { noiseSection } from './noise-report';
 import { convergedRuns, groupByConfiguration, unconvergedRuns } from './run-sets';
-import { invariantSection } from './rescaling';
+import { STUDY_MEASURES, TRAINING_MEASURES } from './study-measures';
 import {
   configurationMeans, extremes, finiteMean, mainCorrelation, meanEstimate, separatedPairs, stabilityRatios, verdictOf, type ConfigurationMeans,
 } from './statistics';
@@ -109,26 +110,29 @@ export function findings(runs: RunResult[], corr: Correlation[], rule: TrainRule
 
 /**
  * One row per configuration over its converged runs, and a separate row for its unconverged ones
- * (never averaged together): means with their 95 % bootstrap intervals over seeds.
+ * (never averaged together): means with their 95 % bootstrap intervals over seeds. The shared
+ * columns (runs, steps, accuracy, loss, gap; 2/η last) are the frame's, each measure's column its
+ * own (Measure.studyColumns, placed by order).
  */
-export function summaryTable(runs: RunResult[]): string {
+export function summaryTable(runs: RunResult[], measures: readonly Measure[] = MEASURES): string {
+  const columns = measures.flatMap((m) => m.studyColumns ?? []).sort((a, b) => a.order - b.order);
+  const cell = (c: StudyColumn, s: Sharpness[]) => ('value' in c
+    ? formatEstimate(meanEstimate(s.map(c.value)), c.digits)
+    : s.length ? c.list(s[0]).map((_, i) => mean(s.map((x) => c.list(x)[i]))).map((x) => x.toFixed(c.digits)).join(', ') : 'n/a');
   const rows = [
-    '| Configuration | Optimizer | Runs | Steps | Test acc. (%) | Train loss | Gen. gap (pp) | λmax | top-k | λmin | \\|λmin\\|/λmax | trace | perturbation sharpness | 2/η |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    `| Configuration | Optimizer | Runs | Steps | Test acc. (%) | Train loss | Gen. gap (pp) | ${columns.map((c) => `${c.header} | `).join('')}2/η |`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ${columns.map((c) => ('value' in c ? '---: | ' : '--- | ')).join('')}---: |`,
   ];
   for (const { name, all, label, rs } of rowGroups(runs)) {
     const diverged = all.length - all.filter((r) => !r.diverged).length;
     const s = rs.filter((r) => r.sharpness).map((r) => r.sharpness!);
-    const topK = s.length ? s[0].topK.map((_, i) => mean(s.map((x) => x.topK[i]))).map((x) => x.toFixed(2)).join(', ') : 'n/a';
     const eta = s[0]?.twoOverEta;
     const note = diverged && label === name ? ` (${diverged} of ${all.length} diverged)` : '';
     const est = (get: (r: RunResult) => number, digits: number, scale = 1) => formatEstimate(meanEstimate(rs.map(get)), digits, scale);
     const [fewest, most] = [Math.min(...rs.map((r) => r.steps)), Math.max(...rs.map((r) => r.steps))];
     const steps = !rs.length ? 'n/a' : fewest === most ? `${most}` : `${fewest}–${most}`;
     rows.push(`| ${label}${note} | ${all[0].optimizer} | ${rs.length} | ${steps} | ${est((r) => r.test.accuracy, 2, 100)} | ${est((r) => r.train.loss, 4)} | ` +
-      `${est((r) => r.genGap, 2, 100)} | ${formatEstimate(meanEstimate(s.map((x) => x.lambdaMax)), 2)} | ${topK} | ` +
-      `${formatEstimate(meanEstimate(s.map((x) => x.lambdaMin)), 3)} | ${formatEstimate(meanEstimate(s.map((x) => Math.abs(x.lambdaMin) / x.lambdaMax)), 4)} | ` +
-      `${formatEstimate(meanEstimate(s.map((x) => x.trace)), 1)} | ${formatEstimate(meanEstimate(s.map((x) => x.perturbationMean)), 4)} | ${eta == null ? '—' : eta.toFixed(1)} |`);
+      `${est((r) => r.genGap, 2, 100)} | ${columns.map((c) => `${cell(c, s)} | `).join('')}${eta == null ? '—' : eta.toFixed(1)} |`);
   }
   return rows.join('\n');
 }
@@ -231,8 +235,7 @@ function resultsSection(result: StudyResult): string[] {
     summaryTable(result.runs),
     '',
     'Gen. gap = train accuracy − test accuracy, in percentage points. Steps = the range over seeds. ' + estimatorNote(result) +
-      ` Perturbation sharpness = mean loss increase under filter-normalised random perturbations of relative size ρ = ${c.probe.perturbation.rho}. ` +
-      `A percentile-bootstrap interval never reaches past the observed values, so over ${c.seeds.length} seeds it is a floor on the ` +
+      ` A percentile-bootstrap interval never reaches past the observed values, so over ${c.seeds.length} seeds it is a floor on the ` +
       'uncertainty (it under-covers for so few), not a guarantee.',
     '',
     ...(layerTable ? ['Per-layer λmax: the largest eigenvalue of each layer\'s own Hessian block (its weights and biases, the other layers held fixed), ' +
@@ -241,25 +244,14 @@ function resultsSection(result: StudyResult): string[] {
 }
 
 /**
- * How each number of the table was produced, from the runs themselves: the solver, how many runs
- * converged, and for the stochastic estimates the probes spent and the width of their intervals.
+ * How each number of the table was produced, from the runs themselves: each measure's own note
+ * (Measure.studyNote: the solver, how many runs converged, for the stochastic estimates the probes
+ * spent and the width of their intervals), in its order.
  */
-export function estimatorNote(result: StudyResult): string {
-  const c = result.config.probe;
+export function estimatorNote(result: StudyResult, measures: readonly Measure[] = MEASURES): string {
   const s = result.runs.filter((r) => !r.diverged && r.sharpness).map((r) => r.sharpness!);
-  if (s.length === 0) return '';
-  const count = (f: (x: Sharpness) => boolean) => `${s.filter(f).length} of ${s.length}`;
-  const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}–${Math.max(...v)}`);
-  const widths = s.map((x) => (x.traceInterval.high - x.traceInterval.low) / 2 / Math.abs(x.trace)).filter(Number.isFinite);
-  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-  return `λmax and top-${c.topK} by ${s[0].solvers.topK.replace(/ \(.*$/, '')} (tolerance ${c.tol}; λmax converged in ${count((x) => x.lambdaConverged)} runs, ` +
-    `all top-${c.topK} pairs in ${count((x) => x.topKConverged.every(Boolean))}). λmin by its own solver, ${s[0].solvers.lambdaMin.replace(/ \(.*$/, '')} ` +
-    `(≤ ${c.lambdaMin.cycles} cycles × ${c.lambdaMin.steps} steps; residual ≤ ${c.tol}·λmax in ${count((x) => x.lambdaMinConverged)} runs; ` +
-    `the smallest Ritz value, an upper bound on the smallest eigenvalue), reported with |λmin|/λmax (Ghorbani et al. 2019). ` +
-    `Trace by deflated Hutchinson: the top-${c.topK} eigenpairs' Rayleigh quotients exactly, plus Rademacher probes on (I − QQᵀ)H(I − QQᵀ) ` +
-    `until the 95 % bootstrap-t interval is within ±${pct(c.traceTarget)} or ${c.traceMaxSamples} probes are spent: ${range(s.map((x) => x.traceProbes))} probes per run, ` +
-    `${count((x) => x.traceStop === 'target')} stopped on the target, per-run interval half-widths ${widths.length ? `${pct(Math.min(...widths))}–${pct(Math.max(...widths))}` : 'n/a'} ` +
-    `(the table's trace interval is over seeds). Spectral density from ${range(s.map((x) => x.densityRuns))} SLQ runs of ${c.densitySteps} Lanczos steps per run.`;
+  return measures.flatMap((m) => (m.studyNote ? [m.studyNote] : [])).sort((a, b) => a.order - b.order)
+    .map((n) => n.text(s, result.config.probe)).filter(Boolean).join(' ');
 }
 
 function unconvergedSection(result: StudyResult): string[] {
@@ -324,15 +316,27 @@ function plotsSection(_result: StudyResult, charts: string[]): string[] {
   return ['## Plots', '', ...charts.map((f) => `![${f}](${f})`), ''];
 }
 
-/** The report, in order. Add a section here (a function in its own module) to extend it. */
+/**
+ * The report, in order: the frame's sections, with every measure's own in the middle. A measure's
+ * section is its module's (Measure.studySection, StudyMeasure / TrainingMeasure section); a section
+ * that is no measure's is a function in its own module and an entry here.
+ */
 export const REPORT_SECTIONS: ReportSection[] = [
   headerSection, reproductionSection, answerSection, resultsSection, unconvergedSection, troubleSection, evidenceSection, sweepSection,
-  invariantSection, noiseSection, measureSections, sharpeningSection, eosSection, referenceSection, plotsSection,
+  measureSections, referenceSection, plotsSection,
 ];
 
-/** The registry's measures' own sections (Measure.studySection), in registry order. */
+/**
+ * The sections of the three registries' measures — per minimum (src/measures/registry.ts), during
+ * training and per study (study-measures.ts) — on their one `order` scale. The reproduction is a study
+ * measure too, but its table leads the report, before the answer, so the frame places it.
+ */
 function measureSections(result: StudyResult): string[] {
-  return MEASURES.flatMap((m) => m.studySection?.(result.runs) ?? []);
+  const sections = [
+    ...MEASURES.flatMap((m) => (m.studySection ? [{ order: m.studySection.order, render: () => m.studySection!.render(result.runs, result.config.probe) }] : [])),
+    ...[...TRAINING_MEASURES, ...STUDY_MEASURES].flatMap((m) => (m.section ? [{ order: m.section.order, render: () => m.section!.render(result) }] : [])),
+  ];
+  return sections.sort((a, b) => a.order - b.order).flatMap((s) => s.render());
 }
 
 export function reportMarkdown(result: StudyResult, charts: string[]): string {

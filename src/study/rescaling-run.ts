@@ -11,7 +11,7 @@ import type { GpuDataset } from '../data/gpu-dataset';
 import { loadCheckpoint } from '../train/checkpoint-file';
 import type { RunConfig, StudyConfig } from './config';
 import { lossWeightDecay } from '../measures/invariant';
-import { rescalingCheck } from './rescaling';
+import { rescalingCheck, rescalingSection } from './rescaling';
 import type { RescalingResult, RunResult } from './results';
 import type { StudyMeasure } from './study-measure';
 
@@ -64,4 +64,6 @@ export const rescalingMeasure: StudyMeasure = {
     const rescaling = await rescalingStudy(gpu, config, runs, outDir, probeData, log);
     return rescaling ? { rescaling } : {};
   },
+  // Right after the invariant measures' section (order 10), whose survival it checks.
+  section: { order: 15, render: rescalingSection },
 };

@@ -7,7 +7,7 @@
  * not a property of the function. The invariant measures (invariant.ts) should not move; plain κ
  * and the filter-normalised perturbation sharpness survive the whole-layer rescaling only, κ in its
  * authors' protocol and adaptive sharpness both. Browser-safe: the study picks the minimum and
- * loads it (rescaling-run.ts); the report section is here.
+ * loads it (rescaling-run.ts); the check's report section is here.
  *
  * Cost: each rescaled twin's λmax and top-k (block subspace iteration), deflated trace, perturbation
  * and invariant measures — about two runs' curvature probes. The "before" column is the run's own
@@ -21,8 +21,8 @@ import { perturbationSharpness } from '../probe/perturbation';
 import { topAndTrace } from '../measures/block-solvers';
 import { BLOCK_SIZE, type ProbeSettings } from '../measures/measure';
 import { invariantSharpness, type InvariantSettings } from '../measures/invariant';
+import { fourDigits as fmt } from '../measures/invariant-report';
 import type { RescalingResult, Sharpness, StudyResult } from './results';
-import { mean, std } from '../util/stats';
 
 /** Loss may move by this much relative (float32 rounding of the rescaled weights and of the mean over the set). */
 const OUTPUT_RTOL = 1e-5;
@@ -108,52 +108,17 @@ async function measure(model: Mlp, data: GpuDataset, p: ProbeSettings & { invari
 /** A measure counts as unmoved within this relative change (float32 probes of the same function). */
 const UNMOVED = 1e-3;
 
-/**
- * The report's section on the invariant measures: their per-configuration values, the citations,
- * and the rescaling check (nothing when neither ran).
- */
-export function invariantSection(result: StudyResult): string[] {
-  const probed = result.runs.filter((r) => !r.diverged && r.sharpness?.adaptiveAverage !== undefined);
-  if (probed.length === 0 && !result.rescaling) return [];
-  const inv = result.config.probe.invariant;
-  const byConfig = new Map<string, Sharpness[]>();
-  for (const r of probed) byConfig.set(r.configuration, [...(byConfig.get(r.configuration) ?? []), r.sharpness!]);
-  const cell = (rows: Sharpness[], key: keyof Measured) => {
-    const v = rows.map((x) => x[key]).filter((x): x is number => x !== undefined && Number.isFinite(x));
-    return v.length === 0 ? 'n/a' : v.length === 1 ? fmt(v[0]) : `${fmt(mean(v))} ± ${fmt(std(v))}`;
-  };
-  return [
-    '## Sharpness that survives reparametrisation',
-    '',
-    'Adaptive sharpness (Kwon et al. 2021, ASAM; the measure Andriushchenko et al. 2023 study): the loss increase over perturbations ε ' +
-      `measured in units of the weights, c = |θ| + ${inv.eta}: averaged over ${inv.samples} antithetic random directions moving each weight by ` +
-      `~${inv.averageRho} of itself, and the worst case over ‖ε ⊘ c‖ ≤ ${inv.rho} by ${inv.steps} steps of projected gradient ascent ` +
-      '(a lower bound on the maximum). Relative flatness (Petzka et al. 2021): κ = Σ ⟨w_s, w_s′⟩·Tr(H_{s,s′}) ' +
-      `of the last layer, estimated without bias from ${inv.flatnessSamples} Hessian-vector probes (each run's 95 % bootstrap-t interval over its probes is in results.json); ` +
-      'and κ in its authors\' protocol: the same sum after the last layer\'s input features are scaled to unit standard deviation over the probe set ' +
-      '(their columns of W scaled to match, the same function), plus 2α Σ‖w̃_s‖² for a run trained with coupled weight decay α, from the same probes. ' +
-      'Adaptive sharpness and the authors\' κ are unchanged by every rescaling of neurons that leaves a ReLU network\'s function unchanged; plain κ only ' +
-      'by whole-layer ones; λmax and the trace by neither. Their rank correlations with generalisation are in the table above.',
-    '',
-    '| Configuration | adaptive (average) | adaptive (worst) | relative flatness | relative flatness (authors\' protocol) |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...[...byConfig].map(([name, rows]) => `| ${name} | ${cell(rows, 'adaptiveAverage')} | ${cell(rows, 'adaptiveWorst')} | ${cell(rows, 'relativeFlatness')} | ` +
-      `${cell(rows, 'relativeFlatnessNormalized')} |`),
-    '',
-    ...rescalingLines(result.rescaling),
-  ];
-}
-
 /** A relative change in percent, small ones in full rather than as a signed zero. */
 function percent(x: number): string {
   return x === 0 || Math.abs(x) >= 1e-4 ? `${(100 * x).toFixed(2)} %` : `${(100 * x).toExponential(1)} %`;
 }
 
-function fmt(x: number): string {
-  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(3);
-}
-
-function rescalingLines(r: RescalingResult | undefined): string[] {
+/**
+ * The check's section of the report, right after the invariant measures' (measures/invariant-report.ts):
+ * each measure before and after each rescaling, and whether it survived (nothing when the check was off).
+ */
+export function rescalingSection(result: Pick<StudyResult, 'rescaling'>): string[] {
+  const r = result.rescaling;
   if (!r) return [];
   const head = ['### The Dinh rescaling check', ''];
   if (r.error || !r.measures || !r.loss || !r.accuracy) return [...head, `The check did not run: ${r.error ?? 'no result'}.`, ''];

@@ -10,13 +10,13 @@
  * (measure, target) pairs kept together; slopes resample directions. A verdict is read off the
  * interval, never the point estimate.
  */
-import { bootstrapInterval, logLogSlope, meanInterval, type SlopeFit } from '../util/bootstrap';
+import { INTERVALS, bootstrapInterval, logLogSlope, meanInterval, type SlopeFit } from '../util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../util/stats';
 import type { Correlation, Estimate, RunResult } from './results';
 import { convergedRuns, groupByConfiguration } from './run-sets';
 
-/** Bootstrap settings of every interval in the report: fixed, so a report is reproducible to the digit. */
-export const INTERVALS = { level: 0.95, resamples: 2000, seed: 0 } as const;
+// The interval settings live with the bootstrap (util/bootstrap.ts), below the measures that also use them; re-exported with the other statistics.
+export { INTERVALS };
 
 /** The sharpness measures ranked against the targets, each read off a run (undefined when not measured). */
 export const MEASURES: { name: string; get: (r: RunResult) => number | undefined }[] = [
@@ -126,29 +126,8 @@ export function stabilityRatios(runs: RunResult[]): { name: string; ratio: numbe
 // The slope fit sits below the measures that store slopes (measures/noise.ts); re-exported here with the other statistics.
 export { logLogSlope, type SlopeFit };
 
-/** Per configuration with noise measurements: the directions of all its seeds pooled into one fit of each slope. */
-export function pooledSlopes(runs: RunResult[]): { configuration: string; optimizer: string; noise: SlopeFit; noiseTop: SlopeFit; spread: SlopeFit | null; runs: RunResult[] }[] {
-  const names = [...new Set(runs.filter((r) => r.noise).map((r) => r.configuration))];
-  return names.map((configuration, i) => {
-    const rs = runs.filter((r) => r.configuration === configuration && r.noise);
-    const dirs = rs.flatMap((r) => r.noise!.directions);
-    const settled = dirs.filter((d) => d.spread?.equilibrated);
-    return {
-      configuration, optimizer: rs[0].noise!.optimizer, runs: rs,
-      noise: logLogSlope(dirs.map((d) => [d.lambda, d.c]), i),
-      noiseTop: logLogSlope(dirs.filter((d) => d.kind === 'eigen').map((d) => [d.lambda, d.c]), i),
-      spread: settled.length >= 3 ? logLogSlope(settled.map((d) => [d.spread!.lambdaRegularised, d.spread!.variance]), i) : null,
-    };
-  });
-}
-
-export type PredictionVerdict = 'consistent' | 'rejected' | 'undecided';
-
-/** A predicted value (or range) against a fit: consistent when it meets the interval, rejected outside it, undecided without one. */
-export function predictionVerdict(fit: SlopeFit | null, range: [number, number]): PredictionVerdict {
-  if (!fit || !Number.isFinite(fit.low) || !Number.isFinite(fit.high)) return 'undecided';
-  return range[1] >= fit.low && range[0] <= fit.high ? 'consistent' : 'rejected';
-}
+// The noise measure's pooled slope fits and prediction verdicts live with it (measures/noise-fits.ts, below the study); re-exported here.
+export { pooledSlopes, predictionVerdict, type PooledSlopes, type PredictionVerdict } from '../measures/noise-fits';
 
 /** A trace is "at the edge" while λ is within this factor of its threshold. */
 export const EDGE = { low: 0.8, high: 1.2 } as const;

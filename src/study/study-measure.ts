@@ -4,7 +4,8 @@
  * mini-batch / preconditioned sharpness); a StudyMeasure runs once per study on its finished runs
  * (the rescaling check, the edge-of-stability traces). study-measures.ts lists them in order and
  * the runner (run-study.ts) iterates those lists. Both kinds run only when the study probes (not
- * for the `train` command).
+ * for the `train` command). Either may render its own section of report.md from the study record
+ * (`section`), which the report (report.ts) places among the per-minimum measures' sections.
  */
 import type { Mlp } from '../autograd/mlp';
 import type { GpuDataset } from '../data/gpu-dataset';
@@ -34,6 +35,16 @@ export interface TrainingCheck {
   destroy: () => void;
 }
 
+/**
+ * A study-level measure's section of report.md, from the study record; [] to leave itself out.
+ * `order` places it among every measure's sections, on the scale of Measure.studySection
+ * (measures/measure.ts), so it can sit beside the per-minimum measure it is about.
+ */
+export interface StudySection {
+  order: number;
+  render: (result: StudyResult) => string[];
+}
+
 export interface TrainingMeasure {
   name: string;
   /** What a check of it measures, in progress lines and failure records ("λmax during training"). */
@@ -42,6 +53,7 @@ export interface TrainingMeasure {
   settings: readonly string[];
   enabled: (config: StudyConfig) => boolean;
   start: (ctx: TrainingContext) => Promise<TrainingCheck>;
+  section?: StudySection;
 }
 
 export interface StudyMeasureContext {
@@ -72,4 +84,5 @@ export interface StudyMeasure {
   off: Partial<StudyResult>;
   /** Its fields of the study record (rounded for storage by the runner). */
   run: (ctx: StudyMeasureContext) => Promise<Partial<StudyResult>>;
+  section?: StudySection;
 }

@@ -21,6 +21,7 @@ import { preconditionedOperator } from '../probe/preconditioned';
 import { powerIteration } from '../probe/power';
 import { Rng } from '../util/rng';
 import type { TrainingMeasure } from './study-measure';
+import { edgeDuringTrainingSection } from './eos-report';
 
 export interface TrainingSharpnessPoint {
   step: number;
@@ -136,4 +137,6 @@ export const trainingSharpnessMeasure: TrainingMeasure = {
       { batchSize, seed, maxIter: p.duringMaxIter, warmIters: config.eos.powerIters, tol: p.tol, chunkSize: p.chunkSize });
     return { check: (step, optimizer) => s.check(step, optimizer), result: () => ({ trainingSharpness: s.trace }), destroy: () => s.destroy() };
   },
+  // After the full-batch edge of stability (order 60).
+  section: { order: 70, render: edgeDuringTrainingSection },
 };

@@ -11,7 +11,7 @@ import { renderSvg } from './render-svg';
 import { reportMarkdown } from './report';
 import type { StudyResult } from './results';
 import { storedJson } from './rounding';
-import { NOISE_CHART, noiseChartSpec } from './noise-report';
+import { NOISE_CHART, noiseChartSpec } from '../measures/noise-report';
 
 export async function writeStudyOutputs(result: StudyResult, outDir: string): Promise<string[]> {
   // results.json says as plainly as report.md whether runs are missing; its layout version leads.

@@ -52,7 +52,7 @@ describe(`gradient noise scale measure (seed ${seed})`, () => {
     expect(n.interval.low).toBeLessThanOrEqual(n.bSimple);
     expect(n.interval.high).toBeGreaterThanOrEqual(n.bSimple);
     expect(sharpnessLines(r.sharpness!, [noiseScaleMeasure])[0]).toMatch(/^gradient noise scale B_simple .*against the batch size 8: \d/);
-    const section = noiseScaleMeasure.studySection!([{ configuration: 'A', seed, converged: true, diverged: null, sharpness: r.sharpness }]).join('\n');
+    const section = noiseScaleMeasure.studySection!.render([{ configuration: 'A', seed, converged: true, diverged: null, sharpness: r.sharpness }], settings).join('\n');
     expect(section).toContain(`| A | 1 | 8 | ${n.bSimple.toPrecision(3)} | ${(8 / n.bSimple).toPrecision(3)} | ${n.perLayer.map((l) => l.bSimple.toPrecision(3)).join(' | ')} |`);
     const off = await measureMinimum(model, data, { ...settings, noiseScale: false }, { seed, training, measures: [noiseScaleMeasure] });
     expect(off.sharpness?.noiseScale).toBeUndefined();

@@ -81,9 +81,10 @@ describe('the measure registry', () => {
     expect(stages.at(-1)).toBe('the extra measure');
     expect(stages.length).toBeLessThanOrEqual(plannedStages(settings, training, measures));
     expect(sharpnessLines(s, measures)[0]).toBe(`extra: λmax seen ${s.lambdaMax}`);
-    // Each measure's own section of the study report renders from a probed run.
+    // Each measure's own section of the study report renders from a probed run: a heading and the run's configuration as a table row.
     for (const m of MEASURES) {
-      if (m.studySection) expect(m.studySection([{ configuration: 'A', seed, converged: true, diverged: null, sharpness: s }]).join('\n'), m.name).toMatch(/^## .*\n[^]*\| A \| 1 \|/);
+      const run = { configuration: 'A', seed, converged: true, diverged: null, sharpness: s, noise: r.noise };
+      if (m.studySection) expect(m.studySection.render([run], settings).join('\n'), m.name).toMatch(/^## .*\n[^]*\n\| A \| /);
     }
     const lines = probeLines(r);
     for (const m of MEASURES) for (const row of m.table?.rows(s) ?? []) expect(lines, m.name).toContain(`${row.measure}: ${row.value}`);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig, validateConfig } from '../../src/study/config';
 import { measureNoise, type NoiseResult } from '../../src/measures/noise';
-import { noiseChartSpec, noiseSection } from '../../src/study/noise-report';
+import { noiseChartSpec, noiseSection, spreadNote } from '../../src/measures/noise-report';
 import { renderSvg } from '../../src/study/render-svg';
 import type { RunResult, StudyResult } from '../../src/study/results';
 import { hessianBlockOperator } from '../../src/probe/block-operator';
@@ -69,14 +69,17 @@ describe(`measureNoise on a tiny trained net (seed ${seed})`, () => {
 
     const adam = await measureNoise(model, data, settings, { optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 16, seed }, { values, vectors });
     expect(adam.continuation).toBeNull();
-    expect(adam.note).toMatch(/SGD prediction does not apply/);
+    // The record holds the reason, the report words it.
+    expect(adam.spreadSkipped).toEqual({ reason: 'adaptive-optimizer' });
+    expect(spreadNote(adam)).toMatch(/^adam preconditions its steps.*SGD prediction does not apply/);
     expect(adam.directions.every((d) => d.spread === null)).toBe(true);
     // The noise itself does not depend on the optimiser: same directions, same numbers.
     expect(adam.directions.map((d) => d.c)).toEqual(sgd.directions.map((d) => d.c));
 
     const slow = await measureNoise(model, data, settings, { optimizer: { kind: 'sgd', lr: 1e-4 }, batchSize: 16, seed }, { values, vectors });
     expect(slow.continuation).toBeNull();
-    expect(slow.note).toMatch(/relaxes too slowly for 400 steps \(it needs ≥ \d+\)/);
+    expect(slow.spreadSkipped).toMatchObject({ reason: 'too-slow', steps: 400, sharpest: Math.max(...slow.directions.map((d) => d.lambda)) });
+    expect(spreadNote(slow)).toMatch(/relaxes too slowly for 400 steps \(it needs ≥ \d+\)/);
 
     // A near-degenerate pair (gap below its residual) is passed over: the directions are the resolved pairs, in order.
     const skip = await measureNoise(model, data, { ...settings, directions: 2, steps: 0 }, { optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 16, seed },
@@ -89,7 +92,7 @@ describe(`measureNoise on a tiny trained net (seed ${seed})`, () => {
 
     const run = (configuration: string, noise: NoiseResult) => ({ configuration, seed, noise }) as unknown as RunResult;
     const result = { config: mergeConfig(DEFAULT_CONFIG, { probe: { noise: settings } }), runs: [run('Sharp', sgd), run('Adam', adam)] } as StudyResult;
-    const text = noiseSection(result).join('\n');
+    const text = noiseSection(result.runs, result.config.probe).join('\n');
     expect(text).toContain("## Does SGD's noise follow the curvature?");
     expect(text).toMatch(/\*\*Sharp\*\* \(seeds pooled, 5 directions\)/);
     expect(text).toMatch(/- noise, C ≈ H\/B .*: \*\*(consistent|rejected|undecided)\*\*/);

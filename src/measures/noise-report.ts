@@ -1,12 +1,49 @@
 /**
- * The report section "Does SGD's noise follow the curvature?" and its log-log chart (one panel per
- * configuration), from the per-run NoiseResult (src/measures/noise.ts). The pooled fits and the verdicts
- * are statistics.ts's: a prediction is "consistent" when its value (or range) meets the bootstrap 95 %
- * interval and "rejected" when it lies outside; an undefined interval decides nothing. Browser-safe.
+ * The noise measure's section of the study report, "Does SGD's noise follow the curvature?", and its
+ * log-log chart (one panel per configuration), from the per-run NoiseResult (noise.ts). The pooled
+ * fits and the verdicts are noise-fits.ts's: a prediction is "consistent" when its value (or range)
+ * meets the bootstrap 95 % interval and "rejected" when it lies outside; an undefined interval
+ * decides nothing. Also the measure's words for one probe (noiseSummary, spreadNote), which the
+ * command line and the one-minimum report print. Browser-safe.
  */
-import type { RunResult, StudyResult } from './results';
-import { slopeText } from '../measures/noise';
-import { pooledSlopes, predictionVerdict } from './statistics';
+import type { ProbeSettings } from './measure';
+import type { NoiseResult } from './noise';
+import { pooledSlopes, predictionVerdict } from './noise-fits';
+import type { ProbedRun } from './results';
+import type { SlopeFit } from '../util/bootstrap';
+
+const fixed = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+const precise = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toPrecision(3));
+
+/** A slope with its interval and count, as the report and the command line print it. */
+export const slopeText = (s: SlopeFit | null) => (s ? `${fixed(s.slope)} [${fixed(s.low)}, ${fixed(s.high)}] (n = ${s.n})` : 'n/a');
+
+/** Why the run has no stationary spread or no slope of it, in words (an older results file's stored sentence as it is); null when it has both. */
+export function spreadNote(n: Pick<NoiseResult, 'spreadSkipped' | 'note' | 'optimizer' | 'lr' | 'batchSize'>): string | null {
+  const k = n.spreadSkipped;
+  if (!k) return n.note ?? null;
+  switch (k.reason) {
+    case 'no-optimizer': return 'no optimiser given (an imported model: pass --lr and --batch-size for the SGD continuation); gradient noise only';
+    case 'adaptive-optimizer': return `${n.optimizer} preconditions its steps by running second moments, so the SGD prediction does not apply; gradient noise only`;
+    case 'continuation-off': return 'the continuation is off (probe.noise.steps = 0)';
+    case 'batch-exceeds-probe': return `the batch size ${n.batchSize} exceeds the ${k.probeSamples} probe samples; no continuation`;
+    case 'too-slow': return `at η = ${n.lr} even the sharpest direction (λ ${k.sharpest.toPrecision(3)}) relaxes too slowly for ${k.steps} steps ` +
+      `(it needs ≥ ${k.needed}); the continuation was skipped — raise probe.noise.steps to measure σ²`;
+    case 'few-equilibrated': return `only ${k.equilibrated} of ${k.directions} directions equilibrated within ${k.steps} steps ` +
+      '(each needs ≥ 20 relaxation times (1 − β)/(ηλ)); no spread slope — raise probe.noise.steps';
+  }
+}
+
+/** One probe's noise measurement in a few lines (the CLI's probe commands, the imported model's report). */
+export function noiseSummary(n: NoiseResult): string {
+  return [
+    `gradient noise along ${n.directions.length} directions: log c vs log λ slope γ = ${slopeText(n.noiseSlope)}; top eigen-directions only ${slopeText(n.noiseSlopeTop)}`,
+    n.continuation ? `stationary spread (${n.continuation.stepsRun} steps): log σ² vs log λ' slope ${slopeText(n.spreadSlope)}, median σ²/predicted ${precise(n.medianRatio)}` : '',
+    spreadNote(n) ? `note: ${spreadNote(n)}` : '',
+    n.unresolvedSkipped ? `passed over ${n.unresolvedSkipped} near-degenerate eigenpair${n.unresolvedSkipped === 1 ? '' : 's'} (gap to a neighbour below the residual: the vector is not resolved)` : '',
+    `(${n.seconds.toFixed(1)} s)`,
+  ].filter(Boolean).join('\n');
+}
 
 /** The chart's file stem (noise-vs-curvature.svg next to report.md). */
 export const NOISE_CHART = 'noise-vs-curvature';
@@ -24,14 +61,12 @@ const SPREAD_PREDICTIONS: { who: string; range: [number, number] }[] = [
   { who: 'C ∝ H: σ² = ηc/(2Bλ) flat, slope 0', range: [0, 0] },
 ];
 
-const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
-const g = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toPrecision(3));
-const interval = slopeText;
 
-export function noiseSection(result: StudyResult): string[] {
-  const runs = result.runs.filter((r) => r.noise);
-  if (runs.length === 0) return [];
-  const n = result.config.probe.noise;
+/** The section from the study's runs and its probe settings (probe.noise, which every noise record was measured with). */
+export function noiseSection(all: readonly ProbedRun[], settings: ProbeSettings): string[] {
+  const runs = all.filter((r) => r.noise);
+  if (runs.length === 0 || !settings.noise) return [];
+  const n = settings.noise;
   const pooled = pooledSlopes(runs);
   const lines = [
     '## Does SGD\'s noise follow the curvature?',
@@ -50,8 +85,8 @@ export function noiseSection(result: StudyResult): string[] {
     '| --- | --- | --- | --- | ---: |',
     ...pooled.map((p) => {
       const ratios = p.runs.map((r) => r.noise!.medianRatio).filter((x): x is number => x !== null);
-      return `| ${p.configuration} | ${interval(p.noise)} | ${interval(p.noiseTop)} | ${p.optimizer === 'sgd' ? interval(p.spread) : 'not run (adaptive optimiser)'} | ` +
-        `${ratios.length ? ratios.map((x) => g(x)).join(', ') : 'n/a'} |`;
+      return `| ${p.configuration} | ${slopeText(p.noise)} | ${slopeText(p.noiseTop)} | ${p.optimizer === 'sgd' ? slopeText(p.spread) : 'not run (adaptive optimiser)'} | ` +
+        `${ratios.length ? ratios.map((x) => precise(x)).join(', ') : 'n/a'} |`;
     }),
     '',
     'The bulk directions sit decades below the top eigen-directions in λ, so γ over all directions is mostly the contrast ' +
@@ -61,16 +96,16 @@ export function noiseSection(result: StudyResult): string[] {
   for (const p of pooled) {
     lines.push(`**${p.configuration}** (seeds pooled, ${p.noise.n} directions):`);
     for (const pr of NOISE_PREDICTIONS) {
-      lines.push(`- noise, ${pr.who}: **${predictionVerdict(p.noise, pr.range)}** (γ ${interval(p.noise)}; within the top: ${predictionVerdict(p.noiseTop, pr.range)})`);
+      lines.push(`- noise, ${pr.who}: **${predictionVerdict(p.noise, pr.range)}** (γ ${slopeText(p.noise)}; within the top: ${predictionVerdict(p.noiseTop, pr.range)})`);
     }
     if (p.optimizer === 'sgd') {
-      for (const pr of SPREAD_PREDICTIONS) lines.push(`- spread, ${pr.who}: **${predictionVerdict(p.spread, pr.range)}** (slope ${interval(p.spread)})`);
+      for (const pr of SPREAD_PREDICTIONS) lines.push(`- spread, ${pr.who}: **${predictionVerdict(p.spread, pr.range)}** (slope ${slopeText(p.spread)})`);
       if (p.spread && Number.isFinite(p.noise.slope)) {
-        lines.push(`- spread vs its own noise: the linearised model predicts slope γ − 1 = ${f(p.noise.slope - 1)}: ` +
+        lines.push(`- spread vs its own noise: the linearised model predicts slope γ − 1 = ${fixed(p.noise.slope - 1)}: ` +
           `**${predictionVerdict(p.spread, [p.noise.low - 1, p.noise.high - 1])}**`);
       }
     }
-    for (const r of p.runs) if (r.noise!.note) lines.push(`- seed ${r.seed}: ${r.noise!.note}`);
+    for (const r of p.runs) if (spreadNote(r.noise!)) lines.push(`- seed ${r.seed}: ${spreadNote(r.noise!)}`);
     lines.push('');
   }
   lines.push('Per run and direction (λ, c, σ² ± error, σ²/predicted; * = not equilibrated):', '');
@@ -78,8 +113,8 @@ export function noiseSection(result: StudyResult): string[] {
   for (const r of runs) {
     for (const d of r.noise!.directions) {
       const s = d.spread;
-      lines.push(`| ${r.configuration} s${r.seed} | ${d.kind} | ${g(d.lambda)} | ${g(d.c)} | ` +
-        `${s ? `${g(s.variance)} ± ${g(s.stdError)}${s.equilibrated ? '' : ' *'}` : '—'} | ${s ? g(s.ratio) : '—'} |`);
+      lines.push(`| ${r.configuration} s${r.seed} | ${d.kind} | ${precise(d.lambda)} | ${precise(d.c)} | ` +
+        `${s ? `${precise(s.variance)} ± ${precise(s.stdError)}${s.equilibrated ? '' : ' *'}` : '—'} | ${s ? precise(s.ratio) : '—'} |`);
     }
   }
   lines.push('', `Noise part per run: ${runs.map((r) => `${r.configuration} s${r.seed} ${r.noise!.seconds.toFixed(1)} s`).join(', ')}.`, '');
@@ -88,7 +123,7 @@ export function noiseSection(result: StudyResult): string[] {
 }
 
 /** Log-log points per configuration panel: c and (SGD) σ² against λ, eigen- and bulk directions marked. */
-export function noiseChartSpec(runs: RunResult[]): Record<string, unknown> {
+export function noiseChartSpec(runs: readonly ProbedRun[]): Record<string, unknown> {
   const values = runs.filter((r) => r.noise).flatMap((r) => r.noise!.directions.flatMap((d) => [
     ...(d.lambda > 0 && d.c > 0 ? [{ configuration: r.configuration, seed: r.seed, kind: d.kind, quantity: 'c = Var_s(u·∇ℓ_s)', lambda: d.lambda, value: d.c }] : []),
     ...(d.spread && d.spread.lambdaRegularised > 0 && d.spread.variance > 0
