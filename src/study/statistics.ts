@@ -126,9 +126,6 @@ export function stabilityRatios(runs: RunResult[]): { name: string; ratio: numbe
 // The slope fit sits below the measures that store slopes (measures/noise.ts); re-exported here with the other statistics.
 export { logLogSlope, type SlopeFit };
 
-// The noise measure's pooled slope fits and prediction verdicts live with it (measures/noise-fits.ts, below the study); re-exported here.
-export { pooledSlopes, predictionVerdict, type PooledSlopes, type PredictionVerdict } from '../measures/noise-fits';
-
 /** A trace is "at the edge" while λ is within this factor of its threshold. */
 export const EDGE = { low: 0.8, high: 1.2 } as const;
 

@@ -8,8 +8,9 @@ import { bootstrapInterval, meanInterval } from '../../src/util/bootstrap';
 import { kendallTau, mean, spearmanRho } from '../../src/util/stats';
 import {
   EDGE, INTERVALS, MEASURES, TARGETS, configurationMeans, correlations, edgeBehaviour, extremes, finiteMean, logLogSlope, mainCorrelation,
-  meanEstimate, pooledSlopes, predictionVerdict, rankCorrelation, separatedPairs, stabilityRatios, verdictOf,
+  meanEstimate, rankCorrelation, separatedPairs, stabilityRatios, verdictOf,
 } from '../../src/study/statistics';
+import { pooledSlopes, predictionVerdict } from '../../src/measures/noise-fits';
 import type { NoiseDirection, NoiseResult } from '../../src/measures/noise';
 import type { RunResult } from '../../src/study/results';
 import { studyRun } from '../support/study-runs';
