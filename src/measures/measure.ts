@@ -157,6 +157,8 @@ export interface Measure<S extends SettingsShape = SettingsShape> {
    * (study/study-measure.ts `section`), so a study-level section can sit beside the measure it is about.
    */
   studySection?: { order: number; render: (runs: readonly ProbedRun[], settings: ProbeSettings) => string[] };
+  /** A plot its study section embeds: the file's name without .svg, and its Vega-Lite spec, or null with nothing to draw. */
+  studyChart?: { name: string; spec: (runs: readonly ProbedRun[]) => Record<string, unknown> | null };
   /** Its columns of the study report's summary table, after the shared ones (accuracy, loss, gap). */
   studyColumns?: readonly StudyColumn[];
   /**

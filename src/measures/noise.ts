@@ -36,7 +36,7 @@ import { stationarySpread, type DirectionSpread } from '../probe/stationary-spre
 import { prepareMinibatchSteps } from '../train/minibatch-steps';
 import { Rng } from '../util/rng';
 import type { Measure } from './measure';
-import { noiseSection, noiseSummary } from './noise-report';
+import { NOISE_CHART, noiseChartSpec, noiseSection, noiseSummary } from './noise-report';
 import { logLogSlope, type SlopeFit } from '../util/bootstrap';
 import { across, must, nonNegInt, posInt, strict } from '../util/zod-fields';
 
@@ -334,5 +334,6 @@ export const noiseMeasure: Measure<typeof settings> = {
   lines: ({ noise }) => (noise ? [noiseSummary(noise)] : []),
   section: ({ noise }) => (noise ? ['## Gradient noise along the curvature', '', ...noiseSummary(noise).split('\n').map((l) => `- ${l}`), ''] : []),
   studySection: { order: 20, render: noiseSection },
+  studyChart: { name: NOISE_CHART, spec: (runs) => (runs.some((r) => r.noise) ? noiseChartSpec(runs) : null) },
   summary: ({ noise }) => (noise ? `noise slope γ ${noise.noiseSlope.slope.toFixed(2)} (${noise.seconds.toFixed(1)} s)` : null),
 };

@@ -11,7 +11,7 @@ import { renderSvg } from './render-svg';
 import { reportMarkdown } from './report';
 import type { StudyResult } from './results';
 import { storedJson } from './rounding';
-import { NOISE_CHART, noiseChartSpec } from '../measures/noise-report';
+import { MEASURES } from '../measures/registry';
 
 export async function writeStudyOutputs(result: StudyResult, outDir: string): Promise<string[]> {
   // results.json says as plainly as report.md whether runs are missing; its layout version leads.
@@ -30,9 +30,13 @@ export async function renderReport(result: StudyResult): Promise<[string, string
   const charts: [string, string][] = [];
   const specs = [...Object.entries(STUDY_CHARTS).map(([name, spec]) => [name, spec(result.runs)] as const), ...Object.entries(eosCharts(result))];
   for (const [name, spec] of specs) charts.push([`${name}.svg`, await renderSvg(spec)]);
-  // The noise section embeds its own chart; the plots section lists the others.
-  const noise: [string, string][] = result.runs.some((r) => r.noise) ? [[`${NOISE_CHART}.svg`, await renderSvg(noiseChartSpec(result.runs))]] : [];
-  return [['report.md', reportMarkdown(result, charts.map(([file]) => file))], ...charts, ...noise];
+  // A measure's section embeds its own chart; the plots section lists the others.
+  const embedded: [string, string][] = [];
+  for (const m of MEASURES) {
+    const spec = m.studyChart?.spec(result.runs);
+    if (spec) embedded.push([`${m.studyChart!.name}.svg`, await renderSvg(spec)]);
+  }
+  return [['report.md', reportMarkdown(result, charts.map(([file]) => file))], ...charts, ...embedded];
 }
 
 /** Rendered files into outDir, each atomically; their names. */
