@@ -15,7 +15,7 @@ import { didYouMean } from '../util/suggest';
 import { ACTIVATIONS, OPTIMIZER_KINDS, DATA_SOURCES, quoted } from '../vocabulary';
 import { across, choice, must, name, nonNegInt, posInt, positive, strict } from '../util/zod-fields';
 import { EosSchema } from './eos-config';
-import { SweepSchema, measureList, seedList, sweepConfigurations } from './sweep';
+import { SweepSchema, measureList, seedList } from './sweep';
 import { RUN_MEASURE_NAMES } from './study-measures';
 
 /** Directions per block pass by default (the measures' choice, src/measures/measure.ts). */
@@ -132,14 +132,6 @@ const acrossSections = across<z.output<z.ZodObject<typeof SHAPE>>>((c, fail) => 
     const below = Math.max(c.logEvery, p.duringEvery - (p.duringEvery % c.logEvery));
     fail(['probe', 'duringEvery'], `(${p.duringEvery}) must be a multiple of logEvery (${c.logEvery}): λmax is measured at log points only; ` +
       `use ${below} or ${below + c.logEvery}, or 0 for none`);
-  }
-  if (c.sweep?.alongside) {
-    const cells = sweepConfigurations(c.sweep);
-    // A config whose configurations already end with the cells is the expanded one (sweep.ts expandSweep).
-    const expanded = c.configurations.slice(-cells.length).map((r) => r.name).join() === cells.map((r) => r.name).join();
-    const names = new Set((expanded ? c.configurations.slice(0, -cells.length) : c.configurations).map((r) => r.name));
-    const clash = cells.find((cell) => names.has(cell.name));
-    if (clash) fail(['sweep'], `has a cell named '${clash.name}' like a configuration; rename that configuration (the grid runs alongside the configurations)`);
   }
   const inv = p.invariant;
   if (inv.rescaleAlpha > 0 && inv.rescaleLayer > c.hidden.length - 1) {

@@ -108,12 +108,17 @@ export function sweepConfigurations(s: Pick<SweepConfig, 'optimizers' | 'batchSi
 
 /**
  * The config with its grid as `configurations` (unchanged without a sweep), or after them when the
- * grid runs alongside; validate it first (a cell named like a configuration is refused there).
+ * grid runs alongside, where a cell named like a configuration is refused; validate it first.
  */
 export function expandSweep(config: StudyConfig): StudyConfig {
   if (!config.sweep) return config;
   const cells = sweepConfigurations(config.sweep);
-  return { ...config, configurations: config.sweep.alongside ? [...config.configurations, ...cells] : cells };
+  if (!config.sweep.alongside) return { ...config, configurations: cells };
+  const clash = cells.find((cell) => config.configurations.some((r) => r.name === cell.name));
+  if (clash) {
+    throw new Error(`config: 'sweep' has a cell named '${clash.name}' like a configuration; rename that configuration (the grid runs alongside the configurations)`);
+  }
+  return { ...config, configurations: [...config.configurations, ...cells] };
 }
 
 function cellOptimizer(o: SweepOptimizer, lr: number): OptimizerConfig {

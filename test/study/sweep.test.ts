@@ -37,7 +37,8 @@ describe('the sweep', () => {
     const config = expandSweep(mergeConfig(DEFAULT_CONFIG, { sweep: { optimizers: [{ kind: 'sgd', lr: [0.01, 0.1] }], batchSizes: [32, 128] } }));
     expect(() => validateConfig(config)).not.toThrow();
     expect(config.configurations.map((c) => c.name)).toEqual(['sgd_lr0.01_b32', 'sgd_lr0.01_b128', 'sgd_lr0.1_b32', 'sgd_lr0.1_b128']);
-    expect(expandSweep(DEFAULT_CONFIG)).toBe(DEFAULT_CONFIG);
+    const none = mergeConfig(DEFAULT_CONFIG, { sweep: null });
+    expect(expandSweep(none)).toBe(none);
   });
 
   it('refuses bad grids and bad eos settings, naming the field and the fix', () => {
@@ -65,7 +66,8 @@ describe('the sweep', () => {
       .toThrow(/'sweep\.measures\[1\]' is "sharpness"; valid values are .*'lambda-max'.*'noise-scale'/);
     expect(sweep({ optimizers: [{ kind: 'sgd', lr: [0.1] }], batchSizes: [32], measures: [] })).toThrow(/'sweep\.measures' must list at least one measure/);
     expect(sweep({ optimizers: [{ kind: 'sgd', lr: [0.1] }], batchSizes: [32], seeds: [1, 1] })).toThrow(/'sweep\.seeds' lists a seed twice/);
-    expect(bad({ configurations: [{ name: 'sgd_lr0.1_b32', optimizer: { kind: 'sgd', lr: 0.1 } }], sweep: { optimizers: [{ kind: 'sgd', lr: [0.1] }], batchSizes: [32], alongside: true } }))
+    const clash = mergeConfig(DEFAULT_CONFIG, { configurations: [{ name: 'sgd_lr0.1_b32', optimizer: { kind: 'sgd', lr: 0.1 } }], sweep: { optimizers: [{ kind: 'sgd', lr: [0.1] }], batchSizes: [32], alongside: true } });
+    expect(() => expandSweep(clash))
       .toThrow(/'sweep' has a cell named 'sgd_lr0\.1_b32' like a configuration/);
   });
 
