@@ -1,18 +1,14 @@
 /**
- * The Hessian's trace with its 95 % bootstrap-t interval over probes. Block path: deflated
- * Hutchinson — the top-k eigenpairs λmax's solver found exactly, Rademacher probes on the rest, k per
- * pass, until the interval is narrow enough (traceTarget) or the budget is spent. Single path: plain
- * Hutchinson over traceSamples probes.
+ * The Hessian's trace with its 95 % bootstrap-t interval over probes, by deflated Hutchinson: the
+ * top-k eigenpairs λmax's solver found exactly, Rademacher probes on the rest, blockSize per pass,
+ * until the interval is narrow enough (traceTarget) or the budget is spent.
  */
 import { hessianBlockOperator } from '../probe/block-operator';
-import { hessianOperator } from '../probe/operator';
-import { hutchinsonTrace } from '../probe/hutchinson';
-import { probeBounds } from '../util/bootstrap';
 import { blockTrace, deflatedLabel, withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { withBounds } from './table';
 
-async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
+async function trace(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed } = ctx;
   const eigen = ctx.eigenpairs;
   if (!eigen) throw new Error('trace: no eigenpairs to deflate (the λmax measure runs first)');
@@ -25,23 +21,11 @@ async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
   });
 }
 
-async function singlePath(ctx: MeasureContext): Promise<MeasureOutput> {
-  const { model, data, settings: p, seed } = ctx;
-  return withOperator(hessianOperator(model, data, { chunkSize: p.chunkSize }), async (op) => {
-    await ctx.stage('trace (Hutchinson)');
-    const t = await hutchinsonTrace(op, { samples: p.traceSamples, seed });
-    return {
-      sharpness: { trace: t.trace, traceInterval: probeBounds(t.estimates), traceProbes: t.samples, traceDeflated: 0, traceStop: 'fixed' },
-      solvers: { trace: `Hutchinson (${p.traceSamples} Rademacher probes)` }, hvps: t.hvps,
-    };
-  });
-}
-
 export const traceMeasure: Measure = {
   name: 'trace',
   settings: ['probe.traceSamples', 'probe.traceTarget', 'probe.traceMaxSamples', 'probe.topK', 'probe.blockSize', 'probe.chunkSize'],
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
-  run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
+  run: trace,
   table: { order: 30, rows: (s) => [{ measure: 'trace (95 % interval)', value: `${withBounds(s.trace, s.traceInterval)} (${s.solvers.trace})` }] },
 };
