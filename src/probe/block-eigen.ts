@@ -17,8 +17,9 @@
  *
  * Signed spectra: the iteration converges to the k eigenvalues of largest |λ|; Rayleigh–Ritz
  * orders them algebraically, so λmax is found as long as fewer than k eigenvalues below −λmax
- * exist. When the most negative Ritz value dominates (θ_min < −|θ_max|) the iteration switches to
- * A − θ_min·I, whose top end is λmax; the shift is reported.
+ * exist. When the most negative Ritz value dominates (θ_min < −|θ_max|, or θ_max < 0: at k = 1 the one
+ * θ is the dominant eigenvalue) the iteration switches to A − θ_min·I, whose top end is λmax; the
+ * shift is reported.
  *
  * Groups: the block may hold several independent subspaces of equal size (e.g. one per layer,
  * with restrictRows), each with its own Rayleigh–Ritz and shift, all advanced by the same pass.
@@ -165,7 +166,8 @@ export async function blockEigen(op: BlockOperator, options: BlockEigenOptions =
         const rr = state[g].rr!;
         const top = rr.theta[0] + sigma[g];
         const bottom = rr.theta[rr.theta.length - 1] + sigma[g];
-        if (bottom < -Math.abs(top)) sigma[g] = bottom;
+        // top < 0 adds the one-vector group (top = bottom): its θ is the dominant eigenvalue, negative here.
+        if (bottom < -Math.abs(top) || top < 0) sigma[g] = bottom;
       }
       coef.write(next);
       gpu.submit((step) => gpu.encode(step, [advance]));

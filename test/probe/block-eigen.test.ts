@@ -54,14 +54,20 @@ describe(`block eigen-solver (seed ${seed})`, () => {
 
   it('finds λmax under a dominant negative eigenvalue (shifting when the negative end dominates)', async () => {
     const op = await knownSpectrum(gpu(), [-20, -19, -18, -17, 5, 4, ...spread(58, -3, 3)], seed + 2);
-    const block = blockOf(op, 4);
-    const r = await blockEigen(block, { tol: 1e-6, maxIter: 300, seed });
-    const [group] = r.groups;
-    const what = `λmax ${group.values[0]} (shift ${group.shift}, ${r.iterations} passes, residual ${group.residuals[0]})`;
-    expect(group.converged[0], what).toBe(true);
-    expect(relDiff(group.values[0], 5), what).toBeLessThan(1e-5);
-    expect(group.shift, what).toBeLessThan(0);
-    block.destroy();
+    // k = 4, and k = 1: power iteration, whose one θ is the dominant −20 until it shifts (as topEigenvalue's
+    // second run does); on A − σI it then contracts by only (4 − σ)/(5 − σ) ≈ 0.95 per pass, so its history
+    // settles before the residual meets √(2·tol): λmax to 1e-4, and the residual still bounds the error.
+    for (const k of [4, 1]) {
+      const block = blockOf(op, k);
+      const r = await blockEigen(block, { tol: 1e-6, maxIter: 1000, seed });
+      const [group] = r.groups;
+      const what = `k = ${k}: λmax ${group.values[0]} (shift ${group.shift}, ${r.iterations} passes, residual ${group.residuals[0]})`;
+      if (k > 1) expect(group.converged[0], what).toBe(true);
+      expect(relDiff(group.values[0], 5), what).toBeLessThan(k > 1 ? 1e-5 : 1e-4);
+      expect(Math.abs(group.values[0] - 5), what).toBeLessThanOrEqual(group.residuals[0]);
+      expect(group.shift, what).toBeLessThan(0);
+      block.destroy();
+    }
     op.destroy();
   });
 
