@@ -100,7 +100,7 @@ const InvariantSchema = strict({
   rescaleLayer: nonNegInt().default(0).describe('The rescaled layer (0-based); the next layer takes the inverse.'),
 }).prefault({}).describe('Sharpness that survives reparametrisation (src/measures/invariant.ts).');
 
-const blockSize = must(`an integer from 2 to ${GRAM_MAX_ROWS / 2} (directions per block pass)`);
+const blockSize = must(`an integer from 1 to ${GRAM_MAX_ROWS / 2} (directions per block pass)`);
 
 const ProbeSchema = strict({
   samples: nonNegInt().default(0).describe('Training samples the Hessian is measured on (the first N of the train split; 0 = all).'),
@@ -108,8 +108,8 @@ const ProbeSchema = strict({
   tol: positive().default(1e-3).describe('Relative tolerance of the eigen-solvers.'),
   maxIter: posInt().default(100).describe('Iterations (block passes) of the λmax solver at most.'),
   topK: posInt().default(5).describe('Top eigenvalues reported (and deflated from the trace); at most blockSize.'),
-  blockSize: z.int(blockSize).min(2, blockSize).max(GRAM_MAX_ROWS / 2, blockSize).default(BLOCK_SIZE)
-    .describe('Directions per block pass of λmax, the top-k, the trace probes and the per-layer λmax.'),
+  blockSize: z.int(blockSize).min(1, blockSize).max(GRAM_MAX_ROWS / 2, blockSize).default(BLOCK_SIZE)
+    .describe('Directions per block pass of λmax, the top-k, the trace probes and the per-layer λmax (at least one per layer); 1 runs the same block solvers on one direction (power iteration for λmax, then topK must be 1).'),
   traceSamples: posInt().default(16).describe('The trace (deflated Hutchinson): at least this many probes.'),
   traceTarget: positive().default(0.02).describe("Probes are added a block pass at a time until the 95 % interval's half-width is ≤ traceTarget·|trace| ..."),
   traceMaxSamples: posInt().default(64).describe('... or this many probes are spent.'),
