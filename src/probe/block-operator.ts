@@ -10,7 +10,6 @@ import { Tensor } from '../gpu/tensor';
 import type { Mlp, EvalOptions } from '../autograd/mlp';
 import type { BlockPassPlan } from '../autograd/block-pass';
 import type { GpuDataset } from '../data/gpu-dataset';
-import type { ChunkRange } from '../autograd/chunked-pass';
 import type { ParamBlock } from './layer';
 import { copyVector } from './vector-ops';
 
@@ -25,8 +24,13 @@ export interface BlockOperator {
   destroy(): void;
 }
 
-/** Which samples of `data` a pass visits (default all, in order): e.g. a mini-batch gathered by index. */
-export type OperatorOptions = EvalOptions & Pick<ChunkRange, 'order' | 'count'>;
+/** The pass's options, and which samples of `data` it visits (default all, in order). */
+export interface OperatorOptions extends EvalOptions {
+  /** Sample indices to visit, e.g. a mini-batch gathered by index. */
+  order?: Tensor;
+  /** How many samples (of `order`, or of the dataset) to visit. */
+  count?: number;
+}
 
 /** The Hessian of the model's loss over `data` on k directions per pass. */
 export function hessianBlockOperator(
