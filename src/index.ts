@@ -35,7 +35,7 @@ export { Optimizer, resolveOptimizerConfig, describeOptimizer, type OptimizerCon
 export { lrAt, type Schedule } from './optim/schedule';
 export { hessianBlockOperator, ggnBlockOperator, blockOf, restrictRows, type BlockOperator, type OperatorOptions } from './probe/block-operator';
 export { lanczos, spectralDensityBlock, type LanczosOptions, type LanczosResult, type SlqOptions, type SlqResult } from './probe/lanczos';
-export { blockEigen, topEigenpair, hasSettled, type BlockEigenOptions, type BlockEigenResult, type BlockEigenGroup, type TopEigenpairOptions, type TopEigenpair } from './probe/block-eigen';
+export { blockEigen, topEigenpair, type BlockEigenOptions, type BlockEigenResult, type BlockEigenGroup, type TopEigenpairOptions, type TopEigenpair } from './probe/block-eigen';
 export { blockHutchinsonTrace, type HutchinsonOptions, type TraceEstimate } from './probe/hutchinson';
 export { deflatedTrace, type DeflatedTrace, type DeflatedTraceOptions } from './probe/deflated-trace';
 export { lowestEigenpairs, type LowestEigenpairs, type LowestOptions } from './probe/lowest';
