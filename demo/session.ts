@@ -5,7 +5,7 @@
  * Results use the study's RunResult shape, so an export reads like its results.json.
  */
 import {
-  Mlp, GpuDataset, firstSamples, train, hessianOperator, powerIteration, filterNormalise, norm, normalise, randomDirection, slice1d, slice2d,
+  Mlp, GpuDataset, firstSamples, train, hessianBlockOperator, topEigenpair, filterNormalise, norm, normalise, randomDirection, slice1d, slice2d,
   DEFAULT_CONFIG, mergeConfig, firstArraySamples, uploadArrayData, measureMinimum, describeOptimizer,
   type Gpu, type Dataset, type Split, type StepLog, type NoiseResult, type Slice1d, type Slice2d, type RunResult, type Sharpness, type TrainingSettings,
 } from 'hessian-gpu';
@@ -102,7 +102,7 @@ export function widths(data: RunData, s: Settings): number[] {
 export async function trainRun(gpu: Gpu, data: RunData, s: Settings, hooks: TrainHooks): Promise<Trained> {
   const t0 = performance.now();
   const model = await Mlp.create(gpu, { widths: widths(data, s), activation: TRAIN_ACTIVATION, seed: s.seed });
-  const during = s.lambdaEvery > 0 ? await hessianOperator(model, data.during, { chunkSize: STUDY.chunkSize }) : null;
+  const during = s.lambdaEvery > 0 ? await hessianBlockOperator(model, data.during, 1, { chunkSize: STUDY.chunkSize }) : null;
   const duringTraining: RunResult['duringTraining'] = [];
   let nextLambda = s.lambdaEvery;
   try {
@@ -113,7 +113,7 @@ export async function trainRun(gpu: Gpu, data: RunData, s: Settings, hooks: Trai
       onCheck: async (step) => {
         if (!during || step < nextLambda) return;
         nextLambda += s.lambdaEvery;
-        const power = await powerIteration(during, { tol: STUDY.tol, maxIter: STUDY.duringMaxIter, seed: s.seed });
+        const power = await topEigenpair(during, { tol: STUDY.tol, maxIter: STUDY.duringMaxIter, seed: s.seed });
         power.vector.destroy();
         duringTraining.push({ step, lambdaMax: power.eigenvalue });
         await hooks.onLambda(step, power.eigenvalue);

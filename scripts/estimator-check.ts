@@ -16,7 +16,6 @@ import { train } from '../src/train/trainer';
 import { DEFAULT_CONFIG } from '../src/study/config';
 import { loadSplit } from '../src/study/run-study';
 import { hessianBlockOperator } from '../src/probe/block-operator';
-import { hessianOperator } from '../src/probe/operator';
 import { blockEigen } from '../src/probe/block-eigen';
 import { blockHutchinsonTrace } from '../src/probe/hutchinson';
 import { deflatedTrace } from '../src/probe/deflated-trace';
@@ -103,7 +102,7 @@ const dmean = dens.runs.map((r) => r.values.reduce((s, v, i) => s + v * r.weight
 console.log(`density runs' means × P: ${dmean.map((v) => (v * P).toFixed(2)).join(', ')}`);
 op.destroy();
 
-const single = await hessianOperator(model, trainData, { chunkSize });
+const single = await hessianBlockOperator(model, trainData, 1, { chunkSize });
 for (const steps of (process.env.MIN_STEPS ?? '40').split(',').map(Number)) {
   const low = await time(`λmin, ${steps} steps × cycles`, () => lowestEigenpairs(single, { want: 2, steps, cycles: Number(process.env.CYCLES ?? 3), tol: config.probe.tol, scale: eig.groups[0].values[0], seed }));
   console.log(`λmin ${low.values.map((v) => v.toFixed(5)).join(', ')} residuals ${low.residuals.map((v) => v.toExponential(2)).join(', ')} ` +

@@ -5,8 +5,9 @@
  * uses (block subspace iteration, block Hutchinson, SLQ, the per-layer block iteration), called
  * with the same arguments, so its numbers are theirs to the bit.
  *
- * It owns one block operator (blockSize directions per pass over the data) and, from the first
- * density() on, one single-vector operator; destroy() or the end of a `using` scope frees both.
+ * It owns one block operator (blockSize directions per pass over the data); density() builds one of
+ * its own per call (one row per SLQ run, as the study's density measure does) and frees it.
+ * destroy() or the end of a `using` scope frees the block operator.
  * gaussNewton() returns an object of its own with its own block operator, disposed the same way.
  */
 import type { Mlp, EvalOptions } from '../autograd/mlp';
@@ -15,10 +16,11 @@ import { Tensor } from '../gpu/tensor';
 import { ggnBlockOperator, hessianBlockOperator, type BlockOperator } from '../probe/block-operator';
 import { blockEigen } from '../probe/block-eigen';
 import { blockHutchinsonTrace, type TraceEstimate } from '../probe/hutchinson';
-import { spectralDensityGpu, type SlqOptions, type SlqResult } from '../probe/lanczos';
+import { spectralDensityBlock, type SlqOptions, type SlqResult } from '../probe/lanczos';
 import { perLayerSharpnessBlock, type LayerSharpness } from '../probe/layer';
-import { hessianOperator, type LinearOperator } from '../probe/operator';
 import { GRAM_MAX_ROWS, copyVector } from '../probe/vector-ops';
+import { checkDims } from '../gpu/ops/operand';
+import { withOperator } from '../measures/block-solvers';
 import { BLOCK_SIZE } from '../study/config-schema';
 
 export interface HessianOptions extends EvalOptions {
@@ -107,10 +109,6 @@ export class BlockCurvature {
 }
 
 export class Hessian extends BlockCurvature {
-  private single: Promise<LinearOperator> | undefined;
-  private singleOp: LinearOperator | undefined;
-  private destroyed = false;
-
   /** Use hessian(model, data, options). */
   static async create(model: Mlp, data: GpuDataset, options: HessianOptions = {}): Promise<Hessian> {
     const { blockSize = BLOCK_SIZE } = options;
@@ -123,13 +121,12 @@ export class Hessian extends BlockCurvature {
     return new Hessian(model, data, await hessianBlockOperator(model, data, blockSize, evalOptions(options)), options);
   }
 
-  /** Spectral density by stochastic Lanczos quadrature (default 1 run of 80 steps) on a grid, with each run's Ritz values. */
-  async density(options: SlqOptions = {}): Promise<SlqResult> {
-    this.single ??= hessianOperator(this.model, this.data, evalOptions(this.options)).then((op) => {
-      if (this.destroyed) op.destroy();
-      return (this.singleOp = op);
-    });
-    return spectralDensityGpu(await this.single, this.seeded(options));
+  /** Spectral density by stochastic Lanczos quadrature (default 1 run of 80 steps; the runs advance together, one block pass per step) on a grid, with each run's Ritz values. */
+  density(options: SlqOptions = {}): Promise<SlqResult> {
+    const { runs = 1 } = options;
+    checkDims('hessian.density', { runs });
+    return withOperator(hessianBlockOperator(this.model, this.data, runs, evalOptions(this.options)),
+      (op) => spectralDensityBlock(op, this.seeded({ ...options, runs })));
   }
 
   /** λmax of every layer's diagonal Hessian block, all layers in one block iteration. */
@@ -147,11 +144,6 @@ export class Hessian extends BlockCurvature {
     return new GaussNewton(this.model, this.data, op, this.options);
   }
 
-  override destroy(): void {
-    this.destroyed = true;
-    super.destroy();
-    this.singleOp?.destroy();
-  }
 }
 
 class GaussNewton extends BlockCurvature {

@@ -1,7 +1,6 @@
 /**
  * The generalised Gauss–Newton matrix's λmax and trace (sharpness.ggn): the Hessian's block solvers
- * with the same budgets on the Gauss–Newton block operator, on both paths (a block of
- * max(blockSize, topK) directions, since the block solvers need one) — the part of the curvature
+ * with the same budgets on the Gauss–Newton block operator (blockSize directions per pass) — the part of the curvature
  * the model's linearisation sees, without the gradient-weighted second-order terms.
  */
 import { ggnBlockOperator } from '../probe/block-operator';
@@ -12,7 +11,7 @@ import type { ProbedRun } from './results';
 
 async function gaussNewton(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed } = ctx;
-  const k = Math.max(ctx.blockSize, p.topK);
+  const k = ctx.blockSize;
   return withOperator(ggnBlockOperator(model, data, k, { chunkSize: p.chunkSize }), async (op) => {
     const { eig, trace } = await topAndTrace(op, p, seed, (text) => ctx.stage(`Gauss–Newton ${text}`));
     const [top] = eig.groups;

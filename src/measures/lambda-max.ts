@@ -1,15 +1,11 @@
 /**
- * λmax and the top-k eigenpairs of the Hessian. Block path: block subspace iteration (k directions
- * per pass), its Ritz vectors kept as the eigenpairs the later measures use (the trace deflates
- * them, the slice and the noise measure follow them). Single path (blockSize 1, the tests'
- * reference): power iteration for λmax and its vector, Lanczos of densitySteps steps for the top-k.
+ * λmax and the top-k eigenpairs of the Hessian by block subspace iteration (blockSize directions
+ * per pass; at blockSize 1 that is power iteration), its Ritz vectors kept as the eigenpairs the
+ * later measures use (the trace deflates them, the slice and the noise measure follow them).
  */
 import { hessianBlockOperator } from '../probe/block-operator';
-import { hessianOperator } from '../probe/operator';
-import { topEigenvalue } from '../probe/power';
-import { lanczosEigen } from '../probe/lanczos';
 import { blockEigenLabel, blockTop, withOperator } from './block-solvers';
-import { BLOCK_SIZE, PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { countOf, f, state } from './table';
 import type { Sharpness } from './results';
 
@@ -18,7 +14,7 @@ export function resolvedPairs(values: readonly number[], residuals: readonly num
   return values.map((v, i) => Math.min(i > 0 ? Math.abs(values[i - 1] - v) : Infinity, i + 1 < values.length ? Math.abs(v - values[i + 1]) : Infinity) > residuals[i]);
 }
 
-async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
+async function lambdaMax(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed, blockSize: k } = ctx;
   return withOperator(hessianBlockOperator(model, data, k, { chunkSize: p.chunkSize }), async (op) => {
     const { eig, vectors } = await blockTop(op, p, seed, ctx.stage);
@@ -35,27 +31,6 @@ async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
   });
 }
 
-async function singlePath(ctx: MeasureContext): Promise<MeasureOutput> {
-  const { model, data, settings: p, seed } = ctx;
-  return withOperator(hessianOperator(model, data, { chunkSize: p.chunkSize }), async (op) => {
-    await ctx.stage('λmax (power iteration)');
-    const power = await topEigenvalue(op, { tol: p.tol, maxIter: p.maxIter, seed, vector: true });
-    const topVector = (await power.vector.read()) as Float32Array;
-    power.vector.destroy();
-    await ctx.stage(`top-${p.topK} eigenvalues (Lanczos)`);
-    const eig = await lanczosEigen(op, { k: p.topK, steps: p.densitySteps, seed, tol: p.tol });
-    return {
-      sharpness: {
-        lambdaMax: power.eigenvalue, lambdaConverged: power.converged, lambdaResidual: power.residual,
-        lambdaIterations: power.iterations, lambdaHvps: power.hvps,
-        ...topK(eig.values, eig.residuals, eig.converged), twoOverEta: ctx.training.twoOverEta,
-      },
-      solvers: { lambdaMax: `power iteration (${power.iterations} iterations)`, topK: `Lanczos (${p.densitySteps} steps)` },
-      eigenpairs: { values: [power.eigenvalue], vectors: topVector }, hvps: power.hvps + eig.hvps,
-    };
-  });
-}
-
 function topK(values: number[], residuals: number[], converged: boolean[]): Partial<Sharpness> {
   return { topK: values, topKResiduals: residuals, topKConverged: converged, topKResolved: resolvedPairs(values, residuals) };
 }
@@ -68,11 +43,10 @@ const unresolved = (s: Sharpness) => {
 
 export const lambdaMaxMeasure: Measure = {
   name: 'lambda-max',
-  settings: ['probe.topK', 'probe.tol', 'probe.maxIter', 'probe.blockSize', 'probe.densitySteps', 'probe.chunkSize'],
+  settings: ['probe.topK', 'probe.tol', 'probe.maxIter', 'probe.blockSize', 'probe.chunkSize'],
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
-  run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
-  stages: (p) => ((p.blockSize ?? BLOCK_SIZE) > 1 ? 1 : 2),
+  run: lambdaMax,
   demo: [
     { id: 'lambda-max', name: 'λmax', value: (r) => r.sharpness?.lambdaMax, digits: 5 },
     { id: 'lambda-iterations', name: 'λmax iterations (block passes)', value: (r) => r.sharpness?.lambdaIterations, digits: 'count' },

@@ -3,7 +3,7 @@
  * end, probe/lowest.ts) with certified residuals, its tolerance relative to λmax — never from the
  * density's Ritz values. The same on both paths.
  */
-import { hessianOperator } from '../probe/operator';
+import { hessianBlockOperator } from '../probe/block-operator';
 import { lowestEigenpairs } from '../probe/lowest';
 import { withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
@@ -23,7 +23,7 @@ async function lambdaMin(ctx: MeasureContext): Promise<MeasureOutput> {
   const scale = ctx.sharpness.lambdaMax;
   if (scale === undefined) throw new Error('λmin: no λmax to scale its tolerance by (the λmax measure runs first)');
   await ctx.stage(`λmin (restarted Lanczos at the negative end, ≤ ${s.lambdaMin.cycles} × ${s.lambdaMin.steps} steps)`);
-  return withOperator(hessianOperator(model, data, { chunkSize: s.chunkSize }), async (op) => {
+  return withOperator(hessianBlockOperator(model, data, 1, { chunkSize: s.chunkSize }), async (op) => {
     const low = await lowestEigenpairs(op, { want: s.lambdaMin.pairs, steps: s.lambdaMin.steps, cycles: s.lambdaMin.cycles, tol: s.tol, scale, seed });
     return {
       sharpness: { lambdaMin: low.values[0], lambdaMinResidual: low.residuals[0], lambdaMinConverged: low.converged[0], lambdaMinResolved: low.resolved[0] },

@@ -43,7 +43,7 @@ export interface ProbeSettings {
   noise?: NoiseSettings;
   /** The gradient noise scale (noise-scale.ts); on unless false. */
   noiseScale?: boolean;
-  /** Directions per block pass (default BLOCK_SIZE, the config's probe.blockSize); 1 runs the single-vector solvers (the tests' reference). */
+  /** Directions per block pass (default BLOCK_SIZE, the config's probe.blockSize); 1 runs the block solvers on one direction (power iteration for λmax). */
   blockSize?: number;
 }
 

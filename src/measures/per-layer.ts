@@ -1,27 +1,18 @@
 /**
- * λmax of each layer's diagonal Hessian block (its weights and bias). Block path: every layer's
- * block in one block subspace iteration whose rows are restricted to their layers; single path:
- * power iteration per layer.
+ * λmax of each layer's diagonal Hessian block (its weights and bias): every layer's block in one
+ * block subspace iteration whose rows are restricted to their layers (⌊blockSize/L⌋ rows per layer, at least 1).
  */
-import { perLayerSharpness, perLayerSharpnessBlock } from '../probe/layer';
+import { perLayerSharpnessBlock } from '../probe/layer';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { f, state } from './table';
 
 async function perLayer(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed } = ctx;
   const options = { tol: p.tol, maxIter: p.maxIter, seed, chunkSize: p.chunkSize };
-  let layers;
-  let hvps;
-  if (ctx.blockSize > 1) {
-    await ctx.stage("per-layer λmax (every layer's Hessian block in one block subspace iteration)");
-    layers = await perLayerSharpnessBlock(model, data, ctx.blockSize, options);
-    // The layers share one block iteration: its passes count once.
-    hvps = layers[0].hvps;
-  } else {
-    await ctx.stage("per-layer λmax (power iteration on each layer's Hessian block)");
-    layers = await perLayerSharpness(model, data, options);
-    hvps = layers.reduce((sum, l) => sum + l.hvps, 0);
-  }
+  await ctx.stage("per-layer λmax (every layer's Hessian block in one block subspace iteration)");
+  const layers = await perLayerSharpnessBlock(model, data, ctx.blockSize, options);
+  // The layers share one block iteration: its passes count once.
+  const hvps = layers[0].hvps;
   return { sharpness: { perLayer: layers.map((l) => ({ layer: l.layer, params: l.params, lambdaMax: l.lambdaMax, converged: l.converged })) }, hvps };
 }
 

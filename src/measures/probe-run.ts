@@ -40,7 +40,7 @@ export interface MeasuredMinimum extends MeasuredParts {
 export async function measureMinimum(model: Mlp, data: GpuDataset, settings: ProbeSettings, options: MeasureOptions): Promise<MeasuredMinimum> {
   const blockSize = settings.blockSize ?? BLOCK_SIZE;
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`probe blockSize must be a positive integer, got ${blockSize}`);
-  if (blockSize > 1 && settings.topK > blockSize) throw new Error(`probe topK (${settings.topK}) must be at most the block size (${blockSize})`);
+  if (settings.topK > blockSize) throw new Error(`probe topK (${settings.topK}) must be at most the block size (${blockSize})`);
   const stage = options.stage ?? (() => {});
   const sharpness: Partial<Sharpness> = {};
   const solvers: Partial<Solvers> = {};

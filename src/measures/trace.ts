@@ -1,13 +1,9 @@
 /**
- * The Hessian's trace with its 95 % bootstrap-t interval over probes. Block path: deflated
- * Hutchinson — the top-k eigenpairs λmax's solver found exactly, Rademacher probes on the rest, k per
- * pass, until the interval is narrow enough (traceTarget) or the budget is spent. Single path: plain
- * Hutchinson over traceSamples probes.
+ * The Hessian's trace with its 95 % bootstrap-t interval over probes, by deflated Hutchinson: the
+ * top-k eigenpairs λmax's solver found exactly, Rademacher probes on the rest, blockSize per pass,
+ * until the interval is narrow enough (traceTarget) or the budget is spent.
  */
 import { hessianBlockOperator } from '../probe/block-operator';
-import { hessianOperator } from '../probe/operator';
-import { hutchinsonTrace } from '../probe/hutchinson';
-import { probeBounds } from '../util/bootstrap';
 import { blockTrace, deflatedLabel, withOperator } from './block-solvers';
 import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput, type ProbeSettings } from './measure';
 import type { Sharpness } from './results';
@@ -21,7 +17,7 @@ const settings = {
   traceMaxSamples: posInt().default(64).describe('... or this many probes are spent.'),
 };
 
-async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
+async function trace(ctx: MeasureContext): Promise<MeasureOutput> {
   const { model, data, settings: p, seed } = ctx;
   const eigen = ctx.eigenpairs;
   if (!eigen) throw new Error('trace: no eigenpairs to deflate (the λmax measure runs first)');
@@ -30,18 +26,6 @@ async function blockPath(ctx: MeasureContext): Promise<MeasureOutput> {
     return {
       sharpness: { trace: t.trace, traceInterval: { low: t.low, high: t.high }, traceProbes: t.samples, traceDeflated: t.rank, traceStop: t.stop },
       solvers: { trace: deflatedLabel(p, t) }, hvps: t.hvps,
-    };
-  });
-}
-
-async function singlePath(ctx: MeasureContext): Promise<MeasureOutput> {
-  const { model, data, settings: p, seed } = ctx;
-  return withOperator(hessianOperator(model, data, { chunkSize: p.chunkSize }), async (op) => {
-    await ctx.stage('trace (Hutchinson)');
-    const t = await hutchinsonTrace(op, { samples: p.traceSamples, seed });
-    return {
-      sharpness: { trace: t.trace, traceInterval: probeBounds(t.estimates), traceProbes: t.samples, traceDeflated: 0, traceStop: 'fixed' },
-      solvers: { trace: `Hutchinson (${p.traceSamples} Rademacher probes)` }, hvps: t.hvps,
     };
   });
 }
@@ -55,7 +39,7 @@ export const traceMeasure: Measure<typeof settings> = {
   },
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
-  run: (ctx) => (ctx.blockSize > 1 ? blockPath(ctx) : singlePath(ctx)),
+  run: trace,
   demo: [{ id: 'trace', name: 'Trace (deflated Hutchinson)', value: (r) => r.sharpness?.trace, digits: 4, interval: (r) => r.sharpness?.traceInterval }],
   studyColumns: [{ header: 'trace', order: 30, digits: 1, value: (s) => s.trace }],
   studyNote: { order: 30, text: studyNote },

@@ -17,14 +17,19 @@
  *
  * Signed spectra: the iteration converges to the k eigenvalues of largest |λ|; Rayleigh–Ritz
  * orders them algebraically, so λmax is found as long as fewer than k eigenvalues below −λmax
- * exist. When the most negative Ritz value dominates (θ_min < −|θ_max|) the iteration switches to
- * A − θ_min·I, whose top end is λmax (as topEigenvalue's second run does); the shift is reported.
+ * exist. When the most negative Ritz value dominates (θ_min < −|θ_max|, or θ_max < 0: at k = 1 the one
+ * θ is the dominant eigenvalue) the iteration switches to A − θ_min·I, whose top end is λmax; the
+ * shift is reported.
  *
  * Groups: the block may hold several independent subspaces of equal size (e.g. one per layer,
  * with restrictRows), each with its own Rayleigh–Ritz and shift, all advanced by the same pass.
  *
  * Certification: at the end the Ritz vectors' residuals ‖Ay − θy‖ are formed explicitly on the
- * GPU from W (not from the Gram algebra), as power.ts does for its vector.
+ * GPU from W (not from the Gram algebra).
+ *
+ * At k = 1 this is power iteration: X ← A·X/‖A·X‖, θ its Rayleigh quotient, stopped by hasSettled
+ * on θ's history — the solver the trajectory traces (λmax during training, full-batch descent)
+ * run with a warm start.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { releaseDispatches, type Dispatch } from '../gpu/context';
@@ -34,13 +39,12 @@ import { prepareAxpby } from '../gpu/ops/elementwise';
 import { checkDims } from '../gpu/ops/operand';
 import { Rng } from '../util/rng';
 import type { BlockOperator } from './block-operator';
-import { hasSettled } from './power';
-import { GRAM_MAX_ROWS, prepareGram, randomVector } from './vector-ops';
+import { GRAM_MAX_ROWS, copyVector, prepareGram, randomVector } from './vector-ops';
 
 export interface BlockEigenOptions {
   /** Eigenpairs wanted per group, judged for convergence (default 1: λmax). At most the group size. */
   want?: number;
-  /** Target relative accuracy of each wanted θ (default 1e-4), as power.ts's tol. */
+  /** Target relative accuracy of each wanted θ (default 1e-4): see hasSettled. */
   tol?: number;
   /** Block passes at most (default 100). */
   maxIter?: number;
@@ -49,6 +53,11 @@ export interface BlockEigenOptions {
   groups?: number;
   /** Return the Ritz vectors (group-major, descending within a group) as a k × size tensor. */
   vectors?: boolean;
+  /**
+   * Warm start: begin from these k × size rows (any scale; not modified) instead of random ones —
+   * e.g. the previous Ritz vectors when λmax is traced along a trajectory, where a few passes suffice.
+   */
+  start?: Tensor;
 }
 
 export interface BlockEigenGroup {
@@ -57,7 +66,7 @@ export interface BlockEigenGroup {
   /** ‖Ay − θy‖ for each unit Ritz vector y, formed on the GPU: some eigenvalue lies within it of θ. */
   residuals: number[];
   /**
-   * θ settled to tol — by its history (power.ts hasSettled) or by the Ritz bound r²/gap ≤ tol·|θ| —
+   * θ settled to tol — by its history (hasSettled) or by the Ritz bound r²/gap ≤ tol·|θ| —
    * and the explicit residual ≤ √(2·tol)·max|θ| of the group.
    */
   converged: boolean[];
@@ -93,6 +102,9 @@ export async function blockEigen(op: BlockOperator, options: BlockEigenOptions =
   const b = k / groups;
   if (want > b) throw new Error(`blockEigen: ${want} eigenpairs wanted from groups of ${b} vectors; use a larger block`);
   if (2 * k > GRAM_MAX_ROWS) throw new Error(`blockEigen: a block of ${k} exceeds the ${GRAM_MAX_ROWS / 2} the Gram product handles`);
+  if (options.start && options.start.size !== k * n) {
+    throw new Error(`blockEigen: the start block has ${options.start.size} entries but the operator's block holds ${k} × ${n}`);
+  }
 
   const owned: Tensor[] = [];
   const make = (shape: number[], label: string) => {
@@ -114,7 +126,8 @@ export async function blockEigen(op: BlockOperator, options: BlockEigenOptions =
     prepared.push(...shiftSteps, ...gramStep, advance);
 
     const rng = new Rng(seed);
-    X.write(randomVector(rng, k * n, 'normal'));
+    if (options.start) gpu.submit((encoder) => copyVector(encoder, options.start!, X, k * n));
+    else X.write(randomVector(rng, k * n, 'normal'));
     const sigma = new Float64Array(groups);
     const state = Array.from({ length: groups }, () => ({
       histories: Array.from({ length: want }, () => [] as number[]), rr: undefined as RitzStep | undefined, settled: [] as boolean[],
@@ -153,7 +166,8 @@ export async function blockEigen(op: BlockOperator, options: BlockEigenOptions =
         const rr = state[g].rr!;
         const top = rr.theta[0] + sigma[g];
         const bottom = rr.theta[rr.theta.length - 1] + sigma[g];
-        if (bottom < -Math.abs(top)) sigma[g] = bottom;
+        // top < 0 adds the one-vector group (top = bottom): its θ is the dominant eigenvalue, negative here.
+        if (bottom < -Math.abs(top) || top < 0) sigma[g] = bottom;
       }
       coef.write(next);
       gpu.submit((step) => gpu.encode(step, [advance]));
@@ -219,6 +233,48 @@ export async function blockEigen(op: BlockOperator, options: BlockEigenOptions =
     releaseDispatches(prepared);
     for (const t of owned) t.destroy();
   }
+}
+
+/** topEigenpair's options: blockEigen's for one group, with maxIter counted as power iteration counts it. */
+export interface TopEigenpairOptions extends Pick<BlockEigenOptions, 'tol' | 'seed' | 'start'> {
+  /**
+   * Iterations at most, as power iteration counts them (default 100): maxIter + 1 block passes, the
+   * last being the product that certifies the vector — so at k = 1 the products, the stopping rule
+   * (hasSettled) and the final estimate (the Rayleigh quotient of the maxIter-th iterate) are those
+   * of maxIter power iterations.
+   */
+  maxIter?: number;
+}
+
+export interface TopEigenpair {
+  /** λmax of the operator (the top Ritz value; shifted iteration when the negative end dominated). */
+  eigenvalue: number;
+  /** The block's Ritz vectors, top first (row 0 is λmax's): the next call's warm start. The caller destroys it. */
+  vector: Tensor;
+  /** ‖Ay − λy‖ / |λ| for the top Ritz vector y. */
+  residual: number;
+  converged: boolean;
+  /** Block passes. */
+  iterations: number;
+  hvps: number;
+  /** λ after each pass. */
+  history: number[];
+}
+
+/**
+ * λmax and its vector, kept on the GPU for the next call's warm start: the solver of the traces
+ * along a trajectory (λmax during training, full-batch descent, edge of stability), which run it
+ * on a one-row operator — power iteration — from the previous check's vector.
+ */
+export async function topEigenpair(op: BlockOperator, options: TopEigenpairOptions = {}): Promise<TopEigenpair> {
+  const { maxIter = 100, ...rest } = options;
+  checkDims('topEigenpair', { maxIter });
+  const r = await blockEigen(op, { ...rest, maxIter: maxIter + 1, vectors: true });
+  const [g] = r.groups;
+  return {
+    eigenvalue: g.values[0], vector: r.vectors!, residual: g.residuals[0] / Math.abs(g.values[0]), converged: g.converged[0],
+    iterations: r.iterations, hvps: r.hvps, history: g.history,
+  };
 }
 
 /**
@@ -292,4 +348,23 @@ function rayleighRitz(G: Float64Array, r: number, off: number, b: number, iterat
     return q;
   });
   return { theta: order.map(([t]) => t), s, wNorm2 };
+}
+
+/**
+ * λ has settled when its last change is below tol·|λ| and so is the remaining change, extrapolated
+ * geometrically from the last two (Aitken: Δₖ·ρ/(1 − ρ) with ρ = Δₖ/Δₖ₋₁). The second test matters
+ * for a near-degenerate top pair: the error then shrinks by only (λ₂/λ₁)² per step, so each step
+ * moves λ very little although λ is still far from its limit. The rate estimate needs changes well
+ * above float32 resolution (~1e-7·|λ|), so a pair closer than ~1e-3 relative can still pass with v
+ * a mix of both eigenvectors; λ is then within the gap of both, and the residual shows the mix.
+ */
+export function hasSettled(mu: readonly number[], tol: number): boolean {
+  const k = mu.length;
+  if (k < 2) return false;
+  const bound = tol * Math.abs(mu[k - 1]);
+  const last = Math.abs(mu[k - 1] - mu[k - 2]);
+  if (last === 0) return true;
+  if (last > bound || k < 3) return false;
+  const rate = last / Math.abs(mu[k - 2] - mu[k - 3]);
+  return rate < 1 && (last * rate) / (1 - rate) <= bound;
 }

@@ -1,16 +1,15 @@
 /**
- * A symmetric operator applied to k vectors at once — the block solvers' counterpart of
- * LinearOperator. `input` and `output` are k × size row-major buffers; encode() records
+ * The one operator type every solver runs on: a symmetric operator applied to k vectors at once
+ * (a single vector is k = 1). `input` and `output` are k × size row-major buffers; encode() records
  * output ← A·input for every row. For the Hessian and the Gauss–Newton matrix that is one block
- * pass over the data (hvpBlock); any single-vector operator can be lifted to one (k applications, for tests and
- * small operators), and a layer-restricted view keeps each row inside one parameter range.
+ * pass over the data (hvpBlock); a one-row operator can be lifted to k rows (k applications, for
+ * tests and small operators), and a layer-restricted view keeps each row inside one parameter range.
  */
 import type { Gpu } from '../gpu/context';
 import { Tensor } from '../gpu/tensor';
 import type { Mlp, EvalOptions } from '../autograd/mlp';
 import type { BlockPassPlan } from '../autograd/block-pass';
 import type { GpuDataset } from '../data/gpu-dataset';
-import type { LinearOperator } from './operator';
 import type { ParamBlock } from './layer';
 import { copyVector } from './vector-ops';
 
@@ -25,9 +24,17 @@ export interface BlockOperator {
   destroy(): void;
 }
 
+/** The pass's options, and which samples of `data` it visits (default all, in order). */
+export interface OperatorOptions extends EvalOptions {
+  /** Sample indices to visit, e.g. a mini-batch gathered by index. */
+  order?: Tensor;
+  /** How many samples (of `order`, or of the dataset) to visit. */
+  count?: number;
+}
+
 /** The Hessian of the model's loss over `data` on k directions per pass. */
 export function hessianBlockOperator(
-  model: Mlp, data: GpuDataset, k: number, options: EvalOptions = {},
+  model: Mlp, data: GpuDataset, k: number, options: OperatorOptions = {},
 ): Promise<BlockOperator & { plan: BlockPassPlan }> {
   return passOperator(model, data, k, options, false);
 }
@@ -42,13 +49,13 @@ export function hessianBlockOperator(
  * unchanged: blockEigen for λmax and the top-k, deflatedTrace or blockHutchinsonTrace for the trace.
  */
 export function ggnBlockOperator(
-  model: Mlp, data: GpuDataset, k: number, options: EvalOptions = {},
+  model: Mlp, data: GpuDataset, k: number, options: OperatorOptions = {},
 ): Promise<BlockOperator & { plan: BlockPassPlan }> {
   return passOperator(model, data, k, options, true);
 }
 
 async function passOperator(
-  model: Mlp, data: GpuDataset, k: number, options: EvalOptions, gaussNewton: boolean,
+  model: Mlp, data: GpuDataset, k: number, options: OperatorOptions, gaussNewton: boolean,
 ): Promise<BlockOperator & { plan: BlockPassPlan }> {
   const P = model.layout.size;
   const name = gaussNewton ? 'ggn-block' : 'hessian-block';
@@ -72,8 +79,14 @@ async function passOperator(
   }
 }
 
-/** k applications of a single-vector operator, one row at a time (the caller keeps `op`). */
-export function blockOf(op: LinearOperator, k: number): BlockOperator {
+/** The solvers that are inherently single-vector (Lanczos) take a one-row operator. */
+export function requireOneRow(op: BlockOperator, name: string): void {
+  if (op.k !== 1) throw new Error(`${name}: needs an operator of one row (k = 1), got k = ${op.k}; build it with k = 1`);
+}
+
+/** k applications of a one-row operator, one row at a time (the caller keeps `op`). */
+export function blockOf(op: BlockOperator, k: number): BlockOperator {
+  requireOneRow(op, 'blockOf');
   const n = op.size;
   const input = Tensor.create(op.gpu, [k, n], { label: 'block-of:input' });
   const output = Tensor.create(op.gpu, [k, n], { label: 'block-of:output' });

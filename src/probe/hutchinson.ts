@@ -1,26 +1,21 @@
 /**
  * Hutchinson's trace estimator: tr(A) = E[zᵀAz] over probe vectors z with independent ±1 entries
  * (Rademacher), whose variance 2·Σ_{i≠j} A_ij² is the smallest of any i.i.d. probe (the diagonal
- * contributes none). The host draws z from the seeded Rng and uploads it into op.input; zᵀAz is
- * formed on the GPU and copied into that sample's slot of an estimates buffer, read once at the
- * end — or, when stopping on a tolerance, one value per sample.
+ * contributes none). The host draws the probes from the seeded Rng and uploads k per block pass;
+ * every zᵀAz of a pass comes from one Gram product, read back once.
  */
 import { releaseDispatches } from '../gpu/context';
 import { Tensor } from '../gpu/tensor';
-import { prepareReduce } from '../gpu/ops/reduce';
 import { checkDims } from '../gpu/ops/operand';
 import { Rng } from '../util/rng';
 import { mean, std } from '../util/stats';
-import type { LinearOperator } from './operator';
 import { prepareGram, randomVector } from './vector-ops';
 import type { BlockOperator } from './block-operator';
 
 export interface HutchinsonOptions {
-  /** Probe vectors; the most that will be used when `tol` is set (default 30). */
+  /** Probe vectors (default 30). */
   samples?: number;
   seed?: number;
-  /** Stop once standardError ≤ tol·|trace|, judged from MIN_SAMPLES samples on. */
-  tol?: number;
 }
 
 export interface TraceEstimate {
@@ -34,62 +29,23 @@ export interface TraceEstimate {
   hvps: number;
 }
 
-/** Fewer samples give a standard error too noisy to stop on. */
-const MIN_SAMPLES = 10;
-
-export async function hutchinsonTrace(op: LinearOperator, options: HutchinsonOptions = {}): Promise<TraceEstimate> {
-  const { samples = 30, seed = 0, tol } = options;
-  checkDims('hutchinsonTrace', { samples });
-  if (tol !== undefined && !(tol > 0 && Number.isFinite(tol))) {
-    throw new Error(`hutchinsonTrace: tol must be a finite number > 0, got ${tol}`);
-  }
-  const { gpu, size: n, input: z, output: az } = op;
-  const quad = Tensor.create(gpu, [1], { label: 'hutchinson:zAz' });
-  const slots = Tensor.create(gpu, [samples], { label: 'hutchinson:estimates' });
-  const dot = await prepareReduce(gpu, { kind: 'dot', n, x: { buffer: z }, y: { buffer: az }, out: quad, slot: 0 });
-  const rng = new Rng(seed);
-  const seen: number[] = [];
-  let used = 0;
-  try {
-    while (used < samples) {
-      // writeBuffer is ordered after the previous submission on the queue, so z can be replaced at once.
-      z.write(randomVector(rng, n, 'rademacher'));
-      gpu.submit((encoder) => {
-        op.encode(encoder);
-        gpu.encode(encoder, dot);
-        encoder.copyBufferToBuffer(quad.buffer, 0, slots.buffer, used * 4, 4);
-      });
-      used++;
-      if (tol === undefined) continue;
-      seen.push(finite((await slots.read(used - 1, 1))[0], used - 1));
-      if (used >= MIN_SAMPLES && standardError(seen) <= tol * Math.abs(mean(seen))) break;
-    }
-    const estimates = tol === undefined ? Array.from(await slots.read(0, used), (e, i) => finite(e, i)) : seen;
-    return { trace: mean(estimates), standardError: standardError(estimates), samples: used, estimates, hvps: used };
-  } finally {
-    releaseDispatches(dot);
-    quad.destroy();
-    slots.destroy();
-  }
-}
-
-function finite(estimate: number, sample: number, name = 'hutchinsonTrace'): number {
+export function finite(estimate: number, sample: number, name: string): number {
   if (!Number.isFinite(estimate)) {
     throw new Error(`${name}: sample ${sample} gave zᵀAz = ${estimate}; the operator returned non-finite values`);
   }
   return estimate;
 }
 
-function standardError(x: readonly number[]): number {
+export function standardError(x: readonly number[]): number {
   return std(x) / Math.sqrt(x.length);
 }
 
 /**
- * Hutchinson's estimator with k probes per block pass: the same Rademacher probes, drawn from the
- * same seeded stream in the same order as hutchinsonTrace (so the two agree up to float32
- * rounding), k at a time (blockQuadraticForms).
+ * Hutchinson's estimator with k probes per block pass: Rademacher probes drawn from the seeded
+ * stream in order (the single-vector reference in test/support draws the same ones, so the two
+ * agree up to float32 rounding), k at a time (blockQuadraticForms).
  */
-export async function blockHutchinsonTrace(op: BlockOperator, options: Omit<HutchinsonOptions, 'tol'> = {}): Promise<TraceEstimate> {
+export async function blockHutchinsonTrace(op: BlockOperator, options: HutchinsonOptions = {}): Promise<TraceEstimate> {
   const { samples = 30, seed = 0 } = options;
   checkDims('blockHutchinsonTrace', { samples });
   const rng = new Rng(seed);

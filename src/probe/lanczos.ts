@@ -1,6 +1,7 @@
 /**
- * Lanczos with full reorthogonalisation on the GPU, and the two probes built on it: the top-k and
- * smallest eigenpairs (Ritz pairs), and the spectral density by stochastic Lanczos quadrature.
+ * Lanczos with full reorthogonalisation on the GPU, on a one-row operator (the negative-end solver,
+ * lowest.ts, builds on it), and the spectral density by stochastic Lanczos quadrature with several
+ * runs advanced together in block passes.
  *
  * Step j: w = A·v_j, α_j = v_jᵀw, then classical Gram–Schmidt of w against all of v_0..v_j, done
  * twice ("twice is enough": one pass leaves errors of order ε·‖Av‖/β, the second removes them).
@@ -23,8 +24,7 @@ import { Tensor } from '../gpu/tensor';
 import { prepareReduce } from '../gpu/ops/reduce';
 import { checkDims } from '../gpu/ops/operand';
 import { Rng } from '../util/rng';
-import type { LinearOperator } from './operator';
-import type { BlockOperator } from './block-operator';
+import { requireOneRow, type BlockOperator } from './block-operator';
 import { tridiagonalEigen, type TridiagonalEigen } from './tridiagonal';
 import { ritzWeights, spectralDensity, type DensityOptions, type SpectralDensity } from './density';
 import { copyVector, prepareCombine, prepareNormalize, prepareProject, randomVector } from './vector-ops';
@@ -60,9 +60,10 @@ export interface LanczosResult {
   hvps: number;
 }
 
-export async function lanczos(op: LinearOperator, options: LanczosOptions): Promise<LanczosResult> {
+export async function lanczos(op: BlockOperator, options: LanczosOptions): Promise<LanczosResult> {
   const { seed = 0 } = options;
   checkDims('lanczos', { steps: options.steps });
+  requireOneRow(op, 'lanczos');
   const { gpu, size: n, output: w } = op;
   const breakdownTol = options.breakdownTol ?? FLOAT32_NOISE * Math.sqrt(n);
   const m = Math.min(options.steps, n);
@@ -158,67 +159,6 @@ export function ritz(run: Pick<LanczosResult, 'alpha' | 'beta' | 'steps'>): Trid
   return tridiagonalEigen(run.alpha, run.beta.subarray(0, run.steps - 1));
 }
 
-export interface EigenOptions {
-  /** Number of top eigenpairs (default 10). */
-  k?: number;
-  /** Lanczos steps (default max(2k + 10, 30)): extreme eigenvalues converge first, so a margin beyond k suffices. */
-  steps?: number;
-  seed?: number;
-  /** A Ritz pair counts as converged when its residual is ≤ tol·‖A‖, ‖A‖ taken as the largest |Ritz value| (default 1e-4). */
-  tol?: number;
-  /** Also return the top-k Ritz vectors. */
-  vectors?: boolean;
-}
-
-export interface EigenResult {
-  /** Top Ritz values, largest first (fewer than k only if the Krylov space was smaller). */
-  values: number[];
-  /**
-   * |β_last·s_last,j| = ‖A·y_j − θ_j·y_j‖ for Ritz vector y_j: some eigenvalue of A lies within it of θ_j
-   * (down to float32 rounding of the products, ~1e-6·‖A‖).
-   */
-  residuals: number[];
-  converged: boolean[];
-  /** The smallest Ritz value (the most negative curvature found), with its residual. */
-  smallest: number;
-  smallestResidual: number;
-  smallestConverged: boolean;
-  steps: number;
-  invariant: boolean;
-  hvps: number;
-  /** With `vectors`: unit Ritz vectors of `values`, in the same order, on the GPU; the caller destroys them. */
-  vectors?: Tensor[];
-}
-
-export async function lanczosEigen(op: LinearOperator, options: EigenOptions = {}): Promise<EigenResult> {
-  const { k = 10, seed = 0, tol = 1e-4 } = options;
-  checkDims('lanczosEigen', { k });
-  const run = await lanczos(op, { steps: options.steps ?? Math.max(2 * k + 10, 30), seed });
-  try {
-    const m = run.steps;
-    const { values, vectors } = ritz(run);
-    const scale = Math.max(Math.abs(values[0]), Math.abs(values[m - 1]));
-    const residual = (j: number) => Math.abs(run.beta[m - 1] * vectors[(m - 1) * m + j]);
-    const count = Math.min(k, m);
-    const top = Array.from({ length: count }, (_, j) => j);
-    const result: EigenResult = {
-      values: top.map((j) => values[j]),
-      residuals: top.map(residual),
-      converged: top.map((j) => residual(j) <= tol * scale),
-      smallest: values[m - 1],
-      smallestResidual: residual(m - 1),
-      smallestConverged: residual(m - 1) <= tol * scale,
-      steps: m,
-      invariant: run.invariant,
-      hvps: run.hvps,
-    };
-    if (options.vectors) result.vectors = await ritzVectors(op.gpu, run, vectors, top);
-    return result;
-  } finally {
-    run.basis.destroy();
-  }
-}
-
 /** y_j = Vᵀs_j for the eigenvectors s_j of T in `columns` (indices into the descending Ritz values). */
 export async function ritzVectors(gpu: Gpu, run: Pick<LanczosResult, 'steps' | 'basis'>, s: Float64Array, columns: readonly number[]): Promise<Tensor[]> {
   const m = run.steps;
@@ -258,28 +198,11 @@ export interface SlqResult extends SpectralDensity {
   hvps: number;
 }
 
-/** Spectral density by stochastic Lanczos quadrature, from Rademacher start vectors. */
-export async function spectralDensityGpu(op: LinearOperator, options: SlqOptions = {}): Promise<SlqResult> {
-  const { runs = 1, steps = 80, seed = 0, ...densityOptions } = options;
-  checkDims('spectralDensityGpu', { runs, steps });
-  const rng = new Rng(seed);
-  const results: SlqResult['runs'] = [];
-  let hvps = 0;
-  for (let r = 0; r < runs; r++) {
-    const run = await lanczos(op, { steps, start: randomVector(rng, op.size, 'rademacher') });
-    run.basis.destroy();
-    const { values, vectors } = ritz(run);
-    results.push({ values: Array.from(values), weights: Array.from(ritzWeights(vectors, run.steps)) });
-    hvps += run.hvps;
-  }
-  return { ...spectralDensity(results, densityOptions), runs: results, hvps };
-}
-
 /**
  * SLQ with several runs advanced together on a block operator: run r's Lanczos vector j is row r of
  * the block's input, so one block pass applies A to every run's vector, and each run's Gram–Schmidt
- * then proceeds as in lanczos(). The start vectors are the Rademacher vectors spectralDensityGpu draws
- * for the same seed, in the same order, so the two give the same runs up to float32 rounding; runs
+ * then proceeds as in lanczos(). The start vectors are Rademacher vectors drawn from the seeded stream,
+ * run by run (the single-vector reference in test/support draws the same ones in the same order); runs
  * cost one block pass per step instead of one HVP per step each. Rows beyond `runs` are zero.
  */
 export async function spectralDensityBlock(op: BlockOperator, options: SlqOptions = {}): Promise<SlqResult> {

@@ -24,7 +24,7 @@
 import { Rng } from '../util/rng';
 import { checkDims } from '../gpu/ops/operand';
 import type { Tensor } from '../gpu/tensor';
-import type { LinearOperator } from './operator';
+import { requireOneRow, type BlockOperator } from './block-operator';
 import { lanczos, ritz, ritzVectors } from './lanczos';
 import { randomVector } from './vector-ops';
 
@@ -58,9 +58,10 @@ export interface LowestEigenpairs {
   hvps: number;
 }
 
-export async function lowestEigenpairs(op: LinearOperator, options: LowestOptions = {}): Promise<LowestEigenpairs> {
+export async function lowestEigenpairs(op: BlockOperator, options: LowestOptions = {}): Promise<LowestEigenpairs> {
   const { want = 2, steps = 40, cycles = 3, tol = 1e-3, seed = 0 } = options;
   checkDims('lowestEigenpairs', { want, steps, cycles });
+  requireOneRow(op, 'lowestEigenpairs');
   if (!(tol > 0 && Number.isFinite(tol))) throw new Error(`lowestEigenpairs: tol must be a finite number > 0, got ${tol}`);
   if (want > Math.min(steps, op.size)) throw new Error(`lowestEigenpairs: ${want} pairs wanted from ${Math.min(steps, op.size)}-step Krylov spaces; raise steps`);
   const n = op.size;
@@ -110,7 +111,7 @@ export async function lowestEigenpairs(op: LinearOperator, options: LowestOption
 }
 
 /** y and ‖A·y − θ·y‖ (float64 on the host), for a unit vector y on the GPU: one operator application. */
-async function explicitResidual(op: LinearOperator, y: Tensor, theta: number): Promise<{ y: Float32Array; residual: number }> {
+async function explicitResidual(op: BlockOperator, y: Tensor, theta: number): Promise<{ y: Float32Array; residual: number }> {
   op.gpu.submit((encoder) => {
     encoder.copyBufferToBuffer(y.buffer, 0, op.input.buffer, 0, op.size * 4);
     op.encode(encoder);

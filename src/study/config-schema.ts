@@ -73,7 +73,7 @@ const RunSchema = strict({
 });
 
 
-const blockSize = must(`an integer from 2 to ${GRAM_MAX_ROWS / 2} (directions per block pass)`);
+const blockSize = must(`an integer from 1 to ${GRAM_MAX_ROWS / 2} (directions per block pass)`);
 
 /** The probe settings no one measure owns: the probe set, the solvers' shared settings, and the during-training λmax. */
 const SHARED_PROBE = {
@@ -82,8 +82,8 @@ const SHARED_PROBE = {
   tol: positive().default(1e-3).describe('Relative tolerance of the eigen-solvers.'),
   maxIter: posInt().default(100).describe('Iterations (block passes) of the λmax solver at most.'),
   topK: posInt().default(5).describe('Top eigenvalues reported (and deflated from the trace); at most blockSize.'),
-  blockSize: z.int(blockSize).min(2, blockSize).max(GRAM_MAX_ROWS / 2, blockSize).default(BLOCK_SIZE)
-    .describe('Directions per block pass of λmax, the top-k, the trace probes and the per-layer λmax.'),
+  blockSize: z.int(blockSize).min(1, blockSize).max(GRAM_MAX_ROWS / 2, blockSize).default(BLOCK_SIZE)
+    .describe('Directions per block pass of λmax, the top-k, the trace probes and the per-layer λmax (at least one per layer); 1 runs the same block solvers on one direction (power iteration for λmax, then topK must be 1).'),
   duringEvery: nonNegInt().default(125).describe('λmax every this many steps during training (0 = off); a multiple of logEvery.'),
   duringSamples: posInt().default(256).describe('Training samples of the during-training λmax.'),
   duringMaxIter: posInt().default(20).describe('Power iterations of each during-training λmax at most.'),

@@ -1,11 +1,11 @@
 /**
  * λmax of the full-data Hessian on the during-training samples at each check (probe.duringEvery):
  * the study's λmax-during-training curve, each check warm-started from the previous check's
- * eigenvector, so a few power iterations track it along the trajectory.
+ * eigenvector, so a few power iterations (the block eigen-solver on one direction) track it along the trajectory.
  */
 import type { Tensor } from '../gpu/tensor';
-import { hessianOperator } from '../probe/operator';
-import { powerIteration } from '../probe/power';
+import { hessianBlockOperator } from '../probe/block-operator';
+import { topEigenpair } from '../probe/block-eigen';
 import type { RunResult } from './results';
 import type { TrainingMeasure } from './study-measure';
 import { sharpeningSection } from './sharpening';
@@ -17,12 +17,12 @@ export const duringTrainingMeasure: TrainingMeasure = {
   enabled: (config) => config.probe.duringEvery > 0,
   start: async ({ model, config, seed, duringData }) => {
     const p = config.probe;
-    const op = await hessianOperator(model, duringData, { chunkSize: p.chunkSize });
+    const op = await hessianBlockOperator(model, duringData, 1, { chunkSize: p.chunkSize });
     const trace: RunResult['duringTraining'] = [];
     let warm: Tensor | null = null;
     return {
       check: async (step) => {
-        const power = await powerIteration(op, { tol: p.tol, maxIter: p.duringMaxIter, seed, start: warm ?? undefined });
+        const power = await topEigenpair(op, { tol: p.tol, maxIter: p.duringMaxIter, seed, start: warm ?? undefined });
         warm?.destroy();
         warm = power.vector;
         trace.push({ step, lambdaMax: power.eigenvalue });

@@ -2,15 +2,16 @@
  * The study's edge-of-stability experiment (Cohen et al. 2021): full-batch gradient descent on a
  * subset of the training data, from the study's initialisation, for a few step sizes η, with λmax
  * traced every few steps against 2/η (src/train/full-batch.ts). The top eigenvector at θ₀ is found
- * once (cold power iteration) and warm-starts every η's trace, since all of them start at θ₀.
+ * once (cold power iteration: the block eigen-solver on one direction) and warm-starts every η's
+ * trace, since all of them start at θ₀.
  * Its config section is in eos-config.ts.
  */
 import type { Gpu } from '../gpu/context';
 import { Mlp } from '../autograd/mlp';
 import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples, type Dataset } from '../data/dataset';
-import { hessianOperator } from '../probe/operator';
-import { powerIteration } from '../probe/power';
+import { hessianBlockOperator } from '../probe/block-operator';
+import { topEigenpair } from '../probe/block-eigen';
 import { fullBatchDescent, type FullBatchResult } from '../train/full-batch';
 import type { StudyConfig } from './config';
 import { runsEos } from './shard';
@@ -43,9 +44,9 @@ export async function runEdgeOfStability(gpu: Gpu, config: StudyConfig, train: D
   const chunkSize = config.probe.chunkSize;
   const runs: FullBatchResult[] = [];
   const init = await Mlp.create(gpu, spec);
-  const op = await hessianOperator(init, data, { chunkSize });
+  const op = await hessianBlockOperator(init, data, 1, { chunkSize });
   hooks.progress?.('edge of stability', 0, `λmax at θ₀ on ${subset.count} samples`);
-  const first = await powerIteration(op, { maxIter: 50, tol: 1e-4, seed: spec.seed }).finally(() => {
+  const first = await topEigenpair(op, { maxIter: 50, tol: 1e-4, seed: spec.seed }).finally(() => {
     op.destroy();
     init.destroy();
   });

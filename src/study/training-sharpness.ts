@@ -16,9 +16,9 @@ import type { GpuDataset } from '../data/gpu-dataset';
 import { Tensor } from '../gpu/tensor';
 import { resolveOptimizerConfig, type Optimizer, type ResolvedOptimizerConfig } from '../optim/optimizer';
 import { AdamPreconditioner } from '../optim/preconditioner';
-import { hessianOperator, type LinearOperator } from '../probe/operator';
+import { hessianBlockOperator, type BlockOperator } from '../probe/block-operator';
 import { preconditionedOperator } from '../probe/preconditioned';
-import { powerIteration } from '../probe/power';
+import { topEigenpair } from '../probe/block-eigen';
 import { Rng } from '../util/rng';
 import type { TrainingMeasure } from './study-measure';
 import { edgeDuringTrainingSection } from './eos-report';
@@ -53,12 +53,12 @@ export class TrainingSharpness {
   readonly trace: TrainingSharpnessTrace;
   private vector: Tensor | null = null;
   private preconditioner: AdamPreconditioner | null = null;
-  private preconditioned: LinearOperator | null = null;
+  private preconditioned: BlockOperator | null = null;
   private readonly rng: Rng;
 
   private constructor(
     config: ResolvedOptimizerConfig,
-    private readonly hessian: LinearOperator,
+    private readonly hessian: BlockOperator,
     private readonly batch: { order: Tensor; trainCount: number } | null,
     private readonly o: TrainingSharpnessOptions,
   ) {
@@ -77,20 +77,20 @@ export class TrainingSharpness {
     if (config.kind === 'sgd') {
       const B = Math.min(o.batchSize, train.count);
       const order = Tensor.create(model.gpu, [B], { dtype: 'u32', label: 'minibatch-sharpness:order' });
-      const input = model.vector('minibatch-sharpness:input');
-      const output = model.vector('minibatch-sharpness:output');
-      const plan = await model.preparePass({ kind: 'hvp', data: train, order, count: B, chunkSize: B, direction: input, product: output, ...coupled });
-      const op: LinearOperator = {
-        gpu: model.gpu, size: model.layout.size, input, output,
-        encode: (encoder) => plan.encode(encoder, model.gpu),
+      const inner = await hessianBlockOperator(model, train, 1, { order, count: B, chunkSize: B, ...coupled }).catch((err) => {
+        order.destroy();
+        throw err;
+      });
+      const op: BlockOperator = {
+        ...inner,
         destroy: () => {
-          plan.destroy();
-          for (const t of [order, input, output]) t.destroy();
+          inner.destroy();
+          order.destroy();
         },
       };
       return new TrainingSharpness(config, op, { order, trainCount: train.count }, { ...o, batchSize: B });
     }
-    return new TrainingSharpness(config, await hessianOperator(model, during, { chunkSize: o.chunkSize, ...coupled }), null, o);
+    return new TrainingSharpness(config, await hessianBlockOperator(model, during, 1, { chunkSize: o.chunkSize, ...coupled }), null, o);
   }
 
   /** Measure at this step (after the optimizer's last submitted step). */
@@ -99,7 +99,7 @@ export class TrainingSharpness {
       const perm = this.rng.permutation(this.batch.trainCount);
       this.batch.order.write(Uint32Array.from(perm.subarray(0, this.o.batchSize)));
       // A new mini-batch is a new matrix: each check starts cold (from the previous vector, which is as good as random).
-      const power = await powerIteration(this.hessian, { maxIter: this.o.maxIter, tol: this.o.tol, seed: this.o.seed + step });
+      const power = await topEigenpair(this.hessian, { maxIter: this.o.maxIter, tol: this.o.tol, seed: this.o.seed + step });
       power.vector.destroy();
       this.trace.points.push({ step, minibatch: power.eigenvalue });
       return;
@@ -109,7 +109,7 @@ export class TrainingSharpness {
       this.preconditioned = await preconditionedOperator(this.hessian, this.preconditioner.inverseRoot);
     }
     this.preconditioner.update();
-    const power = await powerIteration(this.preconditioned!, {
+    const power = await topEigenpair(this.preconditioned!, {
       maxIter: this.vector ? this.o.warmIters : this.o.maxIter, tol: this.o.tol, seed: this.o.seed + step, start: this.vector ?? undefined,
     });
     this.vector?.destroy();

@@ -4,8 +4,8 @@
  * edge of stability"). Each step is θ ← θ − η·∇L(θ) with ∇L the mean-loss gradient over the whole
  * dataset (accumulated chunk by chunk: the same numbers as one batch), recorded with the SGD kernel
  * (no momentum, no weight decay) into one command encoder. Every `every` steps, and at the last
- * step, λmax of the full-data Hessian at the current θ is measured by power iteration warm-started
- * from the previous point's eigenvector — along a trajectory the top eigenvector moves slowly, so a
+ * step, λmax of the full-data Hessian at the current θ is measured by power iteration (the block
+ * eigen-solver on one direction, topEigenpair) warm-started from the previous point's eigenvector — along a trajectory the top eigenvector moves slowly, so a
  * few iterations follow it where a cold start would need tens.
  *
  * The prediction: λmax rises (progressive sharpening) until it reaches 2/η, the largest curvature a
@@ -17,8 +17,8 @@ import { SLOT } from '../autograd/pass';
 import type { GpuDataset } from '../data/gpu-dataset';
 import type { Tensor } from '../gpu/tensor';
 import { Optimizer } from '../optim/optimizer';
-import { hessianOperator } from '../probe/operator';
-import { powerIteration } from '../probe/power';
+import { hessianBlockOperator } from '../probe/block-operator';
+import { topEigenpair } from '../probe/block-eigen';
 
 export interface FullBatchOptions {
   /** Step size η. */
@@ -71,7 +71,7 @@ export async function fullBatchDescent(model: Mlp, data: GpuDataset, o: FullBatc
   const grad = model.vector('full-batch:gradient');
   const plan = await model.preparePass({ kind: 'gradient', data, gradient: grad, chunkSize: o.chunkSize });
   const optimizer = await Optimizer.create(gpu, { kind: 'sgd', lr: o.lr }, model.params, grad);
-  const hessian = await hessianOperator(model, data, { chunkSize: o.chunkSize });
+  const hessian = await hessianBlockOperator(model, data, 1, { chunkSize: o.chunkSize });
   const losses: number[] = [];
   const trace: FullBatchPoint[] = [];
   let eigenvector: Tensor | null = null;
@@ -98,7 +98,7 @@ export async function fullBatchDescent(model: Mlp, data: GpuDataset, o: FullBatc
         break;
       }
       if (measure) {
-        const power = await powerIteration(hessian, {
+        const power = await topEigenpair(hessian, {
           maxIter: eigenvector || o.start ? o.powerIters : o.firstPowerIters ?? 50, tol: 1e-4, seed: o.seed ?? 0, start: eigenvector ?? o.start,
         });
         eigenvector?.destroy();
@@ -112,7 +112,7 @@ export async function fullBatchDescent(model: Mlp, data: GpuDataset, o: FullBatc
     }
   } catch (err) {
     // A non-finite Hessian product after an exploding step is the run's divergence, not a crash.
-    if (!/Rayleigh quotient is/.test((err as Error).message)) throw err;
+    if (!/Gram matrix is not finite|block collapsed to zero/.test((err as Error).message)) throw err;
     diverged = { step, reason: (err as Error).message };
   } finally {
     eigenvector?.destroy();

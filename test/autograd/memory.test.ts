@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { GpuDataset } from '../../src/data/gpu-dataset';
 import { PLAN_CACHE_SIZE } from '../../src/autograd/mlp';
-import { hessianOperator } from '../../src/probe/operator';
-import { powerIteration } from '../../src/probe/power';
+import { hessianBlockOperator } from '../../src/probe/block-operator';
+import { topEigenpair } from '../../src/probe/block-eigen';
 import { perturbationSharpness } from '../../src/probe/perturbation';
 import { refHvp } from '../../src/autograd/reference';
 import { BlockPassPlan } from '../../src/autograd/block-pass';
@@ -41,8 +41,8 @@ describe(`live GPU memory stays flat (seed ${seed})`, () => {
     };
     const probeOnce = async (i: number) => {
       if (i % 2 === 0) {
-        const op = await hessianOperator(model, data);
-        const power = await powerIteration(op, { maxIter: 3, seed: seed + i });
+        const op = await hessianBlockOperator(model, data, 1);
+        const power = await topEigenpair(op, { maxIter: 3, seed: seed + i });
         power.vector.destroy();
         op.destroy();
       } else {

@@ -7,10 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { hessian } from '../../src/facade/hessian';
 import { probe } from '../../src/facade/probe';
 import { ggnBlockOperator, hessianBlockOperator } from '../../src/probe/block-operator';
-import { hessianOperator } from '../../src/probe/operator';
 import { blockEigen } from '../../src/probe/block-eigen';
 import { blockHutchinsonTrace } from '../../src/probe/hutchinson';
-import { spectralDensityGpu } from '../../src/probe/lanczos';
+import { spectralDensityBlock } from '../../src/probe/lanczos';
 import { perLayerSharpnessBlock } from '../../src/probe/layer';
 import { measureMinimum } from '../../src/measures/probe-run';
 import { DEFAULT_CONFIG } from '../../src/study/config';
@@ -48,9 +47,9 @@ describe(`façade: hessian() and probe() (seed ${seed})`, () => {
     const ggnEig = await blockEigen(ggnBlock, { want: 2, ...opts });
     const ggnTrace = await blockHutchinsonTrace(ggnBlock, { samples: 8, seed });
     ggnBlock.destroy();
-    const single = await hessianOperator(model, data, { chunkSize: 16 });
-    const density = await spectralDensityGpu(single, { steps: 12, seed });
-    single.destroy();
+    const one = await hessianBlockOperator(model, data, 1, { chunkSize: 16 });
+    const density = await spectralDensityBlock(one, { steps: 12, seed });
+    one.destroy();
     const layers = await perLayerSharpnessBlock(model, data, 8, { ...opts, chunkSize: 16 });
 
     expect(facade.eig.values).toEqual(eig.groups[0].values);

@@ -1,4 +1,4 @@
-/** The registry's measures (measureMinimum): the block path (default) against the single-vector path and the float64 Hessian of a tiny net. */
+/** The registry's measures (measureMinimum): the default block size against the block solvers on one direction (blockSize 1, topK 1) and the float64 Hessian of a tiny net. */
 import { describe, expect, it } from 'vitest';
 import { measureMinimum } from '../../src/measures/probe-run';
 import type { ProbeSettings } from '../../src/measures/measure';
@@ -11,8 +11,8 @@ import { makeProblem } from '../support/nets';
 const gpu = useGpu();
 const seed = freshSeed();
 
-describe(`measureMinimum: block path vs single path (seed ${seed})`, () => {
-  it('gives the same λmax, top-k, trace and per-layer λmax as the single-vector solvers', async () => {
+describe(`measureMinimum: blockSize 16 vs blockSize 1 (seed ${seed})`, () => {
+  it('gives the same λmax, trace and per-layer λmax with one direction per pass as with sixteen', async () => {
     const g = gpu();
     const { model, data, batch, ref, params } = await makeProblem(g, [8, 10, 6, 4], 'tanh', 40, seed);
     const exact = symmetricEigenvalues(refHessian(params, batch, ref), model.layout.size);
@@ -23,7 +23,7 @@ describe(`measureMinimum: block path vs single path (seed ${seed})`, () => {
     };
     const run = { seed, training: { batchSize: 0, twoOverEta: null } };
     const block = await measureMinimum(model, data, settings, run);
-    const single = await measureMinimum(model, data, { ...settings, blockSize: 1 }, run);
+    const single = await measureMinimum(model, data, { ...settings, blockSize: 1, topK: 1 }, run);
     const b = block.sharpness!;
     const s = single.sharpness!;
     const topVector = block.eigenpairs!.vectors.slice(0, model.layout.size);
@@ -31,11 +31,12 @@ describe(`measureMinimum: block path vs single path (seed ${seed})`, () => {
     expect(b.lambdaConverged, what).toBe(true);
     expect(relDiff(b.lambdaMax, exact[0]), what).toBeLessThan(1e-4);
     for (let i = 0; i < 3; i++) expect(Math.abs(b.topK[i] - exact[i]), `θ${i} ${b.topK[i]} vs ${exact[i]}`).toBeLessThan(1e-3 * exact[0]);
-    // Both traces' intervals (deflated on the block path, plain on the single) hold the exact trace
+    // Both traces' intervals (top-3 deflated at k = 16, top-1 at k = 1) hold the exact trace
     // (widened ×2: one seeded draw of a 95 % interval).
     const trace = exact.reduce((x, y) => x + y, 0);
     for (const t of [b, s]) expect(Math.abs(t.trace - trace), `${t.trace} [${t.traceInterval.low}, ${t.traceInterval.high}] vs ${trace}`).toBeLessThanOrEqual(t.traceInterval.high - t.traceInterval.low);
     expect(b.traceDeflated).toBe(3);
+    expect(s.traceDeflated).toBe(1);
     expect(b.traceProbes).toBeGreaterThanOrEqual(20);
     // λmin from its own solver on both paths, converged, with the exact value within reach of its residual.
     const lambdaMin = exact[exact.length - 1];
@@ -45,7 +46,8 @@ describe(`measureMinimum: block path vs single path (seed ${seed})`, () => {
     }
     expect(b.densityRuns).toBe(8);
     expect(b.solvers.topK).toMatch(/block subspace iteration/);
-    expect(s.solvers.topK).toMatch(/Lanczos/);
+    expect(s.solvers.lambdaMax).toMatch(/block subspace iteration \(1 directions per pass/);
+    expect(s.topK).toEqual([s.lambdaMax]);
     expect(b.topKConverged).toEqual([true, true, true]);
     b.perLayer.forEach((l, i) => {
       expect(l.params).toBe(s.perLayer[i].params);
@@ -58,10 +60,10 @@ describe(`measureMinimum: block path vs single path (seed ${seed})`, () => {
       expect(t.lambdaConverged, `Gauss–Newton λmax ${t.lambdaMax} vs ${gn[0]}`).toBe(true);
       expect(relDiff(t.lambdaMax, gn[0]), `Gauss–Newton λmax ${t.lambdaMax} vs ${gn[0]}`).toBeLessThan(1e-4);
       expect(Math.abs(t.trace - gnTrace), `${t.trace} [${t.traceInterval.low}, ${t.traceInterval.high}] vs ${gnTrace}`).toBeLessThanOrEqual(t.traceInterval.high - t.traceInterval.low);
-      expect(t.traceDeflated).toBe(3);
+      expect(t.traceDeflated).toBe(t === b.ggn ? 3 : 1);
     }
     expect(b.ggn!.solvers.lambdaMax).toMatch(/16 directions per pass/);
-    expect(s.ggn!.solvers.lambdaMax).toMatch(/3 directions per pass/);
+    expect(s.ggn!.solvers.lambdaMax).toMatch(/1 directions per pass/);
     expect(topVector).toHaveLength(model.layout.size);
     expect(Math.hypot(...topVector)).toBeCloseTo(1, 4);
     expect(b.perturbationMean).toBe(s.perturbationMean);

@@ -193,7 +193,7 @@ export async function lambdaMax(path: string, config: StudyConfig): Promise<numb
 
   it('trains on the optional digits in plain Node, and says which package to install when they are absent', async () => {
     await writeFile(join(project, 'digits.mjs'), `
-import { acquireDevice, loadMnistPackage, splitDataset, take, GpuDataset, Mlp, train, hessianOperator, topEigenvalue } from 'hessian-gpu/node';
+import { acquireDevice, loadMnistPackage, splitDataset, take, GpuDataset, Mlp, train, hessianBlockOperator, topEigenpair } from 'hessian-gpu/node';
 const gpu = await acquireDevice({ log: () => {} });
 const split = splitDataset(await loadMnistPackage(), { testFraction: 0.2, seed: 0 });
 const data = GpuDataset.fromDataset(gpu, take(split.train, 512));
@@ -202,8 +202,9 @@ const before = await model.loss(data);
 const result = await train(model, data, { epochs: 2, batchSize: 64, optimizer: { kind: 'adam', lr: 3e-3 }, seed: 0, evaluate: false });
 result.optimizer.destroy();
 const after = await model.loss(data);
-const op = await hessianOperator(model, data);
-const power = await topEigenvalue(op, { tol: 1e-3, maxIter: 50, seed: 0 });
+const op = await hessianBlockOperator(model, data, 1);
+const power = await topEigenpair(op, { tol: 1e-3, maxIter: 50, seed: 0 });
+power.vector.destroy();
 op.destroy();
 console.log(JSON.stringify({ before: before.loss, after: after.loss, lambdaMax: power.eigenvalue, diverged: result.diverged }));
 model.destroy();

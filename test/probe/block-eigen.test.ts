@@ -1,10 +1,14 @@
 /**
  * Block subspace iteration on the real adapter: against operators with a known spectrum (a
  * near-degenerate top pair, a dominant negative eigenvalue), against the float64 dense Hessian of
- * tiny MLPs through the block pass, and per-layer blocks side by side in one block.
+ * tiny MLPs through the block pass, per-layer blocks side by side in one block, and at k = 1
+ * against the power-iteration reference (test/support/power.ts), cold and warm-started.
  */
 import { describe, expect, it } from 'vitest';
-import { blockEigen } from '../../src/probe/block-eigen';
+import { blockEigen, topEigenpair } from '../../src/probe/block-eigen';
+import { lanczos } from '../../src/probe/lanczos';
+import { Tensor } from '../../src/gpu/tensor';
+import { powerIteration } from '../support/power';
 import { blockOf, hessianBlockOperator, restrictRows } from '../../src/probe/block-operator';
 import { layerBlock } from '../../src/probe/layer';
 import { refHessian, symmetricEigenvalues } from '../../src/autograd/reference';
@@ -50,14 +54,20 @@ describe(`block eigen-solver (seed ${seed})`, () => {
 
   it('finds λmax under a dominant negative eigenvalue (shifting when the negative end dominates)', async () => {
     const op = await knownSpectrum(gpu(), [-20, -19, -18, -17, 5, 4, ...spread(58, -3, 3)], seed + 2);
-    const block = blockOf(op, 4);
-    const r = await blockEigen(block, { tol: 1e-6, maxIter: 300, seed });
-    const [group] = r.groups;
-    const what = `λmax ${group.values[0]} (shift ${group.shift}, ${r.iterations} passes, residual ${group.residuals[0]})`;
-    expect(group.converged[0], what).toBe(true);
-    expect(relDiff(group.values[0], 5), what).toBeLessThan(1e-5);
-    expect(group.shift, what).toBeLessThan(0);
-    block.destroy();
+    // k = 4, and k = 1: power iteration, whose one θ is the dominant −20 until it shifts (as topEigenvalue's
+    // second run does); on A − σI it then contracts by only (4 − σ)/(5 − σ) ≈ 0.95 per pass, so its history
+    // settles before the residual meets √(2·tol): λmax to 1e-4, and the residual still bounds the error.
+    for (const k of [4, 1]) {
+      const block = blockOf(op, k);
+      const r = await blockEigen(block, { tol: 1e-6, maxIter: 1000, seed });
+      const [group] = r.groups;
+      const what = `k = ${k}: λmax ${group.values[0]} (shift ${group.shift}, ${r.iterations} passes, residual ${group.residuals[0]})`;
+      if (k > 1) expect(group.converged[0], what).toBe(true);
+      expect(relDiff(group.values[0], 5), what).toBeLessThan(k > 1 ? 1e-5 : 1e-4);
+      expect(Math.abs(group.values[0] - 5), what).toBeLessThanOrEqual(group.residuals[0]);
+      expect(group.shift, what).toBeLessThan(0);
+      block.destroy();
+    }
     op.destroy();
   });
 
@@ -116,6 +126,36 @@ describe(`block eigen-solver (seed ${seed})`, () => {
     data.destroy();
   });
 
+  it('at k = 1 is power iteration: topEigenpair matches the reference from the same start, with the same products', async () => {
+    const op = await knownSpectrum(gpu(), [10, 7, ...spread(98, -3, 5)], seed + 7);
+    // A tolerance no λ history meets: both run their whole budget of 15 iterations.
+    const ref = await powerIteration(op, { tol: 1e-12, maxIter: 15, seed });
+    const one = await topEigenpair(op, { tol: 1e-12, maxIter: 15, seed });
+    const what = `block ${one.eigenvalue} (${one.iterations} passes), power ${ref.eigenvalue} (${ref.iterations} iterations)`;
+    expect(one.hvps, what).toBe(ref.hvps);
+    expect(relDiff(one.eigenvalue, ref.eigenvalue), what).toBeLessThan(1e-5);
+    expect(Math.abs(one.residual - ref.residual), what).toBeLessThan(1e-3 + 0.01 * ref.residual);
+    expect(alignment(op, await one.vector.read(), 0), what).toBeCloseTo(alignment(op, await ref.vector.read(), 0), 4);
+    for (const t of [one.vector, ref.vector]) t.destroy();
+    op.destroy();
+  });
+
+  it('a warm start from a converged vector settles in a few passes, leaves the start untouched, and checks its size', async () => {
+    const op = await knownSpectrum(gpu(), [10, 7, ...spread(98, -3, 5)], seed + 7);
+    const cold = await topEigenpair(op, { tol: 1e-6, maxIter: 300, seed });
+    const start = await cold.vector.read();
+    const warm = await topEigenpair(op, { tol: 1e-6, maxIter: 300, start: cold.vector });
+    expect(cold.converged).toBe(true);
+    expect(warm.converged).toBe(true);
+    expect(warm.iterations, `warm ${warm.iterations}, cold ${cold.iterations}`).toBeLessThan(cold.iterations / 2);
+    expect(relDiff(warm.eigenvalue, 10)).toBeLessThan(1e-4);
+    expect(Array.from(await cold.vector.read())).toEqual(Array.from(start));
+    const short = Tensor.create(gpu(), [3]);
+    await expect(topEigenpair(op, { start: short })).rejects.toThrow(/the start block has 3 entries but the operator's block holds 1 × 100/);
+    for (const t of [short, cold.vector, warm.vector]) t.destroy();
+    op.destroy();
+  });
+
   it('rejects blocks that do not split into the groups asked for, or are too large', async () => {
     const op = await knownSpectrum(gpu(), spread(10, 1, 2), seed);
     const block = blockOf(op, 6);
@@ -125,6 +165,11 @@ describe(`block eigen-solver (seed ${seed})`, () => {
     const big = blockOf(op, 33);
     await expect(blockEigen(big)).rejects.toThrow(/a block of 33 exceeds the 32/);
     big.destroy();
+    // The inherently single-vector solvers take one row and say so.
+    const two = blockOf(op, 2);
+    await expect(lanczos(two, { steps: 4 })).rejects.toThrow(/lanczos: needs an operator of one row \(k = 1\), got k = 2/);
+    expect(() => blockOf(two, 2)).toThrow(/blockOf: needs an operator of one row/);
+    two.destroy();
     op.destroy();
   });
 });

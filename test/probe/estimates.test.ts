@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { lowestEigenpairs } from '../../src/probe/lowest';
 import { deflatedTrace } from '../../src/probe/deflated-trace';
-import { hessianOperator } from '../../src/probe/operator';
+import { hessianOperator } from '../support/operator';
 import { hessianBlockOperator } from '../../src/probe/block-operator';
 import { blockEigen } from '../../src/probe/block-eigen';
 import { spectralDensityBlock } from '../../src/probe/lanczos';

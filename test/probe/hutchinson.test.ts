@@ -4,9 +4,10 @@
  * early stopping on a tolerance.
  */
 import { describe, expect, it } from 'vitest';
-import { blockHutchinsonTrace, hutchinsonTrace } from '../../src/probe/hutchinson';
+import { blockHutchinsonTrace } from '../../src/probe/hutchinson';
+import { hutchinsonTrace } from '../support/hutchinson';
 import { hessianBlockOperator } from '../../src/probe/block-operator';
-import { hessianOperator } from '../../src/probe/operator';
+import { hessianOperator } from '../support/operator';
 import { randomVector } from '../../src/probe/vector-ops';
 import { refHessian } from '../../src/autograd/reference';
 import { Rng } from '../../src/util/rng';

@@ -5,9 +5,10 @@
  * vector's moments vᵀHᵖv).
  */
 import { describe, expect, it } from 'vitest';
-import { lanczos, lanczosEigen, spectralDensityBlock, spectralDensityGpu } from '../../src/probe/lanczos';
+import { lanczos, spectralDensityBlock } from '../../src/probe/lanczos';
+import { lanczosEigen, spectralDensityGpu } from '../support/lanczos';
 import { blockOf } from '../../src/probe/block-operator';
-import { hessianOperator } from '../../src/probe/operator';
+import { hessianOperator } from '../support/operator';
 import { randomVector } from '../../src/probe/vector-ops';
 import { refHessian, symmetricEigenvalues } from '../../src/autograd/reference';
 import { LimitError } from '../../src/gpu/errors';

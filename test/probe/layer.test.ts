@@ -3,8 +3,9 @@
  * the float64 dense Hessian, and each layer's λmax is the top eigenvalue of that block.
  */
 import { describe, expect, it } from 'vitest';
-import { layerBlock, layerOperator, perLayerSharpness } from '../../src/probe/layer';
-import { hessianOperator } from '../../src/probe/operator';
+import { layerBlock } from '../../src/probe/layer';
+import { layerOperator, perLayerSharpness } from '../support/layer';
+import { hessianOperator } from '../support/operator';
 import { refHessian } from '../../src/autograd/reference';
 import type { ParamLayout } from '../../src/autograd/layout';
 import { expectClose, relDiff } from '../support/compare';

@@ -4,8 +4,8 @@
  * Hessian of a tiny MLP.
  */
 import { describe, expect, it } from 'vitest';
-import { powerIteration, topEigenvalue } from '../../src/probe/power';
-import { hessianOperator } from '../../src/probe/operator';
+import { powerIteration, topEigenvalue } from '../support/power';
+import { hessianOperator } from '../support/operator';
 import { Tensor } from '../../src/gpu/tensor';
 import type { ParamLayout } from '../../src/autograd/layout';
 import { relDiff } from '../support/compare';

@@ -1,21 +1,21 @@
 /**
  * Spectra for the probe tests. Operators whose spectrum is known exactly: H = Σ_k λ_k·u_k·u_kᵀ
  * with orthonormal u_k from Gram–Schmidt on seeded random vectors, uploaded once and applied on
- * the GPU by one matmul (P×P times P×1); the solvers see only the LinearOperator interface. And
+ * the GPU by one matmul (P×P times P×1), a one-row BlockOperator (blockOf lifts it to k rows). And
  * tiny MLPs whose Hessian (or Hessian blocks) leave power iteration a gap to converge in.
  */
 import type { Gpu } from '../../src/gpu/context';
 import { releaseDispatches } from '../../src/gpu/context';
 import { Tensor } from '../../src/gpu/tensor';
 import { prepareMatmul } from '../../src/gpu/ops/matmul';
-import type { LinearOperator } from '../../src/probe/operator';
+import type { BlockOperator } from '../../src/probe/block-operator';
 import { Rng } from '../../src/util/rng';
 import { refHessian, symmetricEigenvalues, type Activation } from '../../src/autograd/reference';
 import type { ParamLayout } from '../../src/autograd/layout';
 import type { ParamBlock } from '../../src/probe/layer';
 import { makeProblem, type Problem } from '../support/nets';
 
-export interface KnownOperator extends LinearOperator {
+export interface KnownOperator extends BlockOperator {
   /** Eigenvalues, descending. */
   eigenvalues: Float64Array;
   /** Row k is the unit eigenvector of eigenvalues[k] (P×P, row-major). */
@@ -41,7 +41,7 @@ export async function knownSpectrum(gpu: Gpu, eigenvalues: ArrayLike<number>, se
   const output = Tensor.create(gpu, [P], { label: 'known:output' });
   const product = await prepareMatmul(gpu, { m: P, n: 1, k: P, a: { buffer: matrix }, b: { buffer: input }, out: { buffer: output } });
   return {
-    gpu, size: P, input, output, eigenvalues: lambda, eigenvectors: u, dense,
+    gpu, size: P, k: 1, input, output, eigenvalues: lambda, eigenvectors: u, dense,
     encode: (encoder) => gpu.encode(encoder, [product]),
     destroy: () => {
       releaseDispatches([product]);

@@ -99,13 +99,15 @@ describe('probe.blockSize', () => {
     expect(DEFAULT_CONFIG.probe.blockSize).toBe(BLOCK_SIZE);
   });
 
-  it('is an integer from 2 to 32, at least probe.topK', () => {
-    for (const blockSize of [1, 33, 2.5, '16']) {
-      expect(bad({ probe: { blockSize } })).toThrow(new RegExp(`^config: 'probe\\.blockSize' must be an integer from 2 to 32 .*, got ${JSON.stringify(blockSize)}$`));
+  it('is an integer from 1 to 32, at least probe.topK', () => {
+    for (const blockSize of [0, 33, 2.5, '16']) {
+      expect(bad({ probe: { blockSize } })).toThrow(new RegExp(`^config: 'probe\\.blockSize' must be an integer from 1 to 32 .*, got ${JSON.stringify(blockSize)}$`));
     }
     expect(bad({ probe: { blockSize: 4 } })).toThrow(/^config: 'probe\.topK' \(5\) must be at most probe\.blockSize \(4\)/);
     expect(bad({ probe: { blockSize: 2, topK: 2, noise: { directions: 2, bulk: 2 } } })).not.toThrow();
     expect(bad({ probe: { blockSize: 32, topK: 20 } })).not.toThrow();
+    expect(bad({ probe: { blockSize: 1 } })).toThrow(/^config: 'probe\.topK' \(5\) must be at most probe\.blockSize \(1\)/);
+    expect(bad({ probe: { blockSize: 1, topK: 1, noise: { directions: 1, bulk: 2 } } })).not.toThrow();
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * One seeded computation whose every bit the determinism test compares: a short SGD run on a tiny
- * MLP (its weight gradients split K on the CPU adapters), then λmax by power iteration through the
- * HVP's dual products. `bitRun` returns its fingerprint; run as a script (`node --import tsx
+ * MLP (its weight gradients split K on the CPU adapters), then λmax by power iteration (the block
+ * eigen-solver on one direction, as the trajectory traces run it) through the block HVP pass. `bitRun` returns its fingerprint; run as a script (`node --import tsx
  * test/support/bit-run.ts`) it prints the fingerprint as one JSON line, for runs in fresh processes.
  */
 import { createHash } from 'node:crypto';
@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { acquireDevice } from '../../src/gpu/device';
 import type { Gpu } from '../../src/gpu/context';
 import { train } from '../../src/train/trainer';
-import { hessianOperator } from '../../src/probe/operator';
-import { powerIteration } from '../../src/probe/power';
+import { hessianBlockOperator } from '../../src/probe/block-operator';
+import { topEigenpair } from '../../src/probe/block-eigen';
 import { makeProblem } from './nets';
 
 export interface BitPrint {
@@ -29,9 +29,9 @@ export async function bitRun(gpu: Gpu): Promise<BitPrint> {
     const run = await train(model, data, { epochs: 2, batchSize: 40, seed: 3, optimizer: { kind: 'sgd', lr: 0.1 }, evaluate: false });
     run.optimizer.destroy();
     const params = createHash('sha1').update(new Uint8Array((await model.getParams()).buffer)).digest('hex');
-    const op = await hessianOperator(model, data);
+    const op = await hessianBlockOperator(model, data, 1);
     try {
-      const { eigenvalue, history, vector } = await powerIteration(op, { tol: 1e-6, maxIter: 30, seed: 5 });
+      const { eigenvalue, history, vector } = await topEigenpair(op, { tol: 1e-6, maxIter: 30, seed: 5 });
       vector.destroy();
       return { params, lambdas: [...history, eigenvalue].map(hex) };
     } finally {

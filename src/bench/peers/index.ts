@@ -26,8 +26,8 @@ import { GpuDataset } from '../../data/gpu-dataset';
 import { Optimizer } from '../../optim/optimizer';
 import { Rng } from '../../util/rng';
 import { markdownTable, summarise, timeGpu, type Timing } from '../harness';
-import { hessianOperator } from '../../probe/operator';
-import { topEigenvalue } from '../../probe/power';
+import { hessianBlockOperator } from '../../probe/block-operator';
+import { topEigenpair } from '../../probe/block-eigen';
 import { randomVector } from '../../probe/vector-ops';
 import {
   closePeerGpu, maxRelErr, reason, wallClock, withNavigatorGpu,
@@ -333,18 +333,19 @@ async function oursGradientPass(gpu: Gpu, model: Mlp, p: MlpProblem, t: TimingOp
   });
 }
 
-/** Time to λmax by topEigenvalue (from seed o.seed, as the PyTorch side starts), after a one-iteration warm-up; result: [λmax]. */
+/** Time to λmax by power iteration (topEigenpair on one direction, from seed o.seed, as the PyTorch side starts), after a one-iteration warm-up; result: [λmax]. */
 async function oursLambda(gpu: Gpu, model: Mlp, p: MlpProblem, o: PeerOptions): Promise<{ result: Float32Array; timing: Timing }> {
   const data = dataset(gpu, p);
-  const op = await hessianOperator(model, data, { chunkSize: p.rows });
+  const op = await hessianBlockOperator(model, data, 1, { chunkSize: p.rows });
   try {
-    await topEigenvalue(op, { tol: 1, maxIter: 1, seed: o.seed + 1 });
+    (await topEigenpair(op, { tol: 1, maxIter: 1, seed: o.seed + 1 })).vector.destroy();
     const samples: number[] = [];
     let lambda = NaN;
     for (let r = 0; r < o.lambdaRepeats; r++) {
       const t0 = performance.now();
-      const res = await topEigenvalue(op, { tol: o.tol, maxIter: 1000, seed: o.seed });
+      const res = await topEigenpair(op, { tol: o.tol, maxIter: 1000, seed: o.seed });
       samples.push(performance.now() - t0);
+      res.vector.destroy();
       lambda = res.eigenvalue;
     }
     return { result: Float32Array.of(lambda), timing: summarise(samples, 'wall clock') };

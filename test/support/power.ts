@@ -1,4 +1,5 @@
 /**
+ * The single-vector reference the block eigen-solver (src/probe/block-eigen.ts) is tested against.
  * Power iteration for the dominant eigenpair of a symmetric operator (the Hessian), with every
  * vector, norm and Rayleigh quotient in GPU buffers: each iteration is one command-encoder
  * sequence (copy v → op.input, A·v, λ = vᵀw, v = w/‖w‖), and the host reads 4 bytes — λ — per
@@ -8,14 +9,15 @@
  * negative; `powerIteration` reports it signed. `topEigenvalue` returns λmax, the largest
  * algebraic eigenvalue (what "sharpness" means), by a second, shifted run when needed.
  */
-import { releaseDispatches, type Dispatch } from '../gpu/context';
-import { Tensor } from '../gpu/tensor';
-import { prepareReduce } from '../gpu/ops/reduce';
-import { prepareAxpby } from '../gpu/ops/elementwise';
-import { checkDims } from '../gpu/ops/operand';
-import { Rng } from '../util/rng';
-import type { LinearOperator } from './operator';
-import { copyVector, prepareNormalize, randomVector } from './vector-ops';
+import { releaseDispatches, type Dispatch } from '../../src/gpu/context';
+import { Tensor } from '../../src/gpu/tensor';
+import { prepareReduce } from '../../src/gpu/ops/reduce';
+import { prepareAxpby } from '../../src/gpu/ops/elementwise';
+import { checkDims } from '../../src/gpu/ops/operand';
+import { Rng } from '../../src/util/rng';
+import { requireOneRow, type BlockOperator } from '../../src/probe/block-operator';
+import { hasSettled } from '../../src/probe/block-eigen';
+import { copyVector, prepareNormalize, randomVector } from '../../src/probe/vector-ops';
 
 export interface PowerOptions {
   /** Target relative accuracy of λ: the change between checks and its extrapolated remainder (default 1e-4). */
@@ -57,9 +59,10 @@ const SLOT = { rayleigh: 0, norm: 1, residual: 2 } as const;
  * Dominant eigenpair of op (of op − shift·I when shifted). Not reaching the tolerance within
  * maxIter is a result, not an error: converged is false and the residual says how far off v is.
  */
-export async function powerIteration(op: LinearOperator, options: PowerOptions = {}): Promise<PowerResult> {
+export async function powerIteration(op: BlockOperator, options: PowerOptions = {}): Promise<PowerResult> {
   const { tol = 1e-4, maxIter = 100, seed = 0, checkEvery = 1, shift = 0 } = options;
   checkDims('powerIteration', { maxIter, checkEvery });
+  requireOneRow(op, 'powerIteration');
   if (!(tol > 0 && Number.isFinite(tol))) throw new Error(`powerIteration: tol must be a finite number > 0, got ${tol}`);
   if (!Number.isFinite(shift)) throw new Error(`powerIteration: shift must be finite, got ${shift}`);
   const { gpu, size: n, output: w } = op;
@@ -158,9 +161,9 @@ export type TopEigenResult = Omit<PowerResult, 'vector'> & { shift: number };
  * The eigenvector stays on the GPU only with `{ vector: true }` (then the caller owns it), so
  * `const { eigenvalue } = await topEigenvalue(op)` keeps no GPU memory behind.
  */
-export async function topEigenvalue(op: LinearOperator, options: TopEigenOptions & { vector: true }): Promise<TopEigenResult & { vector: Tensor }>;
-export async function topEigenvalue(op: LinearOperator, options?: TopEigenOptions): Promise<TopEigenResult>;
-export async function topEigenvalue(op: LinearOperator, options: TopEigenOptions = {}): Promise<TopEigenResult & { vector?: Tensor }> {
+export async function topEigenvalue(op: BlockOperator, options: TopEigenOptions & { vector: true }): Promise<TopEigenResult & { vector: Tensor }>;
+export async function topEigenvalue(op: BlockOperator, options?: TopEigenOptions): Promise<TopEigenResult>;
+export async function topEigenvalue(op: BlockOperator, options: TopEigenOptions = {}): Promise<TopEigenResult & { vector?: Tensor }> {
   const { vector: keep = false, ...power } = options;
   const dominant = await powerIteration(op, power);
   const top = dominant.eigenvalue >= 0 ? dominant : await second(op, power, dominant);
@@ -172,7 +175,7 @@ export async function topEigenvalue(op: LinearOperator, options: TopEigenOptions
 }
 
 /** The shifted second run, once the dominant eigenvalue came out negative (its vector is freed first). */
-function second(op: LinearOperator, options: Omit<PowerOptions, 'shift'>, dominant: PowerResult): Promise<PowerResult> {
+function second(op: BlockOperator, options: Omit<PowerOptions, 'shift'>, dominant: PowerResult): Promise<PowerResult> {
   dominant.vector.destroy();
   return powerIteration(op, { ...options, shift: dominant.eigenvalue });
 }
@@ -183,23 +186,4 @@ function finiteRayleigh(mu: number, iteration: number): number {
       'a non-finite or zero product (check the model and data for NaN, or the operator for a zero map)');
   }
   return mu;
-}
-
-/**
- * λ has settled when its last change is below tol·|λ| and so is the remaining change, extrapolated
- * geometrically from the last two (Aitken: Δₖ·ρ/(1 − ρ) with ρ = Δₖ/Δₖ₋₁). The second test matters
- * for a near-degenerate top pair: the error then shrinks by only (λ₂/λ₁)² per step, so each step
- * moves λ very little although λ is still far from its limit. The rate estimate needs changes well
- * above float32 resolution (~1e-7·|λ|), so a pair closer than ~1e-3 relative can still pass with v
- * a mix of both eigenvectors; λ is then within the gap of both, and the residual shows the mix.
- */
-export function hasSettled(mu: readonly number[], tol: number): boolean {
-  const k = mu.length;
-  if (k < 2) return false;
-  const bound = tol * Math.abs(mu[k - 1]);
-  const last = Math.abs(mu[k - 1] - mu[k - 2]);
-  if (last === 0) return true;
-  if (last > bound || k < 3) return false;
-  const rate = last / Math.abs(mu[k - 2] - mu[k - 3]);
-  return rate < 1 && (last * rate) / (1 - rate) <= bound;
 }
