@@ -33,6 +33,7 @@ export const densityMeasure: Measure<typeof settings> = {
   schema: settings,
   writes: ['density', 'sharpness'],
   failure: PROBE_FAILURE,
+  work: (s) => [{ stage: 'spectral density', pass: { kind: 'block', k: s.densityRuns }, count: s.densitySteps }],
   run: density,
   studyNote: { order: 50, text: (s, c) => (s.length === 0 ? '' : `Spectral density from ${spanOf(s.map((x) => x.densityRuns))} SLQ runs of ${c.densitySteps} Lanczos steps per run.`) },
   table: { order: 50, rows: (s) => [{ measure: 'spectral density', value: s.solvers.density }] },

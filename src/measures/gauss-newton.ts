@@ -5,7 +5,7 @@
  */
 import { ggnBlockOperator } from '../probe/block-operator';
 import { blockEigenLabel, deflatedLabel, topAndTrace, withOperator } from './block-solvers';
-import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput, blockSizeOf } from './measure';
 import { f, overSeeds, state, withBounds } from './table';
 import type { ProbedRun } from './results';
 
@@ -34,6 +34,8 @@ export const gaussNewtonMeasure: Measure = {
   settings: ['probe.topK', 'probe.tol', 'probe.maxIter', 'probe.blockSize', 'probe.traceSamples', 'probe.traceTarget', 'probe.traceMaxSamples', 'probe.chunkSize'],
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
+  // The Gauss–Newton block pass drops terms of the Hessian's: priced as one, an upper bound.
+  work: (s) => [{ stage: 'Gauss–Newton λmax and trace', pass: { kind: 'block', k: blockSizeOf(s) }, count: s.maxIter + Math.ceil(s.traceMaxSamples / blockSizeOf(s)) }],
   run: gaussNewton,
   stages: () => 2,
   demo: [

@@ -14,7 +14,7 @@ import { relativeFlatness } from '../probe/relative-flatness';
 import type { OptimizerConfig } from '../optim/optimizer';
 import type { Sharpness } from './results';
 import { probeBounds } from '../util/bootstrap';
-import { PROBE_FAILURE, type Measure } from './measure';
+import { PROBE_FAILURE, type Measure, blockSizeOf } from './measure';
 import { f, withBounds } from './table';
 import { must, nonNegInt, posInt, positive, strict } from '../util/zod-fields';
 import { invariantSection } from './invariant-report';
@@ -87,6 +87,15 @@ export const invariantMeasure: Measure<typeof settings> = {
   failure: PROBE_FAILURE,
   enabled: ({ settings }) => !!settings.invariant,
   stages: (p) => 1 + (p.invariant!.flatnessSamples > 0 ? 2 : 0),
+  work: (s) => {
+    const inv = s.invariant!;
+    // Relative flatness twice: as defined and in its authors' protocol (the same number of probes).
+    return [
+      { stage: 'invariant sharpness', pass: { kind: 'gradient' }, count: inv.steps },
+      { stage: 'invariant sharpness', pass: { kind: 'forward' }, count: 2 * inv.samples + 1 },
+      { stage: 'invariant sharpness', pass: { kind: 'block', k: blockSizeOf(s) }, count: 2 * Math.ceil(inv.flatnessSamples / blockSizeOf(s)) },
+    ];
+  },
   run: async ({ model, data, settings: p, seed, stage, training }) => ({
     sharpness: await invariantSharpness(model, data, p.invariant!, seed, p.chunkSize, stage, lossWeightDecay(training.optimizer)),
   }),

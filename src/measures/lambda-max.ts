@@ -5,7 +5,7 @@
  */
 import { hessianBlockOperator } from '../probe/block-operator';
 import { blockEigenLabel, blockTop, withOperator } from './block-solvers';
-import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+import { PROBE_FAILURE, blockSizeOf, type Measure, type MeasureContext, type MeasureOutput } from './measure';
 import { countOf, f, state } from './table';
 import type { Sharpness } from './results';
 
@@ -47,6 +47,7 @@ export const lambdaMaxMeasure: Measure = {
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
   run: lambdaMax,
+  work: (s) => [{ stage: `λmax and top-${s.topK}`, pass: { kind: 'block', k: blockSizeOf(s) }, count: s.maxIter }],
   demo: [
     { id: 'lambda-max', name: 'λmax', value: (r) => r.sharpness?.lambdaMax, digits: 5 },
     { id: 'lambda-iterations', name: 'λmax iterations (block passes)', value: (r) => r.sharpness?.lambdaIterations, digits: 'count' },

@@ -39,6 +39,7 @@ export const lambdaMinMeasure: Measure<typeof settings> = {
   schema: settings,
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
+  work: (s) => [{ stage: 'λmin', pass: { kind: 'hvp' }, count: s.lambdaMin.cycles * (s.lambdaMin.steps + s.lambdaMin.pairs) }],
   run: lambdaMin,
   demo: [{ id: 'lambda-min', name: 'λmin (restarted Lanczos, negative end)', value: (r) => r.sharpness?.lambdaMin, digits: 4 }],
   // Beside λmax's scale: the negative curvature relative to the positive (Ghorbani et al. 2019).

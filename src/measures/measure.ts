@@ -76,6 +76,19 @@ export interface MeasureContext {
   signal?: AbortSignal;
 }
 
+/**
+ * A pass a measure spends: over the probe set (forward, gradient, one HVP, a block of k HVPs) or an
+ * SGD step at the run's batch size (the noise measure's continuation).
+ */
+export type ProbePass = { kind: 'forward' | 'gradient' | 'hvp' | 'step' } | { kind: 'block'; k: number };
+
+/** Passes of one kind a measure may spend at most, under a stage name of the study's cost bound. */
+export interface ProbeWork {
+  stage: string;
+  pass: ProbePass;
+  count: number;
+}
+
 /** What a measure returns: its part of the run record, merged by probe-run.ts. */
 export interface MeasureOutput {
   /** Fields of the run's sharpness record (merged shallowly, solvers apart). */
@@ -167,6 +180,11 @@ export interface Measure<S extends SettingsShape = SettingsShape> {
    * table, placed by `order` ('' to say nothing).
    */
   studyNote?: { order: number; text: (s: readonly Sharpness[], settings: ProbeSettings) => string };
+  /**
+   * The passes it may spend at most with these settings (every solver to its budget): its share of
+   * the bound the study states before it starts (study/cost-estimate.ts times each kind once).
+   */
+  work?: (settings: ProbeSettings, training: TrainingSettings) => ProbeWork[];
   /** Its note in the study's one-line summary of a finished run, when it has one and measured. */
   summary?: (r: MeasuredParts) => string | null;
   /** Its numbers on the demo page's panel of the latest run, in registry order (browser-safe: values, no DOM). */
@@ -178,6 +196,9 @@ export interface Measure<S extends SettingsShape = SettingsShape> {
  * subspace iteration's rate (λ_{k+1}/λ₁)² is small, and 2k within the Gram product's 64 rows.
  */
 export const BLOCK_SIZE = 16;
+
+/** The directions per block pass these settings ask for. */
+export const blockSizeOf = (s: Pick<ProbeSettings, 'blockSize'>): number => s.blockSize ?? BLOCK_SIZE;
 
 /** The failure stage of the curvature measures of the minimum (they share the sharpness record). */
 export const PROBE_FAILURE = 'probe of the minimum';

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { gradientNoiseScale } from '../probe/noise-scale';
 import type { ProbedRun } from './results';
-import type { Measure } from './measure';
+import { blockSizeOf, type Measure } from './measure';
 import { f, overSeeds } from './table';
 import { must } from '../util/zod-fields';
 
@@ -24,6 +24,11 @@ export const noiseScaleMeasure: Measure<typeof settings> = {
   writes: ['sharpness'],
   failure: 'gradient noise scale',
   enabled: ({ settings }) => settings.noiseScale !== false,
+  // The per-sample norms ride on a gradient pass; the interval's tangent pass is priced as a block pass, an upper bound.
+  work: (s) => [
+    { stage: 'gradient noise scale', pass: { kind: 'gradient' }, count: 1 },
+    { stage: 'gradient noise scale', pass: { kind: 'block', k: blockSizeOf(s) }, count: 1 },
+  ],
   run: async ({ model, data, settings: p, seed, stage, training }) => {
     await stage('gradient noise scale (per-sample gradient norms, one reverse pass and one tangent pass)');
     const n = await gradientNoiseScale(model, data, { chunkSize: p.chunkSize, interval: { seed } });

@@ -35,7 +35,7 @@ import { gradientNoise } from '../probe/gradient-noise';
 import { stationarySpread, type DirectionSpread } from '../probe/stationary-spread';
 import { prepareMinibatchSteps } from '../train/minibatch-steps';
 import { Rng } from '../util/rng';
-import type { Measure } from './measure';
+import { blockSizeOf, type Measure } from './measure';
 import { NOISE_CHART, noiseChartSpec, noiseSection, noiseSummary } from './noise-report';
 import { logLogSlope, type SlopeFit } from '../util/bootstrap';
 import { across, must, nonNegInt, posInt, strict } from '../util/zod-fields';
@@ -323,6 +323,12 @@ export const noiseMeasure: Measure<typeof settings> = {
   failure: 'gradient noise and stationary spread',
   // Along the eigenvectors the λmax measure found: none, no measure.
   enabled: ({ settings, eigenpairs }) => !!settings.noise && settings.noise.directions > 0 && eigenpairs !== null,
+  // Per-sample directional derivatives and the bulk directions' λ: a block pass each; SGD's continuation after.
+  work: (s, training) => [
+    { stage: 'gradient noise', pass: { kind: 'block', k: blockSizeOf(s) }, count: 2 },
+    ...(training.optimizer && resolveOptimizerConfig(training.optimizer).kind === 'sgd'
+      ? [{ stage: 'stationary spread (SGD continuation)', pass: { kind: 'step' } as const, count: s.noise!.steps + s.noise!.burnIn }] : []),
+  ],
   run: async (ctx) => {
     await ctx.stage('gradient noise and stationary spread along eigen- and bulk directions');
     const { optimizer, batchSize } = ctx.training;

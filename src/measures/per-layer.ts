@@ -3,7 +3,7 @@
  * block subspace iteration whose rows are restricted to their layers (⌊blockSize/L⌋ rows per layer, at least 1).
  */
 import { perLayerSharpnessBlock } from '../probe/layer';
-import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput } from './measure';
+import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput, blockSizeOf } from './measure';
 import { f, state } from './table';
 
 async function perLayer(ctx: MeasureContext): Promise<MeasureOutput> {
@@ -21,6 +21,7 @@ export const perLayerMeasure: Measure = {
   settings: ['probe.tol', 'probe.maxIter', 'probe.blockSize', 'probe.chunkSize'],
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
+  work: (s) => [{ stage: 'per-layer λmax', pass: { kind: 'block', k: blockSizeOf(s) }, count: s.maxIter }],
   run: perLayer,
   demo: [{ id: 'lambda-per-layer', name: 'λmax per layer', value: (r) => r.sharpness?.perLayer.map((l) => l.lambdaMax), digits: 4 }],
   table: {

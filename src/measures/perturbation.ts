@@ -16,6 +16,7 @@ export const perturbationMeasure: Measure<typeof settings> = {
   schema: settings,
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
+  work: (s) => [{ stage: 'slice and perturbation', pass: { kind: 'forward' }, count: s.perturbation.samples + 1 }],
   run: async ({ model, data, settings: p, seed, stage }) => {
     await stage('perturbation sharpness');
     const r = await perturbationSharpness(model, data, { ...p.perturbation, seed, chunkSize: p.chunkSize });

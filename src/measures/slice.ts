@@ -18,6 +18,7 @@ export const sliceMeasure: Measure<typeof settings> = {
   writes: ['slice'],
   failure: PROBE_FAILURE,
   enabled: ({ settings }) => !!settings.slice,
+  work: (s) => [{ stage: 'slice and perturbation', pass: { kind: 'forward' }, count: s.slice?.steps ?? 0 }],
   run: async ({ model, data, settings: p, eigenpairs, stage }) => {
     if (!eigenpairs) throw new Error('slice: no top eigenvector (the λmax measure runs first)');
     await stage('1D slice along the top eigenvector');

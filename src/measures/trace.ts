@@ -5,7 +5,7 @@
  */
 import { hessianBlockOperator } from '../probe/block-operator';
 import { blockTrace, deflatedLabel, withOperator } from './block-solvers';
-import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput, type ProbeSettings } from './measure';
+import { PROBE_FAILURE, type Measure, type MeasureContext, type MeasureOutput, type ProbeSettings, blockSizeOf } from './measure';
 import type { Sharpness } from './results';
 import { countOf, spanOf, withBounds } from './table';
 import { posInt, positive } from '../util/zod-fields';
@@ -39,6 +39,7 @@ export const traceMeasure: Measure<typeof settings> = {
   },
   writes: ['sharpness'],
   failure: PROBE_FAILURE,
+  work: (s) => [{ stage: 'trace', pass: { kind: 'block', k: blockSizeOf(s) }, count: Math.ceil(s.traceMaxSamples / blockSizeOf(s)) }],
   run: trace,
   demo: [{ id: 'trace', name: 'Trace (deflated Hutchinson)', value: (r) => r.sharpness?.trace, digits: 4, interval: (r) => r.sharpness?.traceInterval }],
   studyColumns: [{ header: 'trace', order: 30, digits: 1, value: (s) => s.trace }],

@@ -21,6 +21,7 @@ import { resolveOptimizerConfig } from '../optim/optimizer';
 import type { RunConfig, StudyConfig } from './config';
 import { isReference, reproduces } from './reproduction';
 import { formatDuration } from '../util/words';
+import { MEASURES } from '../measures/registry';
 
 /** A pass the estimate times: its kind, the rows it runs over and, for a block pass, its directions. */
 export type Pass =
@@ -49,6 +50,9 @@ export interface StudyCost {
 export const passKey = (p: Pass): string =>
   p.kind === 'step' ? `step:${p.batch}` : p.kind === 'block' ? `block:${p.k}` : `${p.kind}:${typeof p.set === 'string' ? p.set : `batch${p.set.batch}`}`;
 
+/** What the rescaling check (rescaling.ts) measures on each rescaled model. */
+const RESCALED = ['lambda-max', 'trace', 'invariant'];
+
 const isAdaptive = (run: RunConfig) => resolveOptimizerConfig(run.optimizer).kind !== 'sgd';
 
 /**
@@ -63,15 +67,19 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
   const add = (stage: string, pass: Pass, count: number) => {
     if (count > 0) items.push({ stage, pass, count });
   };
-  const probeMeasures = (tag: string, on: (measure: string) => boolean = () => true) => {
-    if (on('lambda-max')) add(`${tag}: λmax and top-${p.topK}`, { kind: 'block', set: 'probe', k }, p.maxIter);
-    if (on('trace')) add(`${tag}: trace`, { kind: 'block', set: 'probe', k }, Math.ceil(p.traceMaxSamples / k));
-    const inv = p.invariant;
-    if (!on('invariant')) return;
-    add(`${tag}: invariant sharpness`, { kind: 'gradient', set: 'probe' }, inv.steps);
-    add(`${tag}: invariant sharpness`, { kind: 'forward', set: 'probe' }, 2 * inv.samples + 1);
-    // Relative flatness twice: as defined and in its authors' protocol (the same number of probes).
-    add(`${tag}: invariant sharpness`, { kind: 'block', set: 'probe', k }, 2 * Math.ceil(inv.flatnessSamples / k));
+  // A measure's passes, under the stage `${tag}: …`; over the probe set, or SGD steps at the run's batch.
+  const probeMeasures = (tag: string, run: RunConfig, on: (measure: string) => boolean) => {
+    const batch = run.batchSize ?? config.batchSize;
+    const training = { optimizer: run.optimizer, batchSize: batch, twoOverEta: null };
+    // Planned as if the eigenpairs a measure may need will be there (probe-run.ts plannedStages).
+    const planned = { settings: p, eigenpairs: { values: [], vectors: new Float32Array(0) } };
+    for (const m of MEASURES) {
+      if (!on(m.name) || (m.enabled && !m.enabled(planned))) continue;
+      for (const w of m.work?.(p, training) ?? []) {
+        const pass: Pass = w.pass.kind === 'step' ? { kind: 'step', batch } : w.pass.kind === 'block' ? { kind: 'block', set: 'probe', k: w.pass.k } : { kind: w.pass.kind, set: 'probe' };
+        add(`${tag}: ${w.stage}`, pass, w.count);
+      }
+    }
   };
   for (const run of pending) {
     const batch = run.batchSize ?? config.batchSize;
@@ -91,34 +99,16 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
         add('mini-batch λmax during training', { kind: 'hvp', set: { batch } }, checks * p.duringMaxIter);
       }
     }
-    probeMeasures('probe', on);
-    if (on('density')) add('probe: spectral density', { kind: 'block', set: 'probe', k: p.densityRuns }, p.densitySteps);
-    if (on('lambda-min')) add('probe: λmin', { kind: 'hvp', set: 'probe' }, p.lambdaMin.cycles * (p.lambdaMin.steps + p.lambdaMin.pairs));
-    if (on('per-layer')) add('probe: per-layer λmax', { kind: 'block', set: 'probe', k }, p.maxIter);
-    // The Gauss–Newton block pass drops terms of the Hessian's: priced as one, an upper bound.
-    if (on('gauss-newton')) add('probe: Gauss–Newton λmax and trace', { kind: 'block', set: 'probe', k }, p.maxIter + Math.ceil(p.traceMaxSamples / k));
-    if (on('slice')) add('probe: slice and perturbation', { kind: 'forward', set: 'probe' }, p.slice?.steps ?? 0);
-    if (on('perturbation')) add('probe: slice and perturbation', { kind: 'forward', set: 'probe' }, p.perturbation.samples + 1);
-    if (p.noiseScale && on('noise-scale')) {
-      // The per-sample norms ride on a gradient pass; the interval's tangent pass is priced as a block pass, an upper bound.
-      add('probe: gradient noise scale', { kind: 'gradient', set: 'probe' }, 1);
-      add('probe: gradient noise scale', { kind: 'block', set: 'probe', k }, 1);
-    }
+    probeMeasures('probe', run, on);
     if (reproduces(config) && isReference(run.name)) {
       // Trained again for the whole budget (unless it spent it anyway), then its λmax.
       add('equal-budget reproduction', { kind: 'step', batch }, steps);
       add('equal-budget reproduction', { kind: 'forward', set: 'train' }, config.train.maxEpochs);
       add('equal-budget reproduction', { kind: 'block', set: 'probe', k }, p.maxIter);
     }
-    if (p.noise.directions > 0 && on('noise')) {
-      // Per-sample directional derivatives and the bulk directions' λ: a block pass each.
-      add('gradient noise', { kind: 'block', set: 'probe', k }, 2);
-      if (!isAdaptive(run)) add('stationary spread (SGD continuation)', { kind: 'step', batch }, p.noise.steps + p.noise.burnIn);
-    }
   }
   if (probed && pending.length > 0 && p.invariant.rescaleAlpha > 0) {
-    probeMeasures('rescaling check (whole layer)');
-    probeMeasures('rescaling check (per neuron)');
+    for (const tag of ['rescaling check (whole layer)', 'rescaling check (per neuron)']) probeMeasures(tag, pending[0], (m) => RESCALED.includes(m));
   }
   if (probed && eos && config.eos.enabled) {
     const e = config.eos;

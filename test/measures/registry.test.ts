@@ -29,12 +29,16 @@ const settings: ProbeSettings = {
 const training: TrainingSettings = { optimizer: { kind: 'sgd', lr: 0.05 }, batchSize: 8, twoOverEta: 40 };
 
 describe('the measure registry', () => {
-  it('declares, for each measure, a unique name, the settings it reads, the fields it writes and its failure stage', () => {
+  it('declares, for each measure, a unique name, the settings it reads, the fields it writes, its failure stage and its passes', () => {
     expect(new Set(MEASURES.map((m) => m.name)).size).toBe(MEASURES.length);
     for (const m of MEASURES) {
       expect(m.settings.length, m.name).toBeGreaterThan(0);
       expect(m.writes.length, m.name).toBeGreaterThan(0);
       expect(m.failure, m.name).not.toBe('');
+      // Its passes at the default settings, for the bound the study states before it starts (an SGD run, so the noise measure's continuation counts).
+      const work = m.work?.(DEFAULT_CONFIG.probe, { optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 32, twoOverEta: 20 }) ?? [];
+      expect(work.length, m.name).toBeGreaterThan(0);
+      for (const w of work) expect(Number.isInteger(w.count) && w.count > 0, `${m.name}: ${w.stage}`).toBe(true);
     }
   });
 

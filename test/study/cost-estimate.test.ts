@@ -27,8 +27,8 @@ describe('the cost estimate', () => {
 
   it('charges SGD runs the stationary-spread continuation and Adam runs the preconditioned checks', () => {
     const one = (run: typeof adam) => studyWork({ ...config, eos: { ...config.eos, enabled: false }, probe: { ...config.probe, invariant: { ...config.probe.invariant, rescaleAlpha: 0 } } }, 500, [run]);
-    expect(count(one(sgd), 'stationary spread (SGD continuation)')).toBe(config.probe.noise.steps + config.probe.noise.burnIn);
-    expect(count(one(adam), 'stationary spread (SGD continuation)')).toBe(0);
+    expect(count(one(sgd), 'probe: stationary spread (SGD continuation)')).toBe(config.probe.noise.steps + config.probe.noise.burnIn);
+    expect(count(one(adam), 'probe: stationary spread (SGD continuation)')).toBe(0);
     const withEos = (run: typeof adam) => studyWork(config, 500, [run]);
     expect(count(withEos(adam), 'preconditioned λmax during training')).toBeGreaterThan(0);
     expect(count(withEos(sgd), 'mini-batch λmax during training')).toBeGreaterThan(0);
