@@ -16,7 +16,7 @@ import { ACTIVATIONS, OPTIMIZER_KINDS, DATA_SOURCES, quoted } from '../vocabular
 import { across, choice, must, name, nonNegInt, posInt, positive, strict } from '../util/zod-fields';
 import { EosSchema } from './eos-config';
 import { SweepSchema, measureList, seedList } from './sweep';
-import { RUN_MEASURE_NAMES } from './study-measures';
+import { RUN_MEASURE_NAMES } from './training-measures';
 
 /** Directions per block pass by default (the measures' choice, src/measures/measure.ts). */
 export { BLOCK_SIZE };

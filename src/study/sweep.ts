@@ -18,7 +18,7 @@ import * as z from 'zod';
 import { resolveOptimizerConfig, type OptimizerConfig } from '../optim/optimizer';
 import { OPTIMIZER_KINDS } from '../vocabulary';
 import { across, choice, distinct, must, name, nonNegInt, posInt, strict } from '../util/zod-fields';
-import { RUN_MEASURE_NAMES } from './study-measures';
+import { RUN_MEASURE_NAMES } from './training-measures';
 import type { RunConfig, StudyConfig } from './config';
 
 const nonEmptySeeds = { error: 'must be a non-empty list of integers' };
