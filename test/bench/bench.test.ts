@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseBenchArgs, runBench, shuffledDigits } from '../../src/bench/run';
 import { useGpu } from '../support/gpu';
 import { loadMnistPackage } from '../../src/data/node-files';
 import { passCost } from '../../src/autograd/cost';
 import type { PassProfile } from '../../src/bench/profile';
+
+// The kernels test's tile sweep saves its winners to the user tile table, which every later run on
+// the machine consults first: point it at a scratch file (read lazily, at this file's first matmul).
+process.env.HESSIAN_GPU_TILES = join(mkdtempSync(join(tmpdir(), 'hessian-bench-')), 'matmul-tiles.json');
 
 const gpu = useGpu();
 
