@@ -107,7 +107,8 @@ export class BlockPassPlan {
     readonly options: BlockPassOptions,
     readonly k: number,
     readonly scalars: Tensor,
-    private readonly pass: ChunkedPass,
+    /** Its dispatches (read by the profile, src/bench/profile.ts). */
+    readonly pass: ChunkedPass,
   ) {}
 
   static async prepare(model: ModelView, o: BlockPassOptions): Promise<BlockPassPlan> {

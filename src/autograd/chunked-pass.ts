@@ -71,8 +71,9 @@ export function passRange(layout: ParamLayout, o: ChunkRange): { order: Tensor; 
 export class ChunkedPass {
   constructor(
     readonly gpu: Gpu,
-    private readonly dispatches: Dispatch[],
-    private readonly clears: Tensor[],
+    /** In encoding order (read by the profile, src/bench/profile.ts). */
+    readonly dispatches: readonly Dispatch[],
+    readonly clears: readonly Tensor[],
     private readonly owned: { destroy(): void }[],
   ) {}
 

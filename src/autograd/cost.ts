@@ -10,12 +10,18 @@ export interface PassCost {
 
 export type CostedPass = 'forward' | 'gradient' | 'hvp';
 
+/** One GEMM forming `operands` m×n×k products into one m×n result (a dual product: primal and tangent terms). */
+export function gemmCost(m: number, n: number, k: number, operands = 1): PassCost {
+  return { flops: 2 * m * n * k * operands, bytes: 4 * operands * (m * k + k * n) + 4 * m * n };
+}
+
 export function passCost(widths: readonly number[], rows: number, pass: CostedPass): PassCost {
   let flops = 0;
   let bytes = 0;
   const gemm = (m: number, n: number, k: number, operands = 1) => {
-    flops += 2 * m * n * k * operands;
-    bytes += 4 * operands * (m * k + k * n) + 4 * m * n;
+    const c = gemmCost(m, n, k, operands);
+    flops += c.flops;
+    bytes += c.bytes;
   };
   const L = widths.length - 1;
   for (let l = 1; l <= L; l++) {

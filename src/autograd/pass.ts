@@ -42,7 +42,8 @@ export class PassPlan {
   private constructor(
     readonly options: PassOptions,
     readonly scalars: Tensor,
-    private readonly pass: ChunkedPass,
+    /** Its dispatches (read by the profile, src/bench/profile.ts). */
+    readonly pass: ChunkedPass,
   ) {}
 
   static async prepare(model: ModelView, o: PassOptions): Promise<PassPlan> {

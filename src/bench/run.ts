@@ -3,6 +3,7 @@
  * npm run bench -- <suite> [--samples N] [--repeats N] [--large 1024,2048] [--tol 1e-4] [--tune] [--out FILE]
  *   kernels  per-family kernel throughput (+ --tune: matmul tile sweep)
  *   hvp      one gradient vs one HVP over the same data
+ *   profile  per-dispatch GPU time of a gradient, an HVP and a block HVP (timestamp-query adapters)
  *   train    training-loop throughput (samples/s)
  *   probe    time to λmax at tol 1e-4 over 10,000 samples
  *   peers    side by side with TensorFlow.js and jax-js (WebGPU) on the same adapter
@@ -11,6 +12,7 @@
  */
 import type { Gpu } from '../gpu/context';
 import { benchHvp, hvpTable } from './hvp';
+import { benchProfile, profileTable } from './profile';
 import { benchTrain, trainTable } from './train';
 import { benchProbe, probeTable } from './probe';
 import { benchKernels, kernelTable, tuneMatmul, tuneTable } from './kernels';
@@ -19,7 +21,7 @@ import { roofline, type CpuInfo } from './roofline';
 import { select, type Dataset } from '../data/dataset';
 import { Rng } from '../util/rng';
 
-const SUITES = ['kernels', 'hvp', 'train', 'probe', 'peers', 'all'] as const;
+const SUITES = ['kernels', 'hvp', 'profile', 'train', 'probe', 'peers', 'all'] as const;
 type Suite = (typeof SUITES)[number];
 const STUDY_SHAPES = [[784, 64, 10], [784, 256, 256, 10]];
 /** Rows per chunk in the study's HVPs and gradients: the matmul shapes the tile sweep tunes for. */
@@ -101,6 +103,15 @@ export async function runBench(gpu: Gpu, args: BenchArgs, env: BenchEnv, print: 
     const rows = await benchHvp(gpu, env.digits, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, repeats: args.repeats });
     print(hvpTable(rows));
     out.hvp = rows;
+  }
+  if (want('profile')) {
+    if (gpu.adapter.timestampQuery) {
+      const rows = await benchProfile(gpu, env.digits, { samples: args.samples ?? CHUNK, shapes: STUDY_SHAPES, repeats: args.repeats });
+      print(profileTable(rows));
+      out.profile = rows;
+    } else {
+      print('profile: skipped, this adapter has no timestamp-query (per-dispatch GPU times need it)');
+    }
   }
   if (want('train')) {
     const rows = await benchTrain(gpu, env.digits, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, batchSizes: [64, 128], repeats: Math.min(args.repeats, 3) });

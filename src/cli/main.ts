@@ -65,7 +65,7 @@ Usage: npx hessian-gpu <command> [options]     (in a clone of the repository: np
             merge DIR… --out DIR   DIR… = every shard's --out; the same numbers as one machine running the config
   report  re-render report.md and the plots from a study's results.json, by this version's report (no GPU;
           older results files too): report RESULTS.json [--out DIR]   (default: the file's own folder)
-  bench   kernel throughput and peers: bench <kernels|hvp|train|probe|peers|all> [--samples N] [--repeats N]
+  bench   kernel throughput and peers: bench <kernels|hvp|profile|train|probe|peers|all> [--samples N] [--repeats N]
   --help  this text
 
 Outputs of study in DIR: results.json, report.md, *.svg plots, checkpoints/, runs/ (one JSON per finished run).

@@ -55,6 +55,8 @@ export interface Dispatch {
   owned: GPUBuffer[];
   /** Dispatches that complete this one (e.g. a split-K GEMM's reduction), encoded right after it in the same pass. */
   then?: Dispatch[];
+  /** A GEMM's size, for the profile (src/bench/profile.ts): op(A) m×k times op(B) k×n, `products` such products summed (primal and tangent terms). */
+  gemm?: { m: number; n: number; k: number; products: number; dual: boolean };
 }
 
 export function releaseDispatches(dispatches: Iterable<Dispatch>): void {

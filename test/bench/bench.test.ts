@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseBenchArgs, runBench, shuffledDigits } from '../../src/bench/run';
 import { useGpu } from '../support/gpu';
 import { loadMnistPackage } from '../../src/data/node-files';
+import { passCost } from '../../src/autograd/cost';
+import type { PassProfile } from '../../src/bench/profile';
+
+// The kernels test's tile sweep saves its winners to the user tile table, which every later run on
+// the machine consults first: point it at a scratch file (read lazily, at this file's first matmul).
+process.env.HESSIAN_GPU_TILES = join(mkdtempSync(join(tmpdir(), 'hessian-bench-')), 'matmul-tiles.json');
 
 const gpu = useGpu();
 
@@ -45,6 +54,32 @@ describe('benchmarks (a short run of each suite: completes, numbers finite and p
       expect(Object.keys(results)).toEqual([name]);
     });
   }
+
+  it('profile (every dispatch named and timed, shares sum to 1, the GEMMs\' FLOPs those of the cost model)', async () => {
+    const env = { digits: shuffledDigits(await loadMnistPackage()), cpu: { cores: 2, ghz: 2, measured: false }, peers: false };
+    const lines: string[] = [];
+    const results = await runBench(gpu(), parseBenchArgs(['profile', '--samples', '33', '--repeats', '1']), env, (s) => lines.push(s));
+    if (!gpu().adapter.timestampQuery) {
+      expect(lines.join('\n')).toMatch(/profile: skipped/);
+      return;
+    }
+    const rows = results.profile as PassProfile[];
+    expect(rows.map((r) => `${r.widths.join('-')} ${r.pass}`)).toEqual(
+      ['784-64-10', '784-256-256-10'].flatMap((w) => [`${w} gradient`, `${w} hvp`, `${w} block`]));
+    for (const r of rows) {
+      expect(r.dispatches.length).toBeGreaterThan(0);
+      for (const d of r.dispatches) {
+        expect(d.kernel).toMatch(/^\w+\.wgsl:\w+$/);
+        expect(Number.isFinite(d.medianMs) && d.medianMs >= 0, `${d.kernel} ${d.medianMs}`).toBe(true);
+      }
+      expect(r.dispatches.reduce((a, d) => a + d.share, 0)).toBeCloseTo(1, 6);
+      for (const t of [r.dispatchMs, r.spanMs, r.wallMs, r.passMs]) expect(Number.isFinite(t) && t > 0).toBe(true);
+      // The block pass has no closed-form count; the single passes' GEMMs must add up to the cost model's.
+      if (r.pass !== 'block') expect(r.dualFlops + r.plainFlops).toBe(passCost(r.widths, 33, r.pass).flops);
+      expect(r.dualFlops > 0).toBe(r.pass === 'hvp'); // the block pass batches its tangents into plain GEMMs
+    }
+    expect(lines.join('\n')).toMatch(/\| 784-256-256-10 block k=16 \|/);
+  });
 
   it('rejects an unknown suite', () => {
     expect(() => parseBenchArgs(['nope'])).toThrow(/unknown benchmark suite 'nope'/);

@@ -283,9 +283,12 @@ export async function bindMatmul(gpu: Gpu, s: MatmulShape, t: MatmulTiling, o: M
   ];
   // Bound to placeholders when the direct kernel reads B as scalars.
   const vec4Views = direct ? [vecB ? gpuBuffer(o.b.buffer) : read(), vecB && o.b.dot ? gpuBuffer(o.b.dot) : read()] : [];
+  // Products summed: the primal unless the epilogue drops it, and one per tangent operand (as cost.ts counts them).
+  const storesPrimal = epi.kind !== 'store' || epi.storePrimal !== false;
+  const gemm = { m: s.m, n: s.n, k: s.k, products: Number(storesPrimal) + Number(s.aDot) + Number(s.bDot), dual };
   const owned: GPUBuffer[] = [gpu.uniform(SHAPE, fields, op)];
   try {
-    if (!reduce) return gpu.dispatch(main, [owned[0], ...operands, aux, auxDot, ...outputs, ...vec4Views], tiles);
+    if (!reduce) return { ...gpu.dispatch(main, [owned[0], ...operands, aux, auxDot, ...outputs, ...vec4Views], tiles), gemm };
     const scratch = (label: string) => {
       const b = gpu.createBuffer({ label, size: bytes, usage: GPUBufferUsage.STORAGE });
       owned.push(b);
@@ -299,7 +302,7 @@ export async function bindMatmul(gpu: Gpu, s: MatmulShape, t: MatmulTiling, o: M
       o.b.dot ? gpuBuffer(o.b.dot) : read(), aux, auxDot, ...outputs,
     ], Math.ceil((s.m * s.n) / REDUCE_WG));
     finish.owned.length = 0; // the uniform is owned (and freed) by the first dispatch
-    return { ...first, then: [finish] };
+    return { ...first, then: [finish], gemm };
   } catch (err) {
     for (const b of owned) b.destroy();
     throw err;
