@@ -249,9 +249,11 @@ function resultsSection(result: StudyResult): string[] {
  * spent and the width of their intervals), in its order.
  */
 export function estimatorNote(result: StudyResult, measures: readonly Measure[] = MEASURES): string {
-  const s = result.runs.filter((r) => !r.diverged && r.sharpness).map((r) => r.sharpness!);
-  return measures.flatMap((m) => (m.studyNote ? [m.studyNote] : [])).sort((a, b) => a.order - b.order)
-    .map((n) => n.text(s, result.config.probe)).filter(Boolean).join(' ');
+  const probed = result.runs.filter((r) => !r.diverged && r.sharpness);
+  // Each note counts the runs its measure ran on: a run whose configuration names its measures (a grid cell's) ran only those.
+  const ranOn = (m: Measure) => probed.filter((r) => !Array.isArray(r.inputs?.measures) || (r.inputs.measures as string[]).includes(m.name)).map((r) => r.sharpness!);
+  return measures.flatMap((m) => (m.studyNote ? [{ ...m.studyNote, runs: ranOn(m) }] : [])).sort((a, b) => a.order - b.order)
+    .map((n) => n.text(n.runs, result.config.probe)).filter(Boolean).join(' ');
 }
 
 function unconvergedSection(result: StudyResult): string[] {

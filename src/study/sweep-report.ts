@@ -6,8 +6,8 @@
 import { plural } from '../util/words';
 import { convergedRuns, unconvergedRuns } from './run-sets';
 import type { RunResult, StudyResult } from './results';
-import { sweepConfigurations } from './sweep';
-import { finiteMean } from './statistics';
+import { sweepConfigurations, type SweepConfig } from './sweep';
+import { finiteMean, rankCorrelation } from './statistics';
 
 export function sweepSection(result: StudyResult): string[] {
   const sweep = result.config.sweep;
@@ -40,6 +40,31 @@ export function sweepSection(result: StudyResult): string[] {
       `${avg(ok, (r) => 1 - r.test.accuracy, 100)} | ${avg(ok, (r) => r.genGap, 100)} | ${avg(ok, (r) => r.sharpness?.lambdaMax)} | ` +
       `${avg(ok, (r) => r.sharpness?.trace, 1, 1)} |`);
   }
-  lines.push('');
+  lines.push('', ...knobLines(result, sweep));
   return lines;
+}
+
+/** Fewer converged cells than this give no interval worth printing. */
+const MIN_CELLS = 4;
+
+/**
+ * Which knob sets the curvature: per optimizer entry of the grid, Kendall τ between the step size
+ * per sample η/B (SGD's noise temperature: a larger one is expected to settle in flatter minima) and
+ * λmax, over its converged runs, with the bootstrap interval the correlations use.
+ */
+function knobLines(result: StudyResult, sweep: SweepConfig): string[] {
+  const lines: string[] = [];
+  for (const o of sweep.optimizers) {
+    const names = new Set(sweepConfigurations({ optimizers: [o], batchSizes: sweep.batchSizes }).map((c) => c.name));
+    const runs = convergedRuns(result.runs.filter((r) => names.has(r.configuration))).filter((r) => Number.isFinite(r.sharpness?.lambdaMax));
+    if (runs.length < MIN_CELLS) continue;
+    const batchOf = (r: RunResult) => result.config.configurations.find((c) => c.name === r.configuration)!.batchSize!;
+    const lrOf = (r: RunResult) => result.config.configurations.find((c) => c.name === r.configuration)!.optimizer.lr!;
+    const c = rankCorrelation(runs.map((r) => lrOf(r) / batchOf(r)), runs.map((r) => r.sharpness!.lambdaMax));
+    const t = c.tauInterval;
+    const reading = t.high < 0 ? 'a larger η/B went with a flatter minimum' : t.low > 0 ? 'a larger η/B went with a sharper minimum' : 'undecided: the interval contains 0';
+    lines.push(`- ${o.name ?? o.kind}: Kendall τ between η/B and λmax ${c.kendallTau.toFixed(2)} (95 % bootstrap interval ` +
+      `[${t.low.toFixed(2)}, ${t.high.toFixed(2)}], ${c.n} converged runs): ${reading}.`);
+  }
+  return lines.length === 0 ? [] : ['Which knob sets the curvature: per optimizer of the grid, the step size per sample η/B against λmax.', '', ...lines, ''];
 }
