@@ -49,7 +49,7 @@ export { randomDirection, filterNormalise, normalise, norm } from './probe/direc
 export { gradientNoise, perSampleDerivatives, type GradientNoise } from './probe/gradient-noise';
 export { stationarySpread, type SpreadOptions, type SpreadResult, type DirectionSpread } from './probe/stationary-spread';
 export { DEFAULT_CONFIG, mergeConfig, validateConfig, type StudyConfig, type RunConfig, type SettingsSource } from './study/config';
-export type { Measure, MeasureContext, MeasureOutput, ProbeSettings, StudyColumn, TrainingSettings, DemoMetric, SettingsShape } from './measures/measure';
+export type { Measure, MeasureContext, MeasureOutput, ProbeSettings, StudyColumn, TrainingSettings, DemoMetric, SettingsShape, ProbeWork, ProbePass } from './measures/measure';
 export { MEASURES } from './measures/registry';
 export { measureMinimum, type MeasureOptions, type MeasuredMinimum } from './measures/probe-run';
 export type { EosConfig } from './study/eos-config';
