@@ -36,11 +36,7 @@ export async function timeGpu(gpu: Gpu, record: (encoder: GPUCommandEncoder) => 
       record(encoder);
       if (querySet) encoder.beginComputePass({ timestampWrites: { querySet, endOfPassWriteIndex: 1 } }).end();
       if (querySet && resolve) encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
-      const t0 = performance.now();
-      gpu.device.queue.submit([encoder.finish()]);
-      await gpu.device.queue.onSubmittedWorkDone();
-      const wall = performance.now() - t0;
-      gpu.assertAlive();
+      const wall = await submitTimed(gpu, encoder);
       if (r < warmup) continue;
       if (resolve) {
         const ticks = new BigUint64Array(await gpu.read(resolve));
@@ -56,6 +52,16 @@ export async function timeGpu(gpu: Gpu, record: (encoder: GPUCommandEncoder) => 
     resolve?.destroy();
   }
   return summarise(samples, useQueries ? 'timestamp-query' : 'wall clock');
+}
+
+/** Submits a recorded encoder and waits for the GPU: the wall-clock ms from finish() to done (device loss raised). */
+export async function submitTimed(gpu: Gpu, encoder: GPUCommandEncoder): Promise<number> {
+  const t0 = performance.now();
+  gpu.device.queue.submit([encoder.finish()]);
+  await gpu.device.queue.onSubmittedWorkDone();
+  const wall = performance.now() - t0;
+  gpu.assertAlive();
+  return wall;
 }
 
 export function summarise(samplesMs: number[], method: Timing['method']): Timing {

@@ -13,7 +13,7 @@ import { gemmCost } from '../autograd/cost';
 import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples, type Dataset } from '../data/dataset';
 import { Tensor } from '../gpu/tensor';
-import { gflops, markdownTable, summarise, timeGpu } from './harness';
+import { gflops, markdownTable, submitTimed, summarise, timeGpu } from './harness';
 import { BLOCK_K } from './hvp';
 
 export interface DispatchProfile {
@@ -72,11 +72,7 @@ async function profilePass(gpu: Gpu, pass: ChunkedPass, repeats: number): Promis
       for (const t of pass.clears) encoder.clearBuffer(t.buffer);
       list.forEach((d, i) => gpu.encode(encoder, [d], { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 }));
       encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
-      const t0 = performance.now();
-      gpu.device.queue.submit([encoder.finish()]);
-      await gpu.device.queue.onSubmittedWorkDone();
-      const wall = performance.now() - t0;
-      gpu.assertAlive();
+      const wall = await submitTimed(gpu, encoder);
       if (r < warmup) continue;
       const ticks = new BigUint64Array(await gpu.read(resolve));
       const ms = (a: number, b: number) => Number(ticks[b] - ticks[a]) / 1e6;
