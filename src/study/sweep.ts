@@ -83,9 +83,8 @@ export type SweepConfig = z.output<typeof GridSchema>;
  * momentum and Adam at learning rates that converge within the default budget (on the default
  * data each rate converged at every batch size in a trial on seed 0 or 3, and all 21 cells on seed
  * 3), each at batch 16, 32 and 64, on seed 3 (so no cell repeats a reference run), measured by
- * λmax, the trace, the invariant
- * measures and the gradient noise scale only: the measures the correlations rank, at ~17 s of probing
- * a cell on lavapipe instead of the reference runs' ~65 s.
+ * λmax, the trace, the invariant measures and the gradient noise scale only: the measures the
+ * correlations rank, at ~17 s of probing a cell on lavapipe instead of the reference runs' ~65 s.
  */
 const DEFAULT_GRID: SweepConfig = {
   optimizers: [
