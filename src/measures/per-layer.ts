@@ -23,9 +23,9 @@ export const perLayerMeasure: Measure = {
   failure: PROBE_FAILURE,
   work: (s) => [{ stage: 'per-layer λmax', pass: { kind: 'block', k: blockSizeOf(s) }, count: s.maxIter }],
   run: perLayer,
-  demo: [{ id: 'lambda-per-layer', name: 'λmax per layer', value: (r) => r.sharpness?.perLayer.map((l) => l.lambdaMax), digits: 4 }],
+  demo: [{ id: 'lambda-per-layer', name: 'λmax per layer', value: (r) => r.sharpness?.perLayer?.map((l) => l.lambdaMax), digits: 4 }],
   table: {
     order: 80,
-    rows: (s) => s.perLayer.map((l) => ({ measure: `λmax of layer ${l.layer + 1}'s block (${l.params} parameters)`, value: `${f(l.lambdaMax)} (${state(l.converged)})` })),
+    rows: (s) => (s.perLayer ?? []).map((l) => ({ measure: `λmax of layer ${l.layer + 1}'s block (${l.params} parameters)`, value: `${f(l.lambdaMax)} (${state(l.converged)})` })),
   },
 };

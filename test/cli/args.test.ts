@@ -32,7 +32,7 @@ describe('the command line is strict', () => {
     expect(() => parseBenchArgs(['probe', '--tol', '-1'])).toThrow(/--tol must be a positive number/);
     expect(parseBenchArgs(['probe', '--tol', '1e-3']).tol).toBe(1e-3);
     // A bare `bench` would silently run every suite for many minutes.
-    expect(() => parseBenchArgs([])).toThrow(/bench needs a suite: bench <kernels\|hvp\|train\|probe\|peers\|all>/);
+    expect(() => parseBenchArgs([])).toThrow(/bench needs a suite: bench <kernels\|hvp\|profile\|train\|probe\|peers\|all>/);
     expect(() => parseBenchArgs(['--repeats', '3'])).toThrow(/bench needs a suite/);
   });
 

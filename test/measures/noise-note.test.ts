@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NoiseResult, SpreadSkip } from '../../src/measures/noise';
 import { spreadNote } from '../../src/measures/noise-report';
-import { parseStudyResults } from '../../src/study/results-schema';
 
 const record = (spreadSkipped: SpreadSkip | null, rest: Partial<NoiseResult> = {}) =>
   ({ optimizer: 'sgd', lr: 0.05, batchSize: 64, spreadSkipped, ...rest }) as NoiseResult;
@@ -24,8 +23,8 @@ describe('spreadNote', () => {
   });
 
   it('renders an older record\'s stored sentence as stored, and the same sentence from the numbers it was made of', () => {
-    const result = parseStudyResults(readFileSync('docs/study/results.json', 'utf8'), 'committed');
-    const noted = result.runs.filter((r) => r.noise?.note).map((r) => r.noise!);
+    // The noise records of an earlier committed study, written before the sentence became numbers.
+    const noted = (JSON.parse(readFileSync('test/fixtures/noise-notes-v2.json', 'utf8')) as NoiseResult[]).filter((n) => n.note);
     expect(noted.length).toBeGreaterThan(0);
     for (const n of noted) {
       expect(spreadNote(n)).toBe(n.note);
