@@ -22,6 +22,8 @@ import type { RunConfig, StudyConfig } from './config';
 import { isReference, reproduces } from './reproduction';
 import { formatDuration } from '../util/words';
 import { MEASURES } from '../measures/registry';
+import { TRAINING_MEASURES } from './training-measures';
+import { RESCALED_MEASURES } from './rescaling';
 
 /** A pass the estimate times: its kind, the rows it runs over and, for a block pass, its directions. */
 export type Pass =
@@ -50,10 +52,6 @@ export interface StudyCost {
 export const passKey = (p: Pass): string =>
   p.kind === 'step' ? `step:${p.batch}` : p.kind === 'block' ? `block:${p.k}` : `${p.kind}:${typeof p.set === 'string' ? p.set : `batch${p.set.batch}`}`;
 
-/** What the rescaling check (rescaling.ts) measures on each rescaled model. */
-const RESCALED = ['lambda-max', 'trace', 'invariant'];
-
-const isAdaptive = (run: RunConfig) => resolveOptimizerConfig(run.optimizer).kind !== 'sgd';
 
 /**
  * The passes the study may spend on `pending` runs (plus the study-level rescaling check and EoS
@@ -91,13 +89,8 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
     // A configuration's `measures` list (a grid cell's) runs only those (names as in the registries).
     const on = (measure: string) => !run.measures || run.measures.includes(measure);
     const checks = p.duringEvery > 0 ? Math.floor(steps / p.duringEvery) : 0;
-    if (on('lambda-during-training')) add('λmax during training', { kind: 'hvp', set: 'during' }, checks * p.duringMaxIter);
-    if (checks > 0 && config.eos.enabled && config.eos.duringTraining && on('training-sharpness')) {
-      if (isAdaptive(run)) {
-        add('preconditioned λmax during training', { kind: 'hvp', set: 'during' }, p.duringMaxIter + (checks - 1) * config.eos.powerIters);
-      } else {
-        add('mini-batch λmax during training', { kind: 'hvp', set: { batch } }, checks * p.duringMaxIter);
-      }
+    if (checks > 0) {
+      for (const m of TRAINING_MEASURES) if (on(m.name) && m.enabled(config)) for (const w of m.work(config, run, checks)) add(w.stage, w.pass, w.count);
     }
     probeMeasures('probe', run, on);
     if (reproduces(config) && isReference(run.name)) {
@@ -108,7 +101,7 @@ export function studyWork(config: StudyConfig, trainCount: number, pending: read
     }
   }
   if (probed && pending.length > 0 && p.invariant.rescaleAlpha > 0) {
-    for (const tag of ['rescaling check (whole layer)', 'rescaling check (per neuron)']) probeMeasures(tag, pending[0], (m) => RESCALED.includes(m));
+    for (const tag of ['rescaling check (whole layer)', 'rescaling check (per neuron)']) probeMeasures(tag, pending[0], (m) => RESCALED_MEASURES.includes(m));
   }
   if (probed && eos && config.eos.enabled) {
     const e = config.eos;

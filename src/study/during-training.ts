@@ -15,6 +15,7 @@ export const duringTrainingMeasure: TrainingMeasure = {
   label: () => 'λmax during training',
   settings: ['probe.duringEvery', 'probe.duringSamples', 'probe.duringMaxIter', 'probe.tol', 'probe.chunkSize'],
   enabled: (config) => config.probe.duringEvery > 0,
+  work: (config, _run, checks) => [{ stage: 'λmax during training', pass: { kind: 'hvp', set: 'during' }, count: checks * config.probe.duringMaxIter }],
   start: async ({ model, config, seed, duringData }) => {
     const p = config.probe;
     const op = await hessianBlockOperator(model, duringData, 1, { chunkSize: p.chunkSize });

@@ -24,6 +24,9 @@ import { invariantSharpness, type InvariantSettings } from '../measures/invarian
 import { fourDigits as fmt } from '../measures/invariant-report';
 import type { RescalingResult, Sharpness, StudyResult } from './results';
 
+/** The registry's measures (src/measures) whose numbers `measure` below takes on each rescaled model: the study's cost bound counts their passes. */
+export const RESCALED_MEASURES: readonly string[] = ['lambda-max', 'trace', 'invariant'];
+
 /** Loss may move by this much relative (float32 rounding of the rescaled weights and of the mean over the set). */
 const OUTPUT_RTOL = 1e-5;
 

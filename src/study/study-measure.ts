@@ -15,6 +15,7 @@ import type { Optimizer } from '../optim/optimizer';
 import type { RunConfig, StudyConfig } from './config';
 import type { RunResult, StudyResult } from './results';
 import type { Shard } from './shard';
+import type { WorkItem } from './cost-estimate';
 
 export interface TrainingContext {
   model: Mlp;
@@ -53,6 +54,8 @@ export interface TrainingMeasure {
   settings: readonly string[];
   enabled: (config: StudyConfig) => boolean;
   start: (ctx: TrainingContext) => Promise<TrainingCheck>;
+  /** The passes it may spend on one run over `checks` λmax checks (the study's cost bound, cost-estimate.ts). */
+  work: (config: StudyConfig, run: RunConfig, checks: number) => WorkItem[];
   section?: StudySection;
 }
 

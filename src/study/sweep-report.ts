@@ -7,7 +7,7 @@ import { plural } from '../util/words';
 import { convergedRuns, unconvergedRuns } from './run-sets';
 import type { RunResult, StudyResult } from './results';
 import { sweepConfigurations, type SweepConfig } from './sweep';
-import { finiteMean, rankCorrelation } from './statistics';
+import { finiteMean, rankCorrelation, verdictOf, type Verdict } from './statistics';
 
 export function sweepSection(result: StudyResult): string[] {
   const sweep = result.config.sweep;
@@ -44,6 +44,13 @@ export function sweepSection(result: StudyResult): string[] {
   return lines;
 }
 
+/** τ(η/B, λmax)'s verdict in words: "supported" means a larger step per sample went with a sharper minimum. */
+const KNOB_READING: Record<Verdict, string> = {
+  supported: 'a larger η/B went with a sharper minimum',
+  contradicted: 'a larger η/B went with a flatter minimum',
+  undecided: 'undecided: the interval contains 0',
+};
+
 /** Fewer converged cells than this give no interval worth printing. */
 const MIN_CELLS = 4;
 
@@ -58,11 +65,13 @@ function knobLines(result: StudyResult, sweep: SweepConfig): string[] {
     const names = new Set(sweepConfigurations({ optimizers: [o], batchSizes: sweep.batchSizes }).map((c) => c.name));
     const runs = convergedRuns(result.runs.filter((r) => names.has(r.configuration))).filter((r) => Number.isFinite(r.sharpness?.lambdaMax));
     if (runs.length < MIN_CELLS) continue;
-    const batchOf = (r: RunResult) => result.config.configurations.find((c) => c.name === r.configuration)!.batchSize!;
-    const lrOf = (r: RunResult) => result.config.configurations.find((c) => c.name === r.configuration)!.optimizer.lr!;
-    const c = rankCorrelation(runs.map((r) => lrOf(r) / batchOf(r)), runs.map((r) => r.sharpness!.lambdaMax));
+    const stepPerSample = (r: RunResult) => {
+      const c = result.config.configurations.find((x) => x.name === r.configuration)!;
+      return c.optimizer.lr! / c.batchSize!;
+    };
+    const c = rankCorrelation(runs.map(stepPerSample), runs.map((r) => r.sharpness!.lambdaMax));
     const t = c.tauInterval;
-    const reading = t.high < 0 ? 'a larger η/B went with a flatter minimum' : t.low > 0 ? 'a larger η/B went with a sharper minimum' : 'undecided: the interval contains 0';
+    const reading = KNOB_READING[verdictOf(t)];
     lines.push(`- ${o.name ?? o.kind}: Kendall τ between η/B and λmax ${c.kendallTau.toFixed(2)} (95 % bootstrap interval ` +
       `[${t.low.toFixed(2)}, ${t.high.toFixed(2)}], ${c.n} converged runs): ${reading}.`);
   }

@@ -131,6 +131,13 @@ export const trainingSharpnessMeasure: TrainingMeasure = {
   label: (run) => `${run.optimizer.kind === 'sgd' ? 'mini-batch' : 'preconditioned'} λmax during training`,
   settings: ['eos.enabled', 'eos.duringTraining', 'eos.powerIters', 'probe.duringEvery', 'probe.duringMaxIter', 'probe.tol', 'probe.chunkSize', 'batchSize'],
   enabled: (config) => config.eos.enabled && config.eos.duringTraining && config.probe.duringEvery > 0,
+  // Adam's preconditioned λmax warm-starts each check after the first with eos.powerIters products; SGD's mini-batch one starts cold on each batch.
+  work: (config, run, checks) => {
+    const p = config.probe;
+    return resolveOptimizerConfig(run.optimizer).kind === 'sgd'
+      ? [{ stage: 'mini-batch λmax during training', pass: { kind: 'hvp', set: { batch: run.batchSize ?? config.batchSize } }, count: checks * p.duringMaxIter }]
+      : [{ stage: 'preconditioned λmax during training', pass: { kind: 'hvp', set: 'during' }, count: p.duringMaxIter + (checks - 1) * config.eos.powerIters }];
+  },
   start: async ({ model, config, run, seed, batchSize, trainData, duringData }) => {
     const p = config.probe;
     const s = await TrainingSharpness.create(model, resolveOptimizerConfig(run.optimizer), trainData, duringData,
