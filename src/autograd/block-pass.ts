@@ -35,11 +35,12 @@ import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
 import { prepareAxpby } from '../gpu/ops/elementwise';
 import {
-  prepareStack, prepareTangentAct, prepareTangentGate, prepareTangentSoftmax, prepareUnstack, type TangentGateOptions,
+  prepareStack, prepareTangentGate, prepareTangentSoftmax, prepareUnstack, type TangentGateOptions,
 } from '../gpu/ops/block-tangent';
 import { SCALAR_SLOTS, SLOT } from './pass';
 import { buildChunkedPass, type ChunkedPass, type ChunkRange, type ModelView } from './chunked-pass';
 import { Workspace } from './workspace';
+import { blockForward } from './block-forward';
 
 /**
  * The data and the k directions a block forward pass carries (shared by the block HVP and the
@@ -182,7 +183,7 @@ async function chunkBody(
   // Ḣ_{l−1}, the second half of tan[l−1].
   const inputDot = (i: number) => ({ buffer: ws.tan[i - 1], offset: R * k * layout.layers[i].inDim });
   const weights = (i: number, transpose: boolean) => ({ buffer: params, offset: layout.layers[i].weightOffset, transpose });
-  const out = await blockForward(model, { k, rows: R, x, act, tan: ws.tan, stacked: scratch.map((s) => s.stacked), directions: o.directions });
+  const out = await blockForward(model, { k, rows: R, x, act, tan: ws.tan, stacked: scratch.map((s) => ({ buffer: s.stacked })), directions: o.directions });
   const classes = layout.widths[L];
   out.push(await prepareSoftmaxCe(gpu, { rows: R, classes, logits: act[L - 1], labels: y, stats, delta: del[L - 1], scale: 1 / total }));
   out.push(await prepareTangentSoftmax(gpu, {
@@ -218,59 +219,6 @@ async function chunkBody(
       second = { pre: ws.pre[i - 1], zDot: ws.tan[i - 1], delta: del[i - 1] };
     }
     out.push(await prepareTangentGate(gpu, { k, rows: R, width: inDim, activation, z: act[i - 1], deltaDot: ws.ddel[i - 1], second }));
-  }
-  return out;
-}
-
-/** The buffers of one chunk's forward pass with k tangents (column-blocked, as in the header). */
-export interface BlockForwardBuffers {
-  k: number;
-  rows: number;
-  /** The chunk's inputs, rows × n₀. */
-  x: Tensor;
-  /** Per layer [Z | H] (rows × n_l each). */
-  act: Tensor[];
-  /** Per layer [Ż | Ḣ] (rows × (k·n_l) each), overwritten. */
-  tan: Tensor[];
-  /** Per layer [V_1; …; V_k], stacked from `directions` before the pass runs. */
-  stacked: Tensor[];
-  /** The k directions (k × P), for the bias tangents. */
-  directions: Tensor;
-}
-
-/**
- * The primal forward and the k forward tangents of one chunk: Z_l, H_l and
- * Ż_l = H_{l−1}·[V_1;…;V_k]ᵀ + Ḣ_{l−1}·W_lᵀ + ċ_l, Ḣ_l = φ′(Z_l) ⊙ Ż_l. Shared by the block HVP and
- * the per-sample tangent pass (sample-tangent-pass.ts), which stops at the logits' tangents.
- */
-export async function blockForward(model: ModelView, b: BlockForwardBuffers): Promise<Dispatch[]> {
-  const { gpu, layout, params, activation } = model;
-  const { k, rows: R, x, act, tan } = b;
-  const L = layout.layers.length;
-  const out: Dispatch[] = [];
-  const input = (i: number) => (i === 0 ? { buffer: x, offset: 0 } : { buffer: act[i - 1], offset: R * layout.layers[i].inDim });
-  for (let i = 0; i < L; i++) {
-    const { inDim, outDim, biasOffset, weightOffset } = layout.layers[i];
-    const layerAct = i < L - 1 ? activation : 'identity';
-    out.push(await prepareMatmul(gpu, {
-      m: R, n: outDim, k: inDim, a: input(i), b: { buffer: params, offset: weightOffset, transpose: true },
-      out: { buffer: act[i], offset: R * outDim },
-      epilogue: { kind: 'layer', activation: layerAct, biasOffset, zOffset: 0 },
-    }));
-    // Ż = H_{l−1}·[V_1;…;V_k]ᵀ (+ Ḣ_{l−1}·Wᵀ over the (R·k) × n_{l−1} view).
-    out.push(await prepareMatmul(gpu, {
-      m: R, n: k * outDim, k: inDim, a: input(i), b: { buffer: b.stacked[i], transpose: true },
-      out: { buffer: tan[i] },
-    }));
-    if (i > 0) {
-      out.push(await prepareMatmul(gpu, {
-        m: R * k, n: outDim, k: inDim, a: { buffer: tan[i - 1], offset: R * k * inDim }, b: { buffer: params, offset: weightOffset, transpose: true },
-        out: { buffer: tan[i] }, epilogue: { kind: 'store', accumulate: true },
-      }));
-    }
-    out.push(await prepareTangentAct(gpu, {
-      k, rows: R, width: outDim, activation: layerAct, z: act[i], directions: b.directions, stride: layout.size, biasOffset, tangent: tan[i],
-    }));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * Per-sample directional derivatives u_jᵀ∇ℓ_s of the loss of every sample s along k directions,
- * by the forward tangent pass alone: the block pass's forward (blockForward in block-pass.ts:
+ * by the forward tangent pass alone: the block pass's forward (blockForward in block-forward.ts:
  * primal once, k tangents in k-times wider GEMMs) carries each direction's tangent to the logits,
  * and since ℓ_s = logsumexp(z_s) − z_s[y_s], its JVP is (softmax(z_s) − onehot(y_s))·ż_s — one
  * number per (sample, direction), written by shaders/sample_tangent.wgsl. No per-sample gradient
@@ -16,7 +16,8 @@ import { ShapeError } from '../gpu/errors';
 import type { Tensor } from '../gpu/tensor';
 import { prepareStack } from '../gpu/ops/block-tangent';
 import { prepareSampleTangent } from '../gpu/ops/sample-tangent';
-import { blockForward, type BlockInputs } from './block-pass';
+import type { BlockInputs } from './block-pass';
+import { blockForward } from './block-forward';
 import { buildChunkedPass, type ChunkedPass, type ModelView } from './chunked-pass';
 import { Workspace } from './workspace';
 
@@ -53,7 +54,7 @@ export class SampleTangentPlan {
           const tan = layout.widths.slice(1).map((n, l) => b.tensor(2 * rows * k * n, `sample-tangent:tangent${l + 1}`));
           return { rows, x: primal.x, y: primal.y, primal, tan };
         },
-        (ws) => blockForward(model, { k, rows: ws.rows, x: ws.x, act: ws.primal.act, tan: ws.tan, stacked, directions: o.directions }),
+        (ws) => blockForward(model, { k, rows: ws.rows, x: ws.x, act: ws.primal.act, tan: ws.tan, stacked: stacked.map((buffer) => ({ buffer })), directions: o.directions }),
         async (ws, s) => [await prepareSampleTangent(gpu, {
           k, rows: ws.rows, classes: layout.widths[L], logits: ws.primal.act[L - 1], logitsDot: ws.tan[L - 1], labels: ws.y, out: o.out, stride: b.count, base: s,
         })],

@@ -1,0 +1,63 @@
+/**
+ * The forward pass of one chunk with k tangents, column-blocked as in block-pass.ts's header: the
+ * primal Z_l, H_l by plain GEMMs, then Ż_l = H_{l−1}·[V_1;…;V_k]ᵀ (+ Ḣ_{l−1}·W_lᵀ) + ċ_l and
+ * Ḣ_l = φ′(Z_l) ⊙ Ż_l, also by plain GEMMs and one elementwise pass. Shared by the block HVP, the
+ * per-sample tangent pass (sample-tangent-pass.ts), which stops at the logits' tangents, and the
+ * single HVP (pass.ts, k = 1): there the split into plain GEMMs beats one dual GEMM, because the
+ * plain kernels run faster than the dual ones and the first layer's input has no tangent.
+ */
+import type { Dispatch } from '../gpu/context';
+import type { Tensor } from '../gpu/tensor';
+import { prepareMatmul } from '../gpu/ops/matmul';
+import type { BufferLike } from '../gpu/ops/operand';
+import { prepareTangentAct } from '../gpu/ops/block-tangent';
+import type { ModelView } from './chunked-pass';
+
+/** The buffers of one chunk's forward pass with k tangents (column-blocked, as in the header). */
+export interface BlockForwardBuffers {
+  k: number;
+  rows: number;
+  /** The chunk's inputs, rows × n₀. */
+  x: Tensor;
+  /** Per layer [Z | H] (rows × n_l each). */
+  act: Tensor[];
+  /** Per layer [Ż | Ḣ] (rows × (k·n_l) each), overwritten. */
+  tan: Tensor[];
+  /** Per layer [V_1; …; V_k], stacked from `directions` before the pass runs (at k = 1, the direction's own weight block: no copy). */
+  stacked: { buffer: BufferLike; offset?: number }[];
+  /** The k directions (k × P), for the bias tangents. */
+  directions: Tensor;
+}
+
+/** The primal forward and the k forward tangents of one chunk (the header's products). */
+export async function blockForward(model: ModelView, b: BlockForwardBuffers): Promise<Dispatch[]> {
+  const { gpu, layout, params, activation } = model;
+  const { k, rows: R, x, act, tan } = b;
+  const L = layout.layers.length;
+  const out: Dispatch[] = [];
+  const input = (i: number) => (i === 0 ? { buffer: x, offset: 0 } : { buffer: act[i - 1], offset: R * layout.layers[i].inDim });
+  for (let i = 0; i < L; i++) {
+    const { inDim, outDim, biasOffset, weightOffset } = layout.layers[i];
+    const layerAct = i < L - 1 ? activation : 'identity';
+    out.push(await prepareMatmul(gpu, {
+      m: R, n: outDim, k: inDim, a: input(i), b: { buffer: params, offset: weightOffset, transpose: true },
+      out: { buffer: act[i], offset: R * outDim },
+      epilogue: { kind: 'layer', activation: layerAct, biasOffset, zOffset: 0 },
+    }));
+    // Ż = H_{l−1}·[V_1;…;V_k]ᵀ (+ Ḣ_{l−1}·Wᵀ over the (R·k) × n_{l−1} view).
+    out.push(await prepareMatmul(gpu, {
+      m: R, n: k * outDim, k: inDim, a: input(i), b: { ...b.stacked[i], transpose: true },
+      out: { buffer: tan[i] },
+    }));
+    if (i > 0) {
+      out.push(await prepareMatmul(gpu, {
+        m: R * k, n: outDim, k: inDim, a: { buffer: tan[i - 1], offset: R * k * inDim }, b: { buffer: params, offset: weightOffset, transpose: true },
+        out: { buffer: tan[i] }, epilogue: { kind: 'store', accumulate: true },
+      }));
+    }
+    out.push(await prepareTangentAct(gpu, {
+      k, rows: R, width: outDim, activation: layerAct, z: act[i], directions: b.directions, stride: layout.size, biasOffset, tangent: tan[i],
+    }));
+  }
+  return out;
+}
