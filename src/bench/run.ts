@@ -1,6 +1,6 @@
 /**
  * The benchmark suites behind `npm run bench` (src/cli/main.ts bench):
- * npm run bench -- <suite> [--samples N] [--repeats N] [--large 1024,2048] [--tol 1e-4] [--tune] [--out FILE]
+ * npm run bench -- <suite> [--samples N] [--repeats N] [--large 1024,2048] [--shapes 784-64-10,…] [--tol 1e-4] [--tune] [--out FILE]
  *   kernels  per-family kernel throughput (+ --tune: matmul tile sweep)
  *   hvp      one gradient vs one HVP over the same data
  *   profile  per-dispatch GPU time of a gradient, an HVP and a block HVP (timestamp-query adapters)
@@ -35,6 +35,8 @@ export interface BenchArgs {
   tune: boolean;
   /** Relative tolerance of the λmax benchmark (default 1e-4). */
   tol: number;
+  /** The MLPs the hvp, profile, train and probe suites run (default: the study's two). */
+  shapes: number[][];
   out: string;
 }
 
@@ -58,6 +60,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   };
   const samples = flag('samples');
   const large = flag('large');
+  const shapes = flag('shapes');
   return {
     suite,
     samples: samples === undefined ? undefined : int('samples', samples),
@@ -65,6 +68,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     large: large === undefined ? [1024, 2048] : large.split(',').filter(Boolean).map((s) => int('large', s)),
     tune: argv.includes('--tune'),
     tol: positiveNumber('tol', flag('tol') ?? '1e-4'),
+    shapes: shapes === undefined ? STUDY_SHAPES : shapes.split(',').filter(Boolean).map((s) => {
+      const widths = s.split('-').map((w) => int('shapes', w));
+      if (widths.length < 2 || widths[0] !== 784 || widths.at(-1) !== 10) throw new Error(`--shapes takes MLP widths from the digits' 784 pixels to their 10 classes, like 784-64-10, got '${s}'`);
+      return widths;
+    }),
     out: flag('out') ?? `bench/results/${suite}.json`,
   };
 }
@@ -100,13 +108,13 @@ export async function runBench(gpu: Gpu, args: BenchArgs, env: BenchEnv, print: 
     }
   }
   if (want('hvp')) {
-    const rows = await benchHvp(gpu, env.digits, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, repeats: args.repeats });
+    const rows = await benchHvp(gpu, env.digits, { samples: args.samples ?? 2048, shapes: args.shapes, repeats: args.repeats });
     print(hvpTable(rows));
     out.hvp = rows;
   }
   if (want('profile')) {
     if (gpu.adapter.timestampQuery) {
-      const rows = await benchProfile(gpu, env.digits, { samples: args.samples ?? CHUNK, shapes: STUDY_SHAPES, repeats: args.repeats });
+      const rows = await benchProfile(gpu, env.digits, { samples: args.samples ?? CHUNK, shapes: args.shapes, repeats: args.repeats });
       print(profileTable(rows));
       out.profile = rows;
     } else {
@@ -114,13 +122,13 @@ export async function runBench(gpu: Gpu, args: BenchArgs, env: BenchEnv, print: 
     }
   }
   if (want('train')) {
-    const rows = await benchTrain(gpu, env.digits, { samples: args.samples ?? 2048, shapes: STUDY_SHAPES, batchSizes: [64, 128], repeats: Math.min(args.repeats, 3) });
+    const rows = await benchTrain(gpu, env.digits, { samples: args.samples ?? 2048, shapes: args.shapes, batchSizes: [64, 128], repeats: Math.min(args.repeats, 3) });
     print(trainTable(rows));
     out.train = rows;
   }
   if (want('probe')) {
     const samples = args.samples ?? 10_000;
-    const rows = await benchProbe(gpu, env.digits, { samples, shapes: STUDY_SHAPES, tol: args.tol, chunkSize: Math.min(samples, 5000) });
+    const rows = await benchProbe(gpu, env.digits, { samples, shapes: args.shapes, tol: args.tol, chunkSize: Math.min(samples, 5000) });
     print(probeTable(rows));
     out.probe = rows;
   }

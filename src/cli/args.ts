@@ -36,7 +36,7 @@ export const COMMANDS: Record<Command, { options: Options; positionals: number }
   bench: {
     options: {
       ...COMMON, samples: { type: 'string' }, repeats: { type: 'string' }, large: { type: 'string' },
-      tol: { type: 'string' }, tune: { type: 'boolean' }, out: { type: 'string' },
+      tol: { type: 'string' }, shapes: { type: 'string' }, tune: { type: 'boolean' }, out: { type: 'string' },
     },
     positionals: 1,
   },

@@ -11,6 +11,7 @@ describe('the command line is strict', () => {
     expect(parseCommandLine([]).command).toBe('study');
     expect(parseCommandLine(['--out', 'x']).values.out).toBe('x');
     expect(parseCommandLine(['bench', 'hvp', '--repeats', '2']).positionals).toEqual(['hvp']);
+    expect(parseCommandLine(['bench', 'probe', '--shapes', '784-64-10']).positionals).toEqual(['probe']);
     const report = parseCommandLine(['report', 'runs/study/results.json', '--out', 'again']);
     expect([report.command, report.positionals, report.values.out]).toEqual(['report', ['runs/study/results.json'], 'again']);
   });
@@ -31,6 +32,10 @@ describe('the command line is strict', () => {
     expect(() => parseBenchArgs(['probe', '--tol', 'abc'])).toThrow(/--tol must be a positive number, got 'abc'/);
     expect(() => parseBenchArgs(['probe', '--tol', '-1'])).toThrow(/--tol must be a positive number/);
     expect(parseBenchArgs(['probe', '--tol', '1e-3']).tol).toBe(1e-3);
+    expect(parseBenchArgs(['probe', '--shapes', '784-64-10']).shapes).toEqual([[784, 64, 10]]);
+    expect(parseBenchArgs(['hvp', '--shapes', '784-32-10,784-8-8-10']).shapes).toEqual([[784, 32, 10], [784, 8, 8, 10]]);
+    expect(() => parseBenchArgs(['probe', '--shapes', '100-64-10'])).toThrow(/784 pixels to their 10 classes, like 784-64-10, got '100-64-10'/);
+    expect(() => parseBenchArgs(['probe', '--shapes', '784-x-10'])).toThrow(/--shapes must be a positive integer, got 'x'/);
     // A bare `bench` would silently run every suite for many minutes.
     expect(() => parseBenchArgs([])).toThrow(/bench needs a suite: bench <kernels\|hvp\|profile\|train\|probe\|peers\|all>/);
     expect(() => parseBenchArgs(['--repeats', '3'])).toThrow(/bench needs a suite/);
