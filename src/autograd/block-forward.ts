@@ -29,21 +29,32 @@ export interface BlockForwardBuffers {
   directions: Tensor;
 }
 
+/** Layer i's input in a chunk of R rows: the data, or the previous layer's H (the second half of act[i − 1]). */
+export const layerInput = (model: ModelView, x: Tensor, act: Tensor[], R: number, i: number) =>
+  (i === 0 ? { buffer: x, offset: 0 } : { buffer: act[i - 1], offset: R * model.layout.layers[i].inDim });
+
+/** Layer i's primal forward over R rows: Z = input·Wᵀ + b and H = φ(Z) into act[i] = [Z | H] (the logits' layer: φ = identity). */
+export function primalLayer(model: ModelView, x: Tensor, act: Tensor[], R: number, i: number): Promise<Dispatch> {
+  const { layout, params, activation } = model;
+  const { inDim, outDim, biasOffset, weightOffset } = layout.layers[i];
+  return prepareMatmul(model.gpu, {
+    m: R, n: outDim, k: inDim, a: layerInput(model, x, act, R, i), b: { buffer: params, offset: weightOffset, transpose: true },
+    out: { buffer: act[i], offset: R * outDim },
+    epilogue: { kind: 'layer', activation: i < layout.layers.length - 1 ? activation : 'identity', biasOffset, zOffset: 0 },
+  });
+}
+
 /** The primal forward and the k forward tangents of one chunk (the header's products). */
 export async function blockForward(model: ModelView, b: BlockForwardBuffers): Promise<Dispatch[]> {
   const { gpu, layout, params, activation } = model;
   const { k, rows: R, x, act, tan } = b;
   const L = layout.layers.length;
   const out: Dispatch[] = [];
-  const input = (i: number) => (i === 0 ? { buffer: x, offset: 0 } : { buffer: act[i - 1], offset: R * layout.layers[i].inDim });
+  const input = (i: number) => layerInput(model, x, act, R, i);
   for (let i = 0; i < L; i++) {
     const { inDim, outDim, biasOffset, weightOffset } = layout.layers[i];
     const layerAct = i < L - 1 ? activation : 'identity';
-    out.push(await prepareMatmul(gpu, {
-      m: R, n: outDim, k: inDim, a: input(i), b: { buffer: params, offset: weightOffset, transpose: true },
-      out: { buffer: act[i], offset: R * outDim },
-      epilogue: { kind: 'layer', activation: layerAct, biasOffset, zOffset: 0 },
-    }));
+    out.push(await primalLayer(model, x, act, R, i));
     // Ż = H_{l−1}·[V_1;…;V_k]ᵀ (+ Ḣ_{l−1}·Wᵀ over the (R·k) × n_{l−1} view).
     out.push(await prepareMatmul(gpu, {
       m: R, n: k * outDim, k: inDim, a: input(i), b: { ...b.stacked[i], transpose: true },

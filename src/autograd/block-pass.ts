@@ -40,7 +40,7 @@ import {
 import { SCALAR_SLOTS, SLOT } from './pass';
 import { buildChunkedPass, type ChunkedPass, type ChunkRange, type ModelView } from './chunked-pass';
 import { Workspace } from './workspace';
-import { blockForward } from './block-forward';
+import { blockForward, layerInput } from './block-forward';
 
 /**
  * The data and the k directions a block forward pass carries (shared by the block HVP and the
@@ -179,7 +179,7 @@ async function chunkBody(
   const R = ws.rows;
   const L = layout.layers.length;
   const { x, act, del, stats, y } = ws.primal;
-  const input = (i: number) => (i === 0 ? { buffer: x, offset: 0 } : { buffer: act[i - 1], offset: R * layout.layers[i].inDim });
+  const input = (i: number) => layerInput(model, x, act, R, i);
   // Ḣ_{l−1}, the second half of tan[l−1].
   const inputDot = (i: number) => ({ buffer: ws.tan[i - 1], offset: R * k * layout.layers[i].inDim });
   const weights = (i: number, transpose: boolean) => ({ buffer: params, offset: layout.layers[i].weightOffset, transpose });

@@ -17,7 +17,7 @@ import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
 import { prepareAxpby } from '../gpu/ops/elementwise';
 import { buildChunkedPass, type ChunkedPass, type ChunkRange, type ModelView } from './chunked-pass';
 import { Workspace } from './workspace';
-import { blockForward } from './block-forward';
+import { blockForward, layerInput, primalLayer } from './block-forward';
 
 export { DEFAULT_CHUNK, passRange, type ModelView } from './chunked-pass';
 
@@ -96,7 +96,7 @@ export async function chunkBody(model: ModelView, o: PassOptions, ws: Workspace,
   const R = ws.rows;
   const L = layout.layers.length;
   const out: Dispatch[] = [];
-  const input = (i: number) => (i === 0 ? { buffer: ws.x, offset: 0 } : { buffer: ws.act[i - 1], offset: R * layout.layers[i].inDim });
+  const input = (i: number) => layerInput(model, ws.x, ws.act, R, i);
   const inputDot = (i: number) => (tangent && i > 0 ? ws.tan[i - 1] : undefined);
 
   if (tangent) {
@@ -104,14 +104,7 @@ export async function chunkBody(model: ModelView, o: PassOptions, ws: Workspace,
     const stacked = layout.layers.map((l) => ({ buffer: v!, offset: l.weightOffset }));
     out.push(...await blockForward(model, { k: 1, rows: R, x: ws.x, act: ws.act, tan: ws.tan, stacked, directions: v! }));
   } else {
-    for (let i = 0; i < L; i++) {
-      const { inDim, outDim, weightOffset, biasOffset } = layout.layers[i];
-      out.push(await prepareMatmul(gpu, {
-        m: R, n: outDim, k: inDim, a: input(i), b: { buffer: params, offset: weightOffset, transpose: true },
-        out: { buffer: ws.act[i], offset: R * outDim },
-        epilogue: { kind: 'layer', activation: i < L - 1 ? activation : 'identity', biasOffset, zOffset: 0 },
-      }));
-    }
+    for (let i = 0; i < L; i++) out.push(await primalLayer(model, ws.x, ws.act, R, i));
   }
   const classes = layout.widths[L];
   out.push(await prepareSoftmaxCe(gpu, {
