@@ -30,17 +30,15 @@
 import type { Dispatch } from '../gpu/context';
 import { ShapeError } from '../gpu/errors';
 import { Tensor } from '../gpu/tensor';
-import { prepareMatmul } from '../gpu/ops/matmul';
-import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
+import { prepareReduce } from '../gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
 import { prepareAxpby } from '../gpu/ops/elementwise';
-import {
-  prepareStack, prepareTangentGate, prepareTangentSoftmax, prepareUnstack, type TangentGateOptions,
-} from '../gpu/ops/block-tangent';
+import { prepareStack, prepareTangentSoftmax, prepareUnstack } from '../gpu/ops/block-tangent';
 import { SCALAR_SLOTS, SLOT } from './pass';
 import { buildChunkedPass, type ChunkedPass, type ChunkRange, type ModelView } from './chunked-pass';
 import { Workspace } from './workspace';
-import { blockForward, layerInput } from './block-forward';
+import { blockForward } from './block-forward';
+import { blockBackward } from './block-backward';
 
 /**
  * The data and the k directions a block forward pass carries (shared by the block HVP and the
@@ -175,14 +173,10 @@ export class BlockPassPlan {
 async function chunkBody(
   model: ModelView, o: BlockPassOptions, k: number, ws: BlockWorkspace, scratch: LayerScratch[], total: number, scalars: Tensor,
 ): Promise<Dispatch[]> {
-  const { gpu, layout, params, activation } = model;
+  const { gpu, layout } = model;
   const R = ws.rows;
   const L = layout.layers.length;
   const { x, act, del, stats, y } = ws.primal;
-  const input = (i: number) => layerInput(model, x, act, R, i);
-  // Ḣ_{l−1}, the second half of tan[l−1].
-  const inputDot = (i: number) => ({ buffer: ws.tan[i - 1], offset: R * k * layout.layers[i].inDim });
-  const weights = (i: number, transpose: boolean) => ({ buffer: params, offset: layout.layers[i].weightOffset, transpose });
   const out = await blockForward(model, { k, rows: R, x, act, tan: ws.tan, stacked: scratch.map((s) => ({ buffer: s.stacked })), directions: o.directions });
   const classes = layout.widths[L];
   out.push(await prepareSoftmaxCe(gpu, { rows: R, classes, logits: act[L - 1], labels: y, stats, delta: del[L - 1], scale: 1 / total }));
@@ -191,34 +185,9 @@ async function chunkBody(
   }));
   out.push(...await prepareReduce(gpu, { kind: 'sum', n: R, x: { buffer: stats }, out: scalars, slot: SLOT.loss, scale: 1 / total, accumulate: true }));
   out.push(...await prepareReduce(gpu, { kind: 'sum', n: R, x: { buffer: stats, offset: R }, out: scalars, slot: SLOT.hits, accumulate: true }));
-
-  for (let i = L - 1; i >= 0; i--) {
-    const { inDim, outDim } = layout.layers[i];
-    const s = scratch[i];
-    // (Hv_j)_W = δ̇_jᵀH_{l−1} + δᵀḢ_{l−1,j};  (Hv_j)_b = Σ_rows δ̇_j  (Gauss–Newton: the first terms alone).
-    out.push(await prepareMatmul(gpu, {
-      m: k * outDim, n: inDim, k: R, a: { buffer: ws.ddel[i], transpose: true }, b: input(i),
-      out: { buffer: s.accW }, epilogue: { kind: 'store', accumulate: true },
-    }));
-    out.push(await prepareColumnSum(gpu, { rows: R, cols: k * outDim, a: ws.ddel[i], out: s.accB, accumulate: true }));
-    if (i === 0) break;
-    // δ̇_{l−1} = (δ̇W + δ·[V_1 | … | V_k]) ⊙ φ′ + g ⊙ φ″ ⊙ Ż_{l−1} with g = δW, and δ_{l−1} = g ⊙ φ′;
-    // the Gauss–Newton product keeps (δ̇W) ⊙ φ′ alone, a plain vector-Jacobian product.
-    out.push(await prepareMatmul(gpu, { m: R * k, n: inDim, k: outDim, a: { buffer: ws.ddel[i] }, b: weights(i, false), out: { buffer: ws.ddel[i - 1] } }));
-    let second: TangentGateOptions['second'];
-    if (!o.gaussNewton) {
-      out.push(await prepareMatmul(gpu, {
-        m: outDim, n: k * inDim, k: R, a: { buffer: del[i], transpose: true }, b: inputDot(i),
-        out: { buffer: s.accSide! }, epilogue: { kind: 'store', accumulate: true },
-      }));
-      out.push(await prepareMatmul(gpu, { m: R, n: inDim, k: outDim, a: { buffer: del[i] }, b: weights(i, false), out: { buffer: ws.pre[i - 1] } }));
-      out.push(await prepareMatmul(gpu, {
-        m: R, n: k * inDim, k: outDim, a: { buffer: del[i] }, b: { buffer: s.side! },
-        out: { buffer: ws.ddel[i - 1] }, epilogue: { kind: 'store', accumulate: true },
-      }));
-      second = { pre: ws.pre[i - 1], zDot: ws.tan[i - 1], delta: del[i - 1] };
-    }
-    out.push(await prepareTangentGate(gpu, { k, rows: R, width: inDim, activation, z: act[i - 1], deltaDot: ws.ddel[i - 1], second }));
-  }
+  out.push(...await blockBackward(model, {
+    k, rows: R, x, act, del, tan: ws.tan, ddel: ws.ddel, pre: o.gaussNewton ? undefined : ws.pre,
+    layers: scratch.map((s) => ({ w: { buffer: s.accW }, side: s.accSide && { buffer: s.accSide }, b: { buffer: s.accB }, weightsSide: s.side && { buffer: s.side } })),
+  }));
   return out;
 }

@@ -108,8 +108,11 @@ export class Mlp {
     return this.runAndRead(plan, data.count);
   }
 
-  /** out ← H·v over the whole dataset (chunked), exactly, by forward-over-backward. */
-  async hvp(data: GpuDataset, v: Tensor, out: Tensor, options: EvalOptions & { gradient?: Tensor } = {}): Promise<LossResult> {
+  /**
+   * out ← H·v over the whole dataset (chunked), exactly, by forward-over-backward. `tangentProducts`
+   * picks the backward's form (default: the adapter's; both give H·v to float32 rounding).
+   */
+  async hvp(data: GpuDataset, v: Tensor, out: Tensor, options: EvalOptions & Pick<PassOptions, 'gradient' | 'tangentProducts'> = {}): Promise<LossResult> {
     const plan = await this.cachedPlan({ kind: 'hvp', data, direction: v, product: out, ...options });
     return this.runAndRead(plan, data.count);
   }
@@ -172,7 +175,7 @@ export class Mlp {
     const key = [
       options.kind, this.id(options.data), options.gradient && this.id(options.gradient),
       options.direction && this.id(options.direction), options.product && this.id(options.product),
-      options.chunkSize ?? '', options.weightDecay ?? 0, !!options.includeRegulariser,
+      options.chunkSize ?? '', options.weightDecay ?? 0, !!options.includeRegulariser, options.tangentProducts ?? '',
     ].join('|');
     for (const [k, p] of this.plans) {
       if (usesDestroyed(p.options)) {

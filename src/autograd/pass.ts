@@ -5,19 +5,25 @@
  * builder (chunked-pass.ts: range, gather, workspaces, scalars, clears, cleanup); encode() records
  * the whole pass — all chunks — into one command encoder, with no host round trip.
  *
+ * The HVP's forward is the block pass's at k = 1 (block-forward.ts); its backward forms the tangent
+ * products as the adapter's table entry says (matmul-tiles.json, tangentProducts): 'split' runs the
+ * block pass's backward at k = 1 (block-backward.ts, plain GEMMs and a gate), 'dual' one dual GEMM
+ * per product (δ̇ᵀh + δᵀḣ, and δ̇W + δV with the gate in its epilogue).
+ *
  * Results accumulate over chunks, each scaled by 1/N, so any chunk size gives the same mean-loss
  * derivatives as one big batch. Scalars (on the GPU): [0] mean data loss, [1] hits, [2] ½‖θ‖².
  */
 import type { Dispatch, Gpu } from '../gpu/context';
 import { ShapeError } from '../gpu/errors';
 import type { Tensor } from '../gpu/tensor';
-import { prepareMatmul } from '../gpu/ops/matmul';
+import { prepareMatmul, tangentProductsFor, type TangentProducts } from '../gpu/ops/matmul';
 import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
 import { prepareAxpby } from '../gpu/ops/elementwise';
 import { buildChunkedPass, type ChunkedPass, type ChunkRange, type ModelView } from './chunked-pass';
 import { Workspace } from './workspace';
 import { blockForward, layerInput, primalLayer } from './block-forward';
+import { blockBackward } from './block-backward';
 
 export { DEFAULT_CHUNK, passRange, type ModelView } from './chunked-pass';
 
@@ -37,6 +43,8 @@ export interface PassOptions extends ChunkRange {
   /** Add the L2 term's gradient wd·θ and curvature wd·v (the data loss alone when false). */
   weightDecay?: number;
   includeRegulariser?: boolean;
+  /** The HVP backward's tangent products (default: the adapter's, TileEntry.tangentProducts). */
+  tangentProducts?: TangentProducts;
 }
 
 export class PassPlan {
@@ -56,13 +64,14 @@ export class PassPlan {
       if (t && t.size !== layout.size) throw new ShapeError(`${name} has ${t.size} elements; the network has ${layout.size} parameters`);
     }
     const wantsDelta = o.kind !== 'loss';
+    const split = tangent && (o.tangentProducts ?? await tangentProductsFor(gpu)) === 'split';
     const { pass, built: scalars } = await buildChunkedPass(model, o, undefined, async (b) => {
       const scalars = b.scalars(SCALAR_SLOTS, 'pass:scalars');
       if (wantsDelta && o.gradient) b.clears.push(o.gradient);
       if (tangent) b.clears.push(o.product!);
       await b.chunks(
-        (rows) => b.own(new Workspace(gpu, layout.widths, rows, tangent)),
-        (ws) => chunkBody(model, o, ws, b.count, wantsDelta, scalars),
+        (rows) => b.own(new Workspace(gpu, layout.widths, rows, tangent, split)),
+        (ws) => chunkBody(model, o, ws, b.count, wantsDelta, scalars, split),
       );
       b.add(...await prepareReduce(gpu, { kind: 'sqnorm', n: layout.size, x: { buffer: model.params }, out: scalars, slot: SLOT.halfSqNorm, scale: 0.5 }));
       const wd = o.weightDecay ?? 0;
@@ -89,7 +98,9 @@ export class PassPlan {
 }
 
 /** Everything after the gather for one chunk of `rows` samples (also the per-sample norms pass's body, sample-norms-pass.ts). */
-export async function chunkBody(model: ModelView, o: PassOptions, ws: Workspace, total: number, wantsDelta: boolean, scalars: Tensor): Promise<Dispatch[]> {
+export async function chunkBody(
+  model: ModelView, o: PassOptions, ws: Workspace, total: number, wantsDelta: boolean, scalars: Tensor, split = false,
+): Promise<Dispatch[]> {
   const { gpu, layout, params, activation } = model;
   const tangent = o.kind === 'hvp';
   const v = o.direction;
@@ -118,6 +129,25 @@ export async function chunkBody(model: ModelView, o: PassOptions, ws: Workspace,
   if (!wantsDelta) return out;
 
   const grad = o.gradient;
+  if (split) {
+    // The block pass's backward at k = 1: plain GEMMs and a gate, summing straight into the product.
+    out.push(...await blockBackward(model, {
+      k: 1, rows: R, x: ws.x, act: ws.act, del: ws.del, tan: ws.tan, ddel: ws.ddel, pre: ws.pre,
+      layers: layout.layers.map(({ weightOffset, biasOffset }, i) => {
+        const w = { buffer: o.product!, offset: weightOffset };
+        return { w, side: i > 0 ? w : undefined, b: { buffer: o.product!, offset: biasOffset }, weightsSide: i > 0 ? { buffer: v!, offset: weightOffset } : undefined };
+      }),
+    }));
+    if (!grad) return out;
+    for (const [i, { inDim, outDim, weightOffset, biasOffset }] of layout.layers.entries()) {
+      out.push(await prepareMatmul(gpu, {
+        m: outDim, n: inDim, k: R, a: { buffer: ws.del[i], transpose: true }, b: input(i),
+        out: { buffer: grad, offset: weightOffset }, epilogue: { kind: 'store', accumulate: true },
+      }));
+      out.push(await prepareColumnSum(gpu, { rows: R, cols: outDim, a: ws.del[i], out: grad, outOffset: biasOffset, accumulate: true }));
+    }
+    return out;
+  }
   for (let i = L - 1; i >= 0; i--) {
     const { inDim, outDim, weightOffset, biasOffset } = layout.layers[i];
     // ∇W = δᵀ h_prev;  (Hv)_W = δ̇ᵀ h_prev + δᵀ ḣ_prev.

@@ -4,6 +4,7 @@
  *
  *   act[l] = [z_l | h_l]  (rows × n_l each, z first)    tan[l] = [ż_l | ḣ_l]   (tangent passes only)
  *   del[l] = δ_l (rows × n_l)                            ddel[l] = δ̇_l          (tangent passes only)
+ *   pre[l] = δ_{l+1}W_{l+1} (rows × n_l, below the top; tangent passes whose backward is split, block-backward.ts)
  */
 import type { Gpu } from '../gpu/context';
 import { Tensor } from '../gpu/tensor';
@@ -16,8 +17,9 @@ export class Workspace {
   readonly del: Tensor[];
   readonly tan: Tensor[];
   readonly ddel: Tensor[];
+  readonly pre: Tensor[];
 
-  constructor(gpu: Gpu, widths: readonly number[], readonly rows: number, tangent: boolean) {
+  constructor(gpu: Gpu, widths: readonly number[], readonly rows: number, tangent: boolean, split = false) {
     const make = (n: number, label: string) => Tensor.create(gpu, [n], { label });
     this.x = make(rows * widths[0], 'batch:x');
     this.y = Tensor.create(gpu, [rows], { dtype: 'u32', label: 'batch:y' });
@@ -27,9 +29,10 @@ export class Workspace {
     this.del = outs.map((n, l) => make(rows * n, `delta${l + 1}`));
     this.tan = tangent ? outs.map((n, l) => make(2 * rows * n, `tangent${l + 1}`)) : [];
     this.ddel = tangent ? outs.map((n, l) => make(rows * n, `delta_dot${l + 1}`)) : [];
+    this.pre = tangent && split ? outs.slice(0, -1).map((n, l) => make(rows * n, `pre${l + 1}`)) : [];
   }
 
   destroy(): void {
-    for (const t of [this.x, this.y, this.stats, ...this.act, ...this.del, ...this.tan, ...this.ddel]) t.destroy();
+    for (const t of [this.x, this.y, this.stats, ...this.act, ...this.del, ...this.tan, ...this.ddel, ...this.pre]) t.destroy();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The composites over the same data, for the study's MLP shapes: one forward pass (loss), one
  * gradient and one Hessian-vector product — median times, GFLOP/s, GB/s and the HVP/gradient
- * ratio (target ≤ 2.0). And the block pass (hvpBlock, k directions in one pass over the data):
+ * ratio (target ≤ 2.0), with the HVP timed in both tangent-product forms of its backward (the
+ * adapter's, which the ratio uses, and the other: how a table entry's choice is measured). And the block pass (hvpBlock, k directions in one pass over the data):
  * its time per direction as a fraction of one single HVP, timed in the same process.
  */
 import type { Gpu } from '../gpu/context';
@@ -10,6 +11,7 @@ import { passCost } from '../autograd/cost';
 import { GpuDataset } from '../data/gpu-dataset';
 import { firstSamples, type Dataset } from '../data/dataset';
 import { Tensor } from '../gpu/tensor';
+import { tangentProductsFor, type TangentProducts } from '../gpu/ops/matmul';
 import { gbps, gflops, markdownTable, timeGpu, type Timing } from './harness';
 
 /** Directions per block pass in the block row. */
@@ -22,6 +24,9 @@ export interface HvpRow {
   gradient: Timing & { gflops: number; gbps: number };
   hvp: Timing & { gflops: number; gbps: number };
   ratio: number;
+  /** The adapter's tangent-product form (the `hvp` row), and the HVP in the other form. */
+  form: TangentProducts;
+  other: { form: TangentProducts; medianMs: number };
   /** hvpBlock with k directions: its median time, and per direction as a fraction of one HVP. */
   block: { k: number; medianMs: number; perDirection: number };
 }
@@ -40,7 +45,11 @@ export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: numbe
       const hv = model.vector();
       const lossPlan = await model.preparePass({ kind: 'loss', data, chunkSize: samples });
       const gradPlan = await model.preparePass({ kind: 'gradient', data, gradient: grad, chunkSize: samples });
+      const form = await tangentProductsFor(gpu);
+      const otherForm: TangentProducts = form === 'split' ? 'dual' : 'split';
       const hvpPlan = await model.preparePass({ kind: 'hvp', data, direction: v, product: hv, chunkSize: samples });
+      const otherPlan = await model.preparePass({ kind: 'hvp', data, direction: v, product: hv, chunkSize: samples, tangentProducts: otherForm });
+      await checkSameProduct(gpu, hvpPlan, otherPlan, hv, widths);
       const time = async (plan: typeof gradPlan, pass: 'forward' | 'gradient' | 'hvp') => {
         const t = await timeGpu(gpu, (enc) => plan.encode(enc, gpu), { repeats: opts.repeats });
         const c = passCost(widths, samples, pass);
@@ -49,6 +58,7 @@ export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: numbe
       const f = await time(lossPlan, 'forward');
       const g = await time(gradPlan, 'gradient');
       const h = await time(hvpPlan, 'hvp');
+      const other = await timeGpu(gpu, (enc) => otherPlan.encode(enc), { repeats: opts.repeats });
       const P = model.layout.size;
       const V = Tensor.create(gpu, [BLOCK_K, P], { label: 'bench:V', data: Float32Array.from({ length: BLOCK_K * P }, (_, i) => Math.sin(i)) });
       const HV = Tensor.create(gpu, [BLOCK_K, P], { label: 'bench:HV' });
@@ -59,11 +69,13 @@ export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: numbe
       HV.destroy();
       rows.push({
         widths, samples, forward: f, gradient: g, hvp: h, ratio: h.medianMs / g.medianMs,
+        form, other: { form: otherForm, medianMs: other.medianMs },
         block: { k: BLOCK_K, medianMs: b.medianMs, perDirection: b.medianMs / BLOCK_K / h.medianMs },
       });
       lossPlan.destroy();
       gradPlan.destroy();
       hvpPlan.destroy();
+      otherPlan.destroy();
       for (const t of [grad, v, hv]) t.destroy();
       model.destroy();
     }
@@ -73,12 +85,23 @@ export async function benchHvp(gpu: Gpu, digits: Dataset, opts: { samples: numbe
   return rows;
 }
 
+/** The two forms must agree (to float32 rounding) before either is timed. */
+async function checkSameProduct(gpu: Gpu, a: { encode(e: GPUCommandEncoder): void }, b: typeof a, hv: Tensor, widths: number[]): Promise<void> {
+  gpu.submit((enc) => a.encode(enc));
+  const x = Float32Array.from(await hv.read());
+  gpu.submit((enc) => b.encode(enc));
+  const y = Float32Array.from(await hv.read());
+  const scale = x.reduce((m, t) => Math.max(m, Math.abs(t)), 0);
+  const worst = x.reduce((m, t, i) => Math.max(m, Math.abs(t - y[i])), 0);
+  if (!(worst <= 1e-5 * scale)) throw new Error(`bench hvp ${widths.join('-')}: the two tangent-product forms differ by ${worst} (scale ${scale})`);
+}
+
 export function hvpTable(rows: HvpRow[]): string {
   return markdownTable(
-    [['MLP', 'l'], ['samples', 'r'], ['forward ms', 'r'], ['gradient ms', 'r'], ['GFLOP/s', 'r'], ['HVP ms', 'r'], ['GFLOP/s', 'r'], ['HVP / gradient', 'r'],
+    [['MLP', 'l'], ['samples', 'r'], ['forward ms', 'r'], ['gradient ms', 'r'], ['GFLOP/s', 'r'], ['HVP ms', 'r'], ['GFLOP/s', 'r'], ['HVP / gradient', 'r'], ['HVP, other form ms', 'r'],
       [`block k=${BLOCK_K} ms`, 'r'], ['per direction / HVP', 'r']],
     rows.map((r) => [r.widths.join('-'), String(r.samples), r.forward.medianMs.toFixed(2), r.gradient.medianMs.toFixed(2),
-      r.gradient.gflops.toFixed(2), r.hvp.medianMs.toFixed(2), r.hvp.gflops.toFixed(2), r.ratio.toFixed(2),
+      r.gradient.gflops.toFixed(2), `${r.hvp.medianMs.toFixed(2)} (${r.form})`, r.hvp.gflops.toFixed(2), r.ratio.toFixed(2), `${r.other.medianMs.toFixed(2)} (${r.other.form})`,
       r.block.medianMs.toFixed(2), r.block.perDirection.toFixed(3)]),
   );
 }

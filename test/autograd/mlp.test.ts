@@ -8,10 +8,12 @@ import { useGpu } from '../support/gpu';
 import { freshSeed, randomNormal } from '../support/random';
 import { dot, makeProblem, maxAbs } from '../support/nets';
 import { Rng } from '../../src/util/rng';
+import type { TangentProducts } from '../../src/gpu/ops/matmul';
 
 const gpu = useGpu();
 const seed = freshSeed();
 const ACTS: Activation[] = ['relu', 'tanh', 'gelu'];
+const FORMS: TangentProducts[] = ['split', 'dual'];
 
 /** Elementwise rule with atol tied to the vector's scale: float32 vs float64 to ~1e-4 relative. */
 const scaled = (ref: ArrayLike<number>, rtol = 1e-4) => ({ atol: rtol * 0.1 * maxAbs(ref), rtol });
@@ -38,10 +40,14 @@ describe(`MLP on the GPU vs the float64 reference (seed ${seed})`, () => {
       const V = model.vector('v');
       V.write(v);
       const hv = model.vector('hv');
-      await model.hvp(data, V, hv);
       const hRef = refHvp(params, batch, v, ref);
-      const hReport = expectClose(await hv.read(), hRef, scaled(hRef), 'H·v');
-      expect(hReport.maxAbsError / maxAbs(hRef)).toBeLessThan(1e-4);
+      // Both forms of the backward's tangent products (the adapter picks one; matmul-tiles.json).
+      for (const form of FORMS) {
+        hv.write(new Float32Array(model.layout.size).fill(NaN));
+        await model.hvp(data, V, hv, { tangentProducts: form });
+        const hReport = expectClose(await hv.read(), hRef, scaled(hRef), `H·v (${form})`);
+        expect(hReport.maxAbsError / maxAbs(hRef)).toBeLessThan(1e-4);
+      }
       model.destroy();
       data.destroy();
     });
@@ -134,7 +140,7 @@ describe(`MLP on the GPU vs the float64 reference (seed ${seed})`, () => {
     }
   });
 
-  it('chunked passes agree with one big batch, and the L2 term enters exactly', async () => {
+  it.each(FORMS)('chunked passes agree with one big batch, and the L2 term enters exactly (%s backward)', async (form) => {
     const g = gpu();
     const { model, data, params, batch, ref } = await makeProblem(g, [15, 20, 10], 'gelu', 101, seed + 4);
     const v = randomNormal(model.layout.size, seed + 9);
@@ -142,18 +148,19 @@ describe(`MLP on the GPU vs the float64 reference (seed ${seed})`, () => {
     V.write(v);
     const whole = { grad: model.vector(), hv: model.vector() };
     const chunked = { grad: model.vector(), hv: model.vector() };
-    const lossWhole = await model.hvp(data, V, whole.hv, { gradient: whole.grad });
-    const lossChunked = await model.hvp(data, V, chunked.hv, { gradient: chunked.grad, chunkSize: 13 });
+    const lossWhole = await model.hvp(data, V, whole.hv, { gradient: whole.grad, tangentProducts: form });
+    const lossChunked = await model.hvp(data, V, chunked.hv, { gradient: chunked.grad, chunkSize: 13, tangentProducts: form });
     expect(relDiff(lossWhole.loss, lossChunked.loss)).toBeLessThan(1e-6);
     const gw = await whole.grad.read();
     const hw = await whole.hv.read();
     expectClose(await chunked.grad.read(), gw, scaled(gw, 1e-5), 'chunked gradient');
     expectClose(await chunked.hv.read(), hw, scaled(hw, 1e-5), 'chunked H·v');
     expectClose(gw, refGradient(params, batch, ref), scaled(gw), 'fused gradient vs reference');
+    expectClose(hw, refHvp(params, batch, v, ref), scaled(hw), 'H·v vs reference');
 
     const wd = 0.03;
     const reg = model.vector();
-    const regLoss = await model.hvp(data, V, reg, { chunkSize: 13, weightDecay: wd, includeRegulariser: true });
+    const regLoss = await model.hvp(data, V, reg, { chunkSize: 13, weightDecay: wd, includeRegulariser: true, tangentProducts: form });
     const want = refHvp(params, batch, v, { ...ref, weightDecay: wd, includeRegulariser: true });
     expectClose(await reg.read(), want, scaled(want), 'H·v + wd·v');
     const refLoss = refForward(params, batch, { ...ref, weightDecay: wd, includeRegulariser: true }).loss;

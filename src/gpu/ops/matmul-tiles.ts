@@ -65,7 +65,15 @@ export interface TileEntry {
   pattern: string;
   tiles: { default: MatmulTile } & Partial<Record<string, MatmulTile>>;
   splitK: SplitKRule;
+  /**
+   * How the single HVP's backward forms its tangent products (src/autograd/pass.ts): 'dual' GEMMs
+   * (one product writes both outputs) or 'split' into plain GEMMs and a gate. Read from the shipped
+   * entry only, like K splits, because it changes the rounding; absent means 'dual'.
+   */
+  tangentProducts?: TangentProducts;
 }
+
+export type TangentProducts = 'split' | 'dual';
 
 export interface TileTable {
   comment?: string;

@@ -17,10 +17,10 @@ import { uniformLayout, type ValuesOf } from '../uniform';
 import { checkDims, checkExtent, gpuBuffer, type BufferLike } from './operand';
 import {
   DIRECT_BLOCK, checkTile, directRows, entryFor, fitTile, loadTileTables, narrowTile, productClass, tileExtent, tileFor,
-  type MatmulTile, type TileEntry,
+  type MatmulTile, type TangentProducts, type TileEntry,
 } from './matmul-tiles';
 
-export { tileBytes, type MatmulTile } from './matmul-tiles';
+export { tileBytes, type MatmulTile, type TangentProducts } from './matmul-tiles';
 
 import { ACTIVATION_CODE, type ActivationName } from '../../vocabulary';
 export { ACTIVATION_CODE, type ActivationName };
@@ -76,6 +76,11 @@ export function matmulTuning(gpu: Gpu): Promise<MatmulTuning> {
     entries.set(gpu, e);
   }
   return e;
+}
+
+/** The adapter's tangent-product form for the single HVP's backward (TileEntry.tangentProducts). */
+export async function tangentProductsFor(gpu: Gpu): Promise<TangentProducts> {
+  return (await matmulTuning(gpu)).shipped.tangentProducts ?? 'dual';
 }
 
 /** K splits for an output of `tiles` tiles: enough to reach the rule's workgroup count, each split at least minChunk long. */
