@@ -6,6 +6,7 @@ export default defineConfig({
   resolve: { alias: PACKAGE_ENTRIES },
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/compile-totals.ts'],
     // Every GPU test shares the machine's two cores with a software Vulkan driver:
     // one file at a time keeps the adapter from being oversubscribed.
     fileParallelism: false,

@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
           const cpu = cpus();
           const env = { digits: shuffledDigits(await loadMnistPackage()), cpu: { cores: cpu.length, ghz: (cpu[0]?.speed || 2000) / 1000, measured: !!cpu[0]?.speed }, peers: true };
           const results = await runBench(gpu, args, env, (s) => console.log(s));
-          const record = { suite: args.suite, date: new Date().toISOString(), adapter: a, args, ...results };
+          const record = { suite: args.suite, date: new Date().toISOString(), adapter: a, args, ...results, compile: gpu.compileCost() };
           await writeFileAtomic(args.out, JSON.stringify(record, null, 2) + '\n');
           console.log(`wrote ${args.out}`);
           return 0;
@@ -290,7 +290,11 @@ async function probeCheckpoint(gpu: Gpu, inputs: Awaited<ReturnType<typeof probe
 async function withGpu(body: (gpu: Gpu) => Promise<number>, log?: (line: string) => void): Promise<number> {
   const gpu = await acquireDevice(log ? { log } : {});
   try {
-    return await body(gpu);
+    const code = await body(gpu);
+    // The first-run cost that a driver's shader cache (Mesa's, Chrome's) may save on later runs.
+    const { pipelines, seconds } = gpu.compileCost();
+    console.error(`compiled ${pipelines} pipelines in ${seconds.toFixed(1)} s`);
+    return code;
   } finally {
     gpu.destroy();
   }

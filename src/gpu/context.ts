@@ -77,6 +77,7 @@ export class Gpu {
   private uncaptured: string[] = [];
   private readonly live = new Set<GPUBuffer>();
   private liveBytes = 0;
+  private compiled = { pipelines: 0, ms: 0 };
 
   constructor(
     readonly device: GPUDevice,
@@ -91,6 +92,15 @@ export class Gpu {
     device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
       this.uncaptured.push(ev.error.message);
     };
+  }
+
+  /**
+   * Pipelines compiled on this device and the wall time their compiles took (module, checks and
+   * pipeline; overlapping compiles each count in full): the first-run cost a driver's shader cache
+   * may or may not save.
+   */
+  compileCost(): { pipelines: number; seconds: number } {
+    return { pipelines: this.compiled.pipelines, seconds: this.compiled.ms / 1000 };
   }
 
   /** GPU memory held by live buffers of this device (created and not yet destroyed). */
@@ -146,6 +156,7 @@ export class Gpu {
   /** Compile a kernel from a given source; compiler messages come back as a ShaderError with file:line:col. */
   async compile(source: ShaderSource, spec: KernelSpec): Promise<Kernel> {
     this.assertAlive();
+    const started = performance.now();
     const where = `${spec.entry} in shaders/${source.file}`;
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code: source.code, label: source.file });
@@ -177,6 +188,8 @@ export class Gpu {
     if (pipelineError) {
       throw new ShaderError(`cannot build pipeline ${where} (overrides ${JSON.stringify(spec.overrides ?? {})}): ${pipelineError.message}`);
     }
+    this.compiled.pipelines++;
+    this.compiled.ms += performance.now() - started;
     return { spec, pipeline, layout };
   }
 
