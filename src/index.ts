@@ -39,6 +39,7 @@ export { blockEigen, topEigenpair, type BlockEigenOptions, type BlockEigenResult
 export { blockHutchinsonTrace, type HutchinsonOptions, type TraceEstimate } from './probe/hutchinson';
 export { deflatedTrace, type DeflatedTrace, type DeflatedTraceOptions } from './probe/deflated-trace';
 export { lowestEigenpairs, type LowestEigenpairs, type LowestOptions } from './probe/lowest';
+export { lanczosTop, type LanczosTop, type LanczosTopOptions } from './probe/lanczos-top';
 export { studentizedMeanInterval, type BootstrapOptions, type Interval } from './util/bootstrap';
 export { perLayerSharpnessBlock, layerBlock, type LayerSharpness, type ParamBlock } from './probe/layer';
 export { perturbationSharpness, type PerturbationOptions, type PerturbationResult } from './probe/perturbation';

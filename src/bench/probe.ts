@@ -3,8 +3,8 @@
  * tolerance of 1e-4 over 10,000 MNIST digits, for the study's MLP shapes, at a point reached by one
  * epoch of Adam (a realistic, non-random spectrum). Wall clock (the solver reads the Gram matrix
  * back once per pass), with the HVP count and time per HVP. Beside it, in the same process on the
- * same point: the same solver with BLOCK_SIZE directions per pass — its passes, time, speed-up and
- * agreement with k = 1.
+ * same point: the same solver with BLOCK_SIZE directions per pass, and Lanczos stopped by the same
+ * settling rule (lanczos-top.ts) — their passes, time, speed-up and agreement with k = 1.
  */
 import type { Gpu } from '../gpu/context';
 import { Mlp } from '../autograd/mlp';
@@ -13,6 +13,7 @@ import { firstSamples, type Dataset } from '../data/dataset';
 import { train } from '../train/trainer';
 import { hessianBlockOperator } from '../probe/block-operator';
 import { blockEigen } from '../probe/block-eigen';
+import { lanczosTop } from '../probe/lanczos-top';
 import { BLOCK_SIZE } from '../study/config-schema';
 import { markdownTable } from './harness';
 
@@ -29,6 +30,8 @@ export interface ProbeRow {
   msPerHvp: number;
   /** Block subspace iteration at the same tol, same point. */
   block: { k: number; lambdaMax: number; converged: boolean; residual: number; passes: number; seconds: number; msPerPass: number; speedup: number; relDiff: number };
+  /** Lanczos at the same tol (the same settling rule), same point; its HVPs include the residual's. */
+  lanczos: { lambdaMax: number; converged: boolean; residual: number; hvps: number; seconds: number; msPerHvp: number; speedup: number; relDiff: number };
 }
 
 export async function benchProbe(gpu: Gpu, digits: Dataset, opts: { samples: number; shapes: number[][]; tol: number; chunkSize: number }): Promise<ProbeRow[]> {
@@ -56,6 +59,17 @@ export async function benchProbe(gpu: Gpu, digits: Dataset, opts: { samples: num
       };
       const one = await timed(1);
       const b = await timed(BLOCK_SIZE);
+      const op = await hessianBlockOperator(model, data, 1, { chunkSize: opts.chunkSize });
+      const lz = await (async () => {
+        try {
+          await lanczosTop(op, { tol: 1, maxSteps: 2, seed: 1 }); // compile outside the timing
+          const t0 = performance.now();
+          const r = await lanczosTop(op, { tol: opts.tol, seed: 0 });
+          return { r, seconds: (performance.now() - t0) / 1000 };
+        } finally {
+          op.destroy();
+        }
+      })();
       model.destroy();
       const lambda = one.top.values[0];
       rows.push({
@@ -65,6 +79,10 @@ export async function benchProbe(gpu: Gpu, digits: Dataset, opts: { samples: num
           k: BLOCK_SIZE, lambdaMax: b.top.values[0], converged: b.top.converged[0], residual: b.residual,
           passes: b.r.iterations, seconds: b.seconds, msPerPass: (1000 * b.seconds) / b.r.iterations,
           speedup: one.seconds / b.seconds, relDiff: Math.abs(b.top.values[0] - lambda) / Math.abs(lambda),
+        },
+        lanczos: {
+          lambdaMax: lz.r.eigenvalue, converged: lz.r.converged, residual: lz.r.residual, hvps: lz.r.hvps, seconds: lz.seconds,
+          msPerHvp: (1000 * lz.seconds) / lz.r.hvps, speedup: one.seconds / lz.seconds, relDiff: Math.abs(lz.r.eigenvalue - lambda) / Math.abs(lambda),
         },
       });
     }
@@ -84,6 +102,9 @@ export function probeTable(rows: ProbeRow[]): string {
       [r.widths.join('-'), String(r.samples), `block k=${r.block.k}`, r.block.lambdaMax.toFixed(4), r.block.converged ? 'yes' : 'no',
         r.block.residual.toExponential(2), String(r.block.passes), String(r.block.passes * r.block.k), r.block.seconds.toFixed(2),
         r.block.msPerPass.toFixed(1), r.block.speedup.toFixed(2), r.block.relDiff.toExponential(1)],
+      [r.widths.join('-'), String(r.samples), 'Lanczos', r.lanczos.lambdaMax.toFixed(4), r.lanczos.converged ? 'yes' : 'no',
+        r.lanczos.residual.toExponential(2), String(r.lanczos.hvps), String(r.lanczos.hvps), r.lanczos.seconds.toFixed(2),
+        r.lanczos.msPerHvp.toFixed(1), r.lanczos.speedup.toFixed(2), r.lanczos.relDiff.toExponential(1)],
     ]),
   );
 }

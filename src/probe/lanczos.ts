@@ -10,7 +10,8 @@
  * loses orthogonality within a few dozen steps and repeats converged eigenvalues as ghosts.
  *
  * Host traffic: each step is its own submission (short command buffers stay clear of GPU
- * watchdogs) and α_j, β_j² collect in a GPU array that is read once, at the end.
+ * watchdogs) and α_j, β_j² collect in a GPU array that is read once, at the end — or, with a `stop`
+ * rule, two scalars per step, so a solver (lanczos-top.ts) can end the run when its value settles.
  *
  * Breakdown: β_j ≈ 0 means span(v_0..v_j) is invariant under A: its Ritz values are exact
  * eigenvalues and the start vector has nothing more to show. The run stops there (fewer steps,
@@ -45,6 +46,11 @@ export interface LanczosOptions {
    * keeps a norm of order u·√n·‖A‖ (measured ~5e-7·‖A‖ at n = 80); a fixed 1e-6 sat inside that noise.
    */
   breakdownTol?: number;
+  /**
+   * Called after each step with α and β so far (one entry per step); returning true ends the run
+   * there. Each call reads that step's two scalars back, so the steps run one submission at a time.
+   */
+  stop?: (alpha: Float64Array, beta: Float64Array) => boolean;
 }
 
 export interface LanczosResult {
@@ -82,14 +88,19 @@ export async function lanczos(op: BlockOperator, options: LanczosOptions): Promi
     for (let j = 0; j < m; j++) prepared.push(await prepareStep(gpu, j, m, n, basis, w, tri, coeffs));
 
     gpu.run(first);
+    const ab: number[] = [];
     for (let j = 0; j < m; j++) {
       gpu.submit((encoder) => {
         copyVector(encoder, basis, op.input, n, j * n);
         op.encode(encoder);
         gpu.encode(encoder, prepared[j + 1]);
       });
+      if (!options.stop) continue;
+      ab.push(...await tri.read(2 * j, 2));
+      const t = tridiagonalFrom(ab, j + 1, breakdownTol);
+      if (t.invariant || options.stop(t.alpha, t.beta)) return { ...t, basis, hvps: j + 1 };
     }
-    return { ...tridiagonalFrom(await tri.read(), m, breakdownTol), basis, hvps: m };
+    return { ...tridiagonalFrom(options.stop ? ab : await tri.read(), m, breakdownTol), basis, hvps: m };
   } catch (err) {
     basis.destroy();
     throw err;
@@ -152,6 +163,18 @@ function validSteps(ab: ArrayLike<number>, m: number, tol: number): { steps: num
     if (b <= tol * scale) return { steps: j + 1, invariant: true };
   }
   return { steps: m, invariant: false };
+}
+
+/** y and ‖A·y − θ·y‖ (float64 on the host), for a unit vector y on the GPU: one operator application. */
+export async function explicitResidual(op: BlockOperator, y: Tensor, theta: number): Promise<{ y: Float32Array; residual: number }> {
+  op.gpu.submit((encoder) => {
+    encoder.copyBufferToBuffer(y.buffer, 0, op.input.buffer, 0, op.size * 4);
+    op.encode(encoder);
+  });
+  const [v, av] = [(await y.read()) as Float32Array, await op.output.read()];
+  let r2 = 0;
+  for (let j = 0; j < op.size; j++) r2 += (av[j] - theta * v[j]) ** 2;
+  return { y: v, residual: Math.sqrt(r2) };
 }
 
 /** Eigenpairs of the run's T (Ritz values descending, and the coefficients of the Ritz vectors in the basis). */

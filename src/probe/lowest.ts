@@ -23,9 +23,8 @@
  */
 import { Rng } from '../util/rng';
 import { checkDims } from '../gpu/ops/operand';
-import type { Tensor } from '../gpu/tensor';
 import { requireOneRow, type BlockOperator } from './block-operator';
-import { lanczos, ritz, ritzVectors } from './lanczos';
+import { explicitResidual, lanczos, ritz, ritzVectors } from './lanczos';
 import { randomVector } from './vector-ops';
 
 export interface LowestOptions {
@@ -108,16 +107,4 @@ export async function lowestEigenpairs(op: BlockOperator, options: LowestOptions
       run.basis.destroy();
     }
   }
-}
-
-/** y and ‖A·y − θ·y‖ (float64 on the host), for a unit vector y on the GPU: one operator application. */
-async function explicitResidual(op: BlockOperator, y: Tensor, theta: number): Promise<{ y: Float32Array; residual: number }> {
-  op.gpu.submit((encoder) => {
-    encoder.copyBufferToBuffer(y.buffer, 0, op.input.buffer, 0, op.size * 4);
-    op.encode(encoder);
-  });
-  const [v, av] = [(await y.read()) as Float32Array, await op.output.read()];
-  let r2 = 0;
-  for (let j = 0; j < op.size; j++) r2 += (av[j] - theta * v[j]) ** 2;
-  return { y: v, residual: Math.sqrt(r2) };
 }

@@ -52,7 +52,6 @@ export interface StudyCost {
 export const passKey = (p: Pass): string =>
   p.kind === 'step' ? `step:${p.batch}` : p.kind === 'block' ? `block:${p.k}` : `${p.kind}:${typeof p.set === 'string' ? p.set : `batch${p.set.batch}`}`;
 
-
 /**
  * The passes the study may spend on `pending` runs (plus the study-level rescaling check and EoS
  * traces), as the runner, the measures (src/measures) and the EoS runner spend them. `trainCount` is the training split's size.

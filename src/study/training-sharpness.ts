@@ -21,6 +21,7 @@ import { preconditionedOperator } from '../probe/preconditioned';
 import { topEigenpair } from '../probe/block-eigen';
 import { Rng } from '../util/rng';
 import type { TrainingMeasure } from './study-measure';
+import type { RunConfig } from './config';
 import { edgeDuringTrainingSection } from './eos-report';
 
 export interface TrainingSharpnessPoint {
@@ -125,16 +126,19 @@ export class TrainingSharpness {
   }
 }
 
+/** Whether a run's optimizer resolves to SGD (mini-batch sharpness) rather than Adam (preconditioned). */
+const isSgd = (run: RunConfig) => resolveOptimizerConfig(run.optimizer).kind === 'sgd';
+
 /** The mini-batch (SGD) or preconditioned (Adam) sharpness at the study's λmax checks, when eos.duringTraining is on. */
 export const trainingSharpnessMeasure: TrainingMeasure = {
   name: 'training-sharpness',
-  label: (run) => `${run.optimizer.kind === 'sgd' ? 'mini-batch' : 'preconditioned'} λmax during training`,
+  label: (run) => `${isSgd(run) ? 'mini-batch' : 'preconditioned'} λmax during training`,
   settings: ['eos.enabled', 'eos.duringTraining', 'eos.powerIters', 'probe.duringEvery', 'probe.duringMaxIter', 'probe.tol', 'probe.chunkSize', 'batchSize'],
   enabled: (config) => config.eos.enabled && config.eos.duringTraining && config.probe.duringEvery > 0,
   // Adam's preconditioned λmax warm-starts each check after the first with eos.powerIters products; SGD's mini-batch one starts cold on each batch.
   work: (config, run, checks) => {
     const p = config.probe;
-    return resolveOptimizerConfig(run.optimizer).kind === 'sgd'
+    return isSgd(run)
       ? [{ stage: 'mini-batch λmax during training', pass: { kind: 'hvp', set: { batch: run.batchSize ?? config.batchSize } }, count: checks * p.duringMaxIter }]
       : [{ stage: 'preconditioned λmax during training', pass: { kind: 'hvp', set: 'during' }, count: p.duringMaxIter + (checks - 1) * config.eos.powerIters }];
   },
