@@ -96,3 +96,15 @@ export function gflops(flops: number, ms: number): number {
 export function gbps(bytes: number, ms: number): number {
   return bytes / (ms * 1e6);
 }
+
+/** max |theirs − ours| / max |ours|: one number per result, insensitive to entries near zero. */
+export function maxRelErr(theirs: ArrayLike<number>, ours: ArrayLike<number>): number {
+  if (theirs.length !== ours.length) return Infinity;
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < ours.length; i++) {
+    err = Math.max(err, Math.abs(theirs[i] - ours[i]));
+    scale = Math.max(scale, Math.abs(ours[i]));
+  }
+  return Number.isNaN(err) ? NaN : err / (scale || 1);
+}

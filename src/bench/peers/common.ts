@@ -105,18 +105,6 @@ export async function wallClock(runs: readonly (() => Promise<void>)[], o: Timin
   return samples.map((s) => summarise(s, 'wall clock'));
 }
 
-/** max |theirs − ours| / max |ours|: one number per result, insensitive to entries near zero. */
-export function maxRelErr(theirs: ArrayLike<number>, ours: ArrayLike<number>): number {
-  if (theirs.length !== ours.length) return Infinity;
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < ours.length; i++) {
-    err = Math.max(err, Math.abs(theirs[i] - ours[i]));
-    scale = Math.max(scale, Math.abs(ours[i]));
-  }
-  return Number.isNaN(err) ? NaN : err / (scale || 1);
-}
-
 /** Per layer W (out × in, row-major) and b, copied out of a flat parameter-space vector. */
 export function splitParams(layout: ParamLayout, flat: Float32Array): { w: Float32Array; b: Float32Array }[] {
   return layout.layers.map((l) => ({

@@ -25,12 +25,12 @@ import type { ParamLayout } from '../../autograd/layout';
 import { GpuDataset } from '../../data/gpu-dataset';
 import { Optimizer } from '../../optim/optimizer';
 import { Rng } from '../../util/rng';
-import { markdownTable, summarise, timeGpu, type Timing } from '../harness';
+import { markdownTable, maxRelErr, summarise, timeGpu, type Timing } from '../harness';
 import { hessianBlockOperator } from '../../probe/block-operator';
 import { topEigenpair } from '../../probe/block-eigen';
 import { randomVector } from '../../probe/vector-ops';
 import {
-  closePeerGpu, maxRelErr, reason, wallClock, withNavigatorGpu,
+  closePeerGpu, reason, wallClock, withNavigatorGpu,
   type DeviceErrors, type Loaded, type MatmulProblem, type MlpProblem, type Prepared, type TimingOptions,
 } from './common';
 import { closeTfjs, loadTfjs, tfMatmul, tfSgdStep } from './tfjs';
