@@ -91,15 +91,15 @@ async function checkSameProduct(gpu: Gpu, a: { encode(e: GPUCommandEncoder): voi
   const x = await hv.read();
   gpu.submit((enc) => b.encode(enc));
   const err = maxRelErr(await hv.read(), x);
-  if (!(err <= 1e-5)) throw new Error(`bench hvp ${widths.join('-')}: the two tangent-product forms differ by ${err} of the product's scale`);
+  if (!(err <= 1e-4)) throw new Error(`bench hvp ${widths.join('-')}: the two tangent-product forms differ by ${err} of the product's scale`);
 }
 
 export function hvpTable(rows: HvpRow[]): string {
   return markdownTable(
-    [['MLP', 'l'], ['samples', 'r'], ['forward ms', 'r'], ['gradient ms', 'r'], ['GFLOP/s', 'r'], ['HVP ms', 'r'], ['GFLOP/s', 'r'], ['HVP / gradient', 'r'], ['HVP, other form ms', 'r'],
+    [['MLP', 'l'], ['samples', 'r'], ['forward ms', 'r'], ['gradient ms', 'r'], ['GFLOP/s', 'r'], ['HVP ms', 'r'], ['GFLOP/s', 'r'], ['HVP / gradient', 'r'], ['backward form', 'l'], ['HVP, other form ms', 'r'],
       [`block k=${BLOCK_K} ms`, 'r'], ['per direction / HVP', 'r']],
     rows.map((r) => [r.widths.join('-'), String(r.samples), r.forward.medianMs.toFixed(2), r.gradient.medianMs.toFixed(2),
-      r.gradient.gflops.toFixed(2), `${r.hvp.medianMs.toFixed(2)} (${r.form})`, r.hvp.gflops.toFixed(2), r.ratio.toFixed(2), `${r.other.medianMs.toFixed(2)} (${r.other.form})`,
+      r.gradient.gflops.toFixed(2), r.hvp.medianMs.toFixed(2), r.hvp.gflops.toFixed(2), r.ratio.toFixed(2), r.form, r.other.medianMs.toFixed(2),
       r.block.medianMs.toFixed(2), r.block.perDirection.toFixed(3)]),
   );
 }

@@ -390,8 +390,8 @@ describe('demo site in Chromium', () => {
     const status = await finalStatus(page, log, 240_000);
     if (status !== 'done') throw new Error(`the bench page ended with '${status}'; its console:\n${log.slice(-20).join('\n')}`);
     const cells = await page.locator('[data-testid="tables"] td').allInnerTexts();
-    // Two MLP shapes × (shape, samples, forward ms, 2 × (ms, GFLOP/s), ratio, block ms, per-direction ratio).
-    expect(cells).toHaveLength(20);
+    // Two MLP shapes × (shape, samples, forward ms, 2 × (ms, GFLOP/s), ratio, backward form, other form's ms, block ms, per-direction ratio).
+    expect(cells).toHaveLength(24);
     for (const c of cells.filter((c) => /^[\d.]+$/.test(c))) expect(Number(c)).toBeGreaterThan(0);
     expect(cells.filter((c) => /^[\d.]+$/.test(c)).length).toBeGreaterThanOrEqual(18);
     await page.close();
