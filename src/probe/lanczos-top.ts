@@ -18,7 +18,6 @@ import type { Tensor } from '../gpu/tensor';
 import { requireOneRow, type BlockOperator } from './block-operator';
 import { hasSettled } from './block-eigen';
 import { explicitResidual, lanczos, ritz, ritzVectors } from './lanczos';
-import { tridiagonalEigen } from './tridiagonal';
 
 export interface LanczosTopOptions {
   /** Stop when the top Ritz value has settled to tol relative (hasSettled; default 1e-3, as blockEigen). */
@@ -55,7 +54,7 @@ export async function lanczosTop(op: BlockOperator, options: LanczosTopOptions =
   const run = await lanczos(op, {
     steps: maxSteps, seed,
     stop: (alpha, beta) => {
-      history.push(tridiagonalEigen(alpha, beta.subarray(0, alpha.length - 1)).values[0]);
+      history.push(ritz({ alpha, beta, steps: alpha.length }).values[0]);
       settled = hasSettled(history, tol);
       return settled;
     },
