@@ -7,6 +7,7 @@
 //   stack:    gathers one (rows × cols) parameter block of each direction into one matrix:
 //             MODE 0 (vertical, (k·rows) × cols): dst[dst_off + (j·rows + o)·cols + c]
 //             MODE 1 (side by side, rows × (k·cols)): dst[dst_off + o·k·cols + j·cols + c]
+//             MODE 2 (the vertical stack transposed, cols × (k·rows)): dst[dst_off + c·k·rows + j·rows + o]
 //             from src[j·stride + src_off + o·cols + c]. Overwrites dst.
 //   unstack:  the inverse scatter, adding a side-by-side partner when SIDE:
 //             dst[j·stride + dst_off + o·cols + c] = src[src_off + (j·rows + o)·cols + c]
@@ -67,8 +68,10 @@ fn stack(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let v = in0[s.x * p.stride + p.src_off + s.y * p.cols + s.z];
   if (MODE == 0u) {
     out0[p.dst_off + e] = v;
-  } else {
+  } else if (MODE == 1u) {
     out0[p.dst_off + s.y * p.k * p.cols + s.x * p.cols + s.z] = v;
+  } else {
+    out0[p.dst_off + s.z * p.k * p.rows + s.x * p.rows + s.y] = v;
   }
 }
 

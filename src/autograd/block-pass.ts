@@ -12,7 +12,7 @@
  *   backward  δ̇W   (M = R·k)       +   δ·[V_1 | … | V_k]  (N = k·n_{l−1}, side-by-side weights)
  *   (Hv)_W    δ̇ᵀH_{l−1} (TN, M = k·n_l)  +  δᵀḢ_{l−1} (TN, N = k·n_{l−1})
  * The k weight blocks are stacked once per pass (shaders/block.wgsl, k·P floats — nothing next to
- * the GEMMs), the weight-gradient tangents accumulate over chunks in stacked scratch, and one
+ * the GEMMs; the forward's stack and W_l are stored transposed, so its products run NN, block-forward.ts), the weight-gradient tangents accumulate over chunks in stacked scratch, and one
  * scatter per layer at the end writes them (with the bias tangents) into the k product rows. No
  * batched-GEMM support is needed, and every GEMM is at least as wide as the single-vector pass's.
  *
@@ -138,12 +138,13 @@ export class BlockPassPlan {
       b.clears.push(...scratch.flatMap((l) => [l.accW, l.accB, ...(l.accSide ? [l.accSide] : [])]));
       for (const [i, { inDim, outDim, weightOffset }] of layout.layers.entries()) {
         const view = { directions: o.directions, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim };
-        b.add(await prepareStack(gpu, view, scratch[i].stacked, 'vertical'));
+        b.add(await prepareStack(gpu, view, scratch[i].stacked, 'transposed'));
         if (scratch[i].side) b.add(await prepareStack(gpu, view, scratch[i].side!, 'side'));
       }
+      const weightsT = await b.transposed(model.params, 'block:weightsT');
       await b.chunks(
         (rows) => b.own(new BlockWorkspace(model, rows, k, !!o.gaussNewton)),
-        (ws) => chunkBody(model, o, k, ws, scratch, b.count, scalars),
+        (ws) => chunkBody(model, o, k, ws, scratch, weightsT, b.count, scalars),
       );
       for (const [i, { inDim, outDim, weightOffset, biasOffset }] of layout.layers.entries()) {
         const { accW, accSide, accB } = scratch[i];
@@ -171,13 +172,13 @@ export class BlockPassPlan {
 }
 
 async function chunkBody(
-  model: ModelView, o: BlockPassOptions, k: number, ws: BlockWorkspace, scratch: LayerScratch[], total: number, scalars: Tensor,
+  model: ModelView, o: BlockPassOptions, k: number, ws: BlockWorkspace, scratch: LayerScratch[], weightsT: Tensor, total: number, scalars: Tensor,
 ): Promise<Dispatch[]> {
   const { gpu, layout } = model;
   const R = ws.rows;
   const L = layout.layers.length;
   const { x, act, del, stats, y } = ws.primal;
-  const out = await blockForward(model, { k, rows: R, x, act, tan: ws.tan, stacked: scratch.map((s) => ({ buffer: s.stacked })), directions: o.directions });
+  const out = await blockForward(model, { k, rows: R, x, act, tan: ws.tan, stacked: scratch.map((s) => ({ buffer: s.stacked })), directions: o.directions, weightsT });
   const classes = layout.widths[L];
   out.push(await prepareSoftmaxCe(gpu, { rows: R, classes, logits: act[L - 1], labels: y, stats, delta: del[L - 1], scale: 1 / total }));
   out.push(await prepareTangentSoftmax(gpu, {

@@ -11,6 +11,7 @@ import { releaseDispatches, type Dispatch, type Gpu } from '../gpu/context';
 import { LimitError, ShapeError } from '../gpu/errors';
 import { Tensor, type DType } from '../gpu/tensor';
 import { prepareGather } from '../gpu/ops/gather';
+import { prepareStack } from '../gpu/ops/block-tangent';
 import type { GpuDataset } from '../data/gpu-dataset';
 import type { ParamLayout } from './layout';
 import type { Activation } from '../vocabulary';
@@ -135,6 +136,23 @@ export class PassBuilder {
   own<T extends { destroy(): void }>(resource: T): T {
     this.owned.push(resource);
     return resource;
+  }
+
+  /**
+   * A copy of the parameter vector `source` with each layer's weight block transposed (W_lᵀ,
+   * inDim × outDim, at the layer's weight offset; biases copied in place), written at this point of
+   * the pass: the forward's products read it as an NN operand (block-forward.ts). O(P) work, against
+   * the pass's O(rows·P).
+   */
+  async transposed(source: Tensor, label: string): Promise<Tensor> {
+    const { layout } = this.model;
+    const out = this.tensor(layout.size, label);
+    const view = { directions: source, k: 1, stride: layout.size };
+    for (const { inDim, outDim, weightOffset, biasOffset } of layout.layers) {
+      this.add(await prepareStack(this.gpu, { ...view, offset: weightOffset, rows: outDim, cols: inDim }, out, 'transposed', weightOffset));
+      this.add(await prepareStack(this.gpu, { ...view, offset: biasOffset, rows: 1, cols: outDim }, out, 'vertical', biasOffset));
+    }
+    return out;
   }
 
   add(...dispatches: Dispatch[]): void {

@@ -20,7 +20,7 @@ import { prepareMatmul, tangentProductsFor, type TangentProducts } from '../gpu/
 import { prepareColumnSum, prepareReduce } from '../gpu/ops/reduce';
 import { prepareSoftmaxCe } from '../gpu/ops/softmax-ce';
 import { prepareAxpby } from '../gpu/ops/elementwise';
-import { buildChunkedPass, type ChunkedPass, type ChunkRange, type ModelView } from './chunked-pass';
+import { buildChunkedPass, type ChunkedPass, type ChunkRange, type ModelView, type PassBuilder } from './chunked-pass';
 import { Workspace } from './workspace';
 import { blockForward, layerInput, primalLayer } from './block-forward';
 import { blockBackward } from './block-backward';
@@ -69,9 +69,10 @@ export class PassPlan {
       const scalars = b.scalars(SCALAR_SLOTS, 'pass:scalars');
       if (wantsDelta && o.gradient) b.clears.push(o.gradient);
       if (tangent) b.clears.push(o.product!);
+      const forward = await forwardOperands(b, o);
       await b.chunks(
         (rows) => b.own(new Workspace(gpu, layout.widths, rows, tangent, split)),
-        (ws) => chunkBody(model, o, ws, b.count, wantsDelta, scalars, split),
+        (ws) => chunkBody(model, o, ws, b.count, wantsDelta, scalars, forward, split),
       );
       b.add(...await prepareReduce(gpu, { kind: 'sqnorm', n: layout.size, x: { buffer: model.params }, out: scalars, slot: SLOT.halfSqNorm, scale: 0.5 }));
       const wd = o.weightDecay ?? 0;
@@ -97,9 +98,23 @@ export class PassPlan {
   }
 }
 
+/** The forward's transposed operands (block-forward.ts): the parameters', and for an HVP the direction's. */
+export interface ForwardOperands {
+  weightsT: Tensor;
+  directionT?: Tensor;
+}
+
+/** Written at the start of the pass, before its first chunk (PassBuilder.transposed). */
+export async function forwardOperands(b: PassBuilder, o: PassOptions): Promise<ForwardOperands> {
+  return {
+    weightsT: await b.transposed(b.model.params, 'pass:weightsT'),
+    directionT: o.kind === 'hvp' ? await b.transposed(o.direction!, 'pass:directionT') : undefined,
+  };
+}
+
 /** Everything after the gather for one chunk of `rows` samples (also the per-sample norms pass's body, sample-norms-pass.ts). */
 export async function chunkBody(
-  model: ModelView, o: PassOptions, ws: Workspace, total: number, wantsDelta: boolean, scalars: Tensor, split = false,
+  model: ModelView, o: PassOptions, ws: Workspace, total: number, wantsDelta: boolean, scalars: Tensor, forward: ForwardOperands, split = false,
 ): Promise<Dispatch[]> {
   const { gpu, layout, params, activation } = model;
   const tangent = o.kind === 'hvp';
@@ -112,10 +127,10 @@ export async function chunkBody(
 
   if (tangent) {
     // The tangent forward as the block pass's at k = 1: plain GEMMs, faster than dual ones (block-forward.ts).
-    const stacked = layout.layers.map((l) => ({ buffer: v!, offset: l.weightOffset }));
-    out.push(...await blockForward(model, { k: 1, rows: R, x: ws.x, act: ws.act, tan: ws.tan, stacked, directions: v! }));
+    const stacked = layout.layers.map((l) => ({ buffer: forward.directionT!, offset: l.weightOffset }));
+    out.push(...await blockForward(model, { k: 1, rows: R, x: ws.x, act: ws.act, tan: ws.tan, stacked, directions: v!, weightsT: forward.weightsT }));
   } else {
-    for (let i = 0; i < L; i++) out.push(await primalLayer(model, ws.x, ws.act, R, i));
+    for (let i = 0; i < L; i++) out.push(await primalLayer(model, forward.weightsT, ws.x, ws.act, R, i));
   }
   const classes = layout.widths[L];
   out.push(await prepareSoftmaxCe(gpu, {

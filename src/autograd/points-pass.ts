@@ -51,11 +51,12 @@ export class PointsPassPlan {
     const wide = { k, what: `loss at ${k} points: the activations`, fix: 'use fewer points per pass' };
     const { pass, built: scalars, count } = await buildChunkedPass(model, o, wide, async (b) => {
       const scalars = b.scalars(3 * k, 'points:scalars');
-      // The first layer's weights of every point stacked ((k·n₁) × n₀), then their biases (k·n₁).
+      // The first layer's weights of every point stacked and transposed (n₀ × (k·n₁): an NN product,
+      // as in block-forward.ts), then their biases (k·n₁).
       const first = layout.layers[0];
       const stacked = b.tensor(k * first.outDim * (first.inDim + 1), 'points:stacked');
       const view = { directions: o.points, k, stride: P };
-      b.add(await prepareStack(gpu, { ...view, offset: first.weightOffset, rows: first.outDim, cols: first.inDim }, stacked, 'vertical'));
+      b.add(await prepareStack(gpu, { ...view, offset: first.weightOffset, rows: first.outDim, cols: first.inDim }, stacked, 'transposed'));
       b.add(await prepareStack(gpu, { ...view, offset: first.biasOffset, rows: 1, cols: first.outDim }, stacked, 'vertical', k * first.outDim * first.inDim));
       await b.chunks(
         (rows) => ({ rows, x: b.tensor(rows * layout.widths[0], 'points:x'), y: b.tensor(rows, 'points:y', 'u32') }),
@@ -103,7 +104,7 @@ async function chunkBody(
   const out: Dispatch[] = [];
   const first = layout.layers[0];
   out.push(await prepareMatmul(gpu, {
-    m: R, n: k * first.outDim, k: first.inDim, a: { buffer: x }, b: { buffer: stacked, transpose: true },
+    m: R, n: k * first.outDim, k: first.inDim, a: { buffer: x }, b: { buffer: stacked },
     out: { buffer: act[0], offset: R * k * first.outDim },
     epilogue: { kind: 'layer', activation: L > 1 ? activation : 'identity', biasOffset: k * first.outDim * first.inDim, zOffset: 0 },
   }));

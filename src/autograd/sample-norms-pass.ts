@@ -18,7 +18,7 @@ import { ShapeError } from '../gpu/errors';
 import type { Tensor } from '../gpu/tensor';
 import { prepareSampleNorms } from '../gpu/ops/sample-norms';
 import { buildChunkedPass, type ChunkRange, type ChunkedPass, type ModelView } from './chunked-pass';
-import { chunkBody, SCALAR_SLOTS } from './pass';
+import { chunkBody, forwardOperands, SCALAR_SLOTS } from './pass';
 import { Workspace } from './workspace';
 
 export interface SampleNormsOptions extends ChunkRange {
@@ -44,9 +44,11 @@ export class SampleNormsPlan {
       // The gradient pass's body (its loss sums land in scalars nobody reads): forward, softmax-CE, backward into o.gradient.
       const scalars = b.scalars(SCALAR_SLOTS, 'sample-norms:scalars');
       b.clears.push(o.gradient);
+      const gradientPass = { ...o, kind: 'gradient' } as const;
+      const forward = await forwardOperands(b, gradientPass);
       await b.chunks(
         (rows) => b.own(new Workspace(gpu, layout.widths, rows, false)),
-        (ws) => chunkBody(model, { ...o, kind: 'gradient' }, ws, b.count, true, scalars),
+        (ws) => chunkBody(model, gradientPass, ws, b.count, true, scalars, forward),
         // After the backward every layer's δ and input are still in the workspace; δ carries the pass's 1/count.
         async (ws, s) => Promise.all(layout.layers.map(({ inDim, outDim }, i) => prepareSampleNorms(gpu, {
           rows: ws.rows, outDim, inDim, delta: ws.del[i], act: i === 0 ? ws.x : ws.act[i - 1], actOffset: i === 0 ? 0 : ws.rows * inDim,

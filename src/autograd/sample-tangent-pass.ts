@@ -46,15 +46,16 @@ export class SampleTangentPlan {
       if (o.out.size < k * b.count) throw new ShapeError(`out has ${o.out.size} elements; ${k} directions × ${b.count} samples need ${k * b.count}`);
       const stacked = layout.layers.map(({ inDim, outDim }, i) => b.tensor(k * outDim * inDim, `sample-tangent:stacked${i + 1}`));
       for (const [i, { inDim, outDim, weightOffset }] of layout.layers.entries()) {
-        b.add(await prepareStack(gpu, { directions: o.directions, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim }, stacked[i], 'vertical'));
+        b.add(await prepareStack(gpu, { directions: o.directions, k, stride: P, offset: weightOffset, rows: outDim, cols: inDim }, stacked[i], 'transposed'));
       }
+      const weightsT = await b.transposed(model.params, 'sample-tangent:weightsT');
       await b.chunks(
         (rows) => {
           const primal = b.own(new Workspace(gpu, layout.widths, rows, false));
           const tan = layout.widths.slice(1).map((n, l) => b.tensor(2 * rows * k * n, `sample-tangent:tangent${l + 1}`));
           return { rows, x: primal.x, y: primal.y, primal, tan };
         },
-        (ws) => blockForward(model, { k, rows: ws.rows, x: ws.x, act: ws.primal.act, tan: ws.tan, stacked: stacked.map((buffer) => ({ buffer })), directions: o.directions }),
+        (ws) => blockForward(model, { k, rows: ws.rows, x: ws.x, act: ws.primal.act, tan: ws.tan, stacked: stacked.map((buffer) => ({ buffer })), directions: o.directions, weightsT }),
         async (ws, s) => [await prepareSampleTangent(gpu, {
           k, rows: ws.rows, classes: layout.widths[L], logits: ws.primal.act[L - 1], logitsDot: ws.tan[L - 1], labels: ws.y, out: o.out, stride: b.count, base: s,
         })],

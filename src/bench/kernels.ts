@@ -66,9 +66,16 @@ async function matmulCase(gpu: Gpu, name: string, m: number, n: number, k: numbe
 
 interface GemmShape { name: string; m: number; n: number; k: number; ta: boolean; tb: boolean; dual: boolean }
 
-/** The study MLPs' GEMMs over one chunk of `rows`: forward NT, weight-gradient TN (K = rows), δ propagation NN; the HVP's dual twins. */
+/**
+ * The study MLPs' GEMMs over one chunk of `rows`: forward NT (as stored, W is n_out × n_in) and the
+ * NN product the passes run on the transposed copy Wᵀ (block-forward.ts), weight-gradient TN
+ * (K = rows), δ propagation NN; the HVP's dual twins.
+ */
 export function MLP_SHAPES(rows: number): GemmShape[] {
-  const out: GemmShape[] = [];
+  const out: GemmShape[] = [
+    { name: `forward NN on Wᵀ ${rows}×64×784`, m: rows, n: 64, k: 784, ta: false, tb: false, dual: false },
+    { name: `forward NN on Wᵀ ${rows}×10×256`, m: rows, n: 10, k: 256, ta: false, tb: false, dual: false },
+  ];
   for (const dual of [false, true]) {
     const d = dual ? 'dual ' : '';
     out.push(
@@ -88,6 +95,7 @@ export async function benchKernels(gpu: Gpu, opts: { repeats: number; large: num
   const P = 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10;
   const builders: (() => Promise<Case>)[] = [
     () => matmulCase(gpu, `forward NT ${B}×256×784`, B, 256, 784, false, true, false),
+    () => matmulCase(gpu, `forward NN on Wᵀ ${B}×256×784`, B, 256, 784, false, false, false),
     () => matmulCase(gpu, `weight-grad TN 256×784×${B}`, 256, 784, B, true, false, false),
     () => matmulCase(gpu, `delta NN ${B}×256×256`, B, 256, 256, false, false, false),
     () => matmulCase(gpu, `dual forward NT ${B}×256×256`, B, 256, 256, false, true, true),

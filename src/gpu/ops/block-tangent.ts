@@ -40,6 +40,9 @@ async function dispatch(
   return gpu.dispatch(kernel, [uniform, ...reads, ...writes], Math.ceil(elements / WG));
 }
 
+export type StackLayout = 'vertical' | 'side' | 'transposed';
+const STACK_MODE: Record<StackLayout, number> = { vertical: 0, side: 1, transposed: 2 };
+
 /** A rows × cols block at `offset` inside each of k rows of `directions` (row stride `stride`). */
 export interface BlockView {
   directions: BufferLike;
@@ -56,13 +59,17 @@ function checkView(op: string, v: BlockView): void {
   checkExtent(op, 'directions', v.directions, 0, v.k * v.stride);
 }
 
-/** dst ← the k blocks stacked vertically ((k·rows) × cols) or side by side (rows × (k·cols)). */
-export async function prepareStack(gpu: Gpu, v: BlockView, dst: BufferLike, layout: 'vertical' | 'side', dstOffset = 0): Promise<Dispatch> {
+/**
+ * dst ← the k blocks stacked vertically ((k·rows) × cols), side by side (rows × (k·cols)), or the
+ * vertical stack transposed (cols × (k·rows): a layer's [V_1;…;V_k]ᵀ, so the forward's products
+ * X·[V_1;…;V_k]ᵀ run as plain NN GEMMs, whose B the direct kernel reads as vec4s).
+ */
+export async function prepareStack(gpu: Gpu, v: BlockView, dst: BufferLike, layout: StackLayout, dstOffset = 0): Promise<Dispatch> {
   const op = `stack(${layout})`;
   checkView(op, v);
   const n = v.k * v.rows * v.cols;
   checkExtent(op, 'dst', dst, dstOffset, n);
-  return dispatch(gpu, 'stack', { MODE: layout === 'vertical' ? 0 : 1 },
+  return dispatch(gpu, 'stack', { MODE: STACK_MODE[layout] },
     { k: v.k, rows: v.rows, cols: v.cols, stride: v.stride, srcOff: v.offset, dstOff: dstOffset }, [v.directions], [dst], n);
 }
 
