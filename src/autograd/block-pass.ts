@@ -12,7 +12,8 @@
  *   backward  δ̇W   (M = R·k)       +   δ·[V_1 | … | V_k]  (N = k·n_{l−1}, side-by-side weights)
  *   (Hv)_W    δ̇ᵀH_{l−1} (TN, M = k·n_l)  +  δᵀḢ_{l−1} (TN, N = k·n_{l−1})
  * The k weight blocks are stacked once per pass (shaders/block.wgsl, k·P floats — nothing next to
- * the GEMMs; the forward's stack and W_l are stored transposed, so its products run NN, block-forward.ts), the weight-gradient tangents accumulate over chunks in stacked scratch, and one
+ * the GEMMs; the forward's stack and W_l are stored transposed, so its products run NN,
+ * block-forward.ts), the weight-gradient tangents accumulate over chunks in stacked scratch, and one
  * scatter per layer at the end writes them (with the bias tangents) into the k product rows. No
  * batched-GEMM support is needed, and every GEMM is at least as wide as the single-vector pass's.
  *
